@@ -1,0 +1,105 @@
+package io.beacon.schemas.registry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+
+/**
+ * A schema registry held in memory, for the embedded default and for tests. Ids are registry-wide and
+ * an identical schema keeps its id across subjects, as in Confluent's registry. Each subject checks
+ * BACKWARD compatibility against its latest version (Confluent's default), so the embedded default
+ * refuses the same changes a production registry would.
+ *
+ * <p>Named registries ({@code mem://NAME} URLs) let the serdes of one JVM share a registry without
+ * wiring; {@link #named(String)} creates one on first use.
+ */
+public final class InMemorySchemaRegistry implements SchemaRegistryClient {
+
+    private static final Map<String, InMemorySchemaRegistry> NAMED = new ConcurrentHashMap<>();
+
+    private final Map<Integer, Schema> byId = new HashMap<>();
+    private final Map<Schema, Integer> idBySchema = new HashMap<>();
+    private final Map<String, List<Integer>> versionsBySubject = new HashMap<>();
+
+    /** The registry called {@code name} in this JVM, created empty on first use. */
+    public static InMemorySchemaRegistry named(String name) {
+        return NAMED.computeIfAbsent(name, unused -> new InMemorySchemaRegistry());
+    }
+
+    @Override
+    public synchronized int register(String subject, Schema schema) {
+        List<Integer> versions = versionsBySubject.computeIfAbsent(subject, unused -> new ArrayList<>());
+        Integer existing = idBySchema.get(schema);
+        if (existing != null && versions.contains(existing)) {
+            return existing;
+        }
+        if (!versions.isEmpty()) {
+            Schema latest = byId.get(versions.get(versions.size() - 1));
+            SchemaCompatibility.SchemaPairCompatibility result =
+                    SchemaCompatibility.checkReaderWriterCompatibility(schema, latest);
+            if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+                throw new SchemaRegistryException("Schema being registered is incompatible with an earlier schema"
+                        + " for subject \"" + subject + "\": " + result.getDescription(), 409, 409);
+            }
+        }
+        int id = existing != null ? existing : byId.size() + 1;
+        byId.put(id, schema);
+        idBySchema.put(schema, id);
+        versions.add(id);
+        return id;
+    }
+
+    @Override
+    public synchronized Schema getById(int id) {
+        Schema schema = byId.get(id);
+        if (schema == null) {
+            throw new SchemaRegistryException("Schema " + id + " not found", 404, 40403);
+        }
+        return schema;
+    }
+
+    @Override
+    public synchronized RegisteredSchema latest(String subject) {
+        List<Integer> versions = versionsBySubject.get(subject);
+        if (versions == null || versions.isEmpty()) {
+            throw new SchemaRegistryException("Subject '" + subject + "' not found.", 404, 40401);
+        }
+        int id = versions.get(versions.size() - 1);
+        return new RegisteredSchema(subject, id, versions.size(), byId.get(id));
+    }
+
+    /** Version {@code version} (1-based) of {@code subject}. */
+    public synchronized RegisteredSchema version(String subject, int version) {
+        List<Integer> versions = versionsBySubject.get(subject);
+        if (versions == null || versions.isEmpty()) {
+            throw new SchemaRegistryException("Subject '" + subject + "' not found.", 404, 40401);
+        }
+        if (version < 1 || version > versions.size()) {
+            throw new SchemaRegistryException("Version " + version + " not found.", 404, 40402);
+        }
+        int id = versions.get(version - 1);
+        return new RegisteredSchema(subject, id, version, byId.get(id));
+    }
+
+    /** Every subject, sorted. */
+    public synchronized List<String> subjects() {
+        return versionsBySubject.keySet().stream().sorted().toList();
+    }
+
+    /** The versions of {@code subject}, 1..n. */
+    public synchronized List<Integer> versions(String subject) {
+        List<Integer> versions = versionsBySubject.get(subject);
+        if (versions == null || versions.isEmpty()) {
+            throw new SchemaRegistryException("Subject '" + subject + "' not found.", 404, 40401);
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int i = 1; i <= versions.size(); i++) {
+            out.add(i);
+        }
+        return out;
+    }
+}
