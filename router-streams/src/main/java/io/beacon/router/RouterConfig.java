@@ -1,0 +1,90 @@
+package io.beacon.router;
+
+import io.beacon.schemas.config.CommonConfig;
+import io.beacon.schemas.config.ConfigLoader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** Settings of the router app: the shared ones plus routing limits, Streams tuning and the HTTP port. */
+public final class RouterConfig extends CommonConfig {
+
+    public static final String APPLICATION_ID = "application.id";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    public static final String NUM_STREAM_THREADS = "num.stream.threads";
+    public static final String STATE_DIR = "state.dir";
+    public static final String MAX_ATTEMPTS = "router.max.attempts";
+    public static final String DEFAULT_DEADLINE_MS = "router.default.deadline.ms";
+    public static final String HEARTBEAT_STALENESS_MS = "router.heartbeat.staleness.ms";
+    public static final String EXPECTED_SECONDS = "router.expected.inference.seconds";
+    public static final String MAX_PROMPT_CHARS = "router.max.prompt.chars";
+    public static final String MAX_TOKENS_LIMIT = "router.max.tokens.limit";
+    public static final String WAIT_INITIAL_MS = "router.wait.initial.ms";
+    public static final String WAIT_MAX_MS = "router.wait.max.ms";
+    public static final String FINISHED_RETENTION_MS = "router.finished.retention.ms";
+    public static final String SCAN_INTERVAL_MS = "router.scan.interval.ms";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+
+    public static final ConfigDef DEFINITION = CommonConfig.define(new ConfigDef())
+            .define(APPLICATION_ID, Type.STRING, "beacon-router", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Kafka Streams application id: every router instance with this id shares the work.")
+            .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
+                    ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE), Importance.HIGH,
+                    "exactly_once_v2 (default: a job's routing, state and result commit atomically) or"
+                            + " at_least_once (lower latency; duplicates are still absorbed by the job-state store).")
+            .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(10), Importance.MEDIUM,
+                    "How often Streams commits. Under exactly-once this bounds how long a routed job waits before"
+                            + " workers can read it (read_committed).")
+            .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM,
+                    "Stream threads in this instance.")
+            .define(STATE_DIR, Type.STRING, "", Importance.MEDIUM,
+                    "Directory for local state stores. Empty: a directory under java.io.tmpdir.")
+            .define(MAX_ATTEMPTS, Type.INT, 3, Range.between(1, 20), Importance.MEDIUM,
+                    "Attempts per job, first try included, before a retryable failure becomes final.")
+            .define(DEFAULT_DEADLINE_MS, Type.LONG, 120_000L, Range.atLeast(1_000), Importance.MEDIUM,
+                    "Deadline for jobs that set none, counted from the request's created_at.")
+            .define(HEARTBEAT_STALENESS_MS, Type.LONG, 5_000L, Range.atLeast(100), Importance.MEDIUM,
+                    "A deployment whose latest heartbeat is older than this is treated as unhealthy.")
+            .define(EXPECTED_SECONDS, Type.DOUBLE, 1.5, Range.atLeast(0.01), Importance.LOW,
+                    "Expected seconds of one inference, used for cost and latency estimates.")
+            .define(MAX_PROMPT_CHARS, Type.INT, 32_000, Range.atLeast(1), Importance.MEDIUM,
+                    "Longest prompt (or sum of chat messages) accepted, in characters.")
+            .define(MAX_TOKENS_LIMIT, Type.INT, 8_192, Range.atLeast(1), Importance.MEDIUM,
+                    "Largest max_tokens accepted.")
+            .define(WAIT_INITIAL_MS, Type.LONG, 500L, Range.atLeast(10), Importance.LOW,
+                    "First back-off of a job that found no candidate; doubles per wait.")
+            .define(WAIT_MAX_MS, Type.LONG, 5_000L, Range.atLeast(10), Importance.LOW,
+                    "Longest back-off of a waiting job.")
+            .define(FINISHED_RETENTION_MS, Type.LONG, 3_600_000L, Range.atLeast(0), Importance.LOW,
+                    "How long a finished job's state is kept to absorb duplicate requests and attempts.")
+            .define(SCAN_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(10), Importance.LOW,
+                    "Wall-clock interval of the scan for deadlines, waiting jobs and expired state.")
+            .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "Address the router's HTTP API binds to.")
+            .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
+                    "Port of the router's HTTP API (/health, /providers); 0 picks a free port.");
+
+    public RouterConfig(Map<?, ?> originals) {
+        super(DEFINITION, originals);
+    }
+
+    /** Defaults, then {@code file} (may be null), then BEACON_* environment variables, then {@code overrides}. */
+    public static RouterConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        return new RouterConfig(ConfigLoader.merge(DEFINITION, file, env, overrides));
+    }
+
+    public RouterSettings settings() {
+        return new RouterSettings(getInt(MAX_ATTEMPTS), Duration.ofMillis(getLong(DEFAULT_DEADLINE_MS)),
+                Duration.ofMillis(getLong(HEARTBEAT_STALENESS_MS)), getDouble(EXPECTED_SECONDS),
+                getInt(MAX_PROMPT_CHARS), getInt(MAX_TOKENS_LIMIT), Duration.ofMillis(getLong(WAIT_INITIAL_MS)),
+                Duration.ofMillis(getLong(WAIT_MAX_MS)), Duration.ofMillis(getLong(FINISHED_RETENTION_MS)),
+                Duration.ofMillis(getLong(SCAN_INTERVAL_MS)));
+    }
+}

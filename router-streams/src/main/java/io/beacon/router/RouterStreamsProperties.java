@@ -1,0 +1,47 @@
+package io.beacon.router;
+
+import io.beacon.schemas.topics.Topics;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/** The Kafka Streams settings of the router, shared by the app and the topology tests. */
+public final class RouterStreamsProperties {
+
+    private RouterStreamsProperties() {
+    }
+
+    /**
+     * @param stateDir local state directory, or null for the Streams default
+     */
+    public static Properties forTopology(String applicationId, String bootstrapServers, Topics topics,
+                                         String processingGuarantee, long commitIntervalMs, String stateDir) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        // Undecodable input must not stop the router: log it, write it to the dead-letter topic with
+        // the __streams.errors.* headers (exception, message, stack trace, topic, partition, offset), go on.
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueExceptionHandler.class.getName());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.requestsDlq().name());
+        // Every store and internal topic is named by us; refuse generated names.
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        if (stateDir != null && !stateDir.isBlank()) {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+        }
+        return props;
+    }
+
+    /** Adds client pass-through settings (security, SASL, tuning) given as {@code kafka.*}. */
+    public static Properties withPassthrough(Properties props, Map<String, Object> passthrough) {
+        passthrough.forEach((key, value) -> {
+            if (!key.equals(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+                props.put(key, value);
+            }
+        });
+        return props;
+    }
+}

@@ -1,0 +1,337 @@
+package io.beacon.router.topology;
+
+import io.beacon.router.RouterSettings;
+import io.beacon.router.policy.Decision;
+import io.beacon.router.policy.DeploymentSnapshot;
+import io.beacon.router.policy.RequestValidator;
+import io.beacon.router.policy.RoutingPolicy;
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.JobPhase;
+import io.beacon.schemas.avro.JobState;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.avro.RoutedJob;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Owns each job from request to its one final result. A request is validated and routed; an attempt
+ * either finishes the job or, when retryable, fails it over to the next best deployment; a wall-clock
+ * scan times jobs out, retries waiting jobs with back-off and forgets finished jobs after a retention
+ * that absorbs late duplicates.
+ *
+ * <p>All of a job's events reach the same task (requests and attempts are keyed by job id on topics
+ * with the same partition count), so the job-state store is the single source of truth for a job and
+ * a duplicate attempt finds the job already final.
+ */
+final class JobLifecycleProcessor implements Processor<String, JobEvent, String, SpecificRecord> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobLifecycleProcessor.class);
+
+    private final RouterSettings settings;
+    private final RoutingPolicy policy;
+    private final RequestValidator validator;
+    /**
+     * Jobs this task routed to each deployment since the heartbeat it last saw from it. A heartbeat
+     * reports the worker's load; this covers what the heartbeat cannot show yet. It is an estimate that
+     * is reset by every heartbeat, so it is not state another instance would need.
+     */
+    private final Map<String, RoutedSinceHeartbeat> routedSince = new HashMap<>();
+
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, JobState> jobs;
+    private KeyValueStore<String, ProviderStatus> deployments;
+
+    JobLifecycleProcessor(RouterSettings settings) {
+        this.settings = settings;
+        this.policy = new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds());
+        this.validator = new RequestValidator(settings.maxPromptChars(), settings.maxTokensLimit());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.jobs = context.getStateStore(RouterNames.JOB_STATE_STORE);
+        this.deployments = context.getStateStore(RouterNames.DEPLOYMENT_STATE_STORE);
+        context.schedule(settings.scanInterval(), PunctuationType.WALL_CLOCK_TIME, this::scan);
+    }
+
+    @Override
+    public void process(Record<String, JobEvent> record) {
+        JobEvent event = record.value();
+        if (event instanceof JobEvent.Requested requested) {
+            if (requested.request() != null) {
+                withJob(requested.request().getJobId(), () -> onRequest(record.key(), requested.request()));
+            }
+        } else if (event instanceof JobEvent.Attempted attempted) {
+            if (attempted.attempt() != null) {
+                withJob(record.key(), () -> onAttempt(record.key(), attempted.attempt()));
+            }
+        }
+    }
+
+    private void onRequest(String key, InferenceRequest request) {
+        Instant now = now();
+        String jobId = request.getJobId() == null || request.getJobId().isBlank() ? key : request.getJobId();
+        JobState existing = jobId == null ? null : jobs.get(jobId);
+        if (existing != null) {
+            LOG.info("duplicate request ignored: job already {}", existing.getPhase());
+            return;
+        }
+        Instant deadline = request.getDeadline() != null ? request.getDeadline()
+                : request.getCreatedAt().plus(settings.defaultDeadline());
+        JobState state = JobState.newBuilder().setJobId(jobId == null ? "" : jobId).setRequest(request)
+                .setPhase(JobPhase.WAITING).setAttempt(0).setDeadline(deadline).build();
+        Optional<String> problem = validator.problem(key, request);
+        if (problem.isPresent()) {
+            LOG.info("invalid request: {}", problem.get());
+            finish(state, false, "invalid request: " + problem.get(), null, now);
+            return;
+        }
+        if (!now.isBefore(deadline)) {
+            finish(state, false, "deadline " + deadline + " had passed when the router received the job", null, now);
+            return;
+        }
+        route(state, now);
+    }
+
+    private void onAttempt(String key, JobAttempt attempt) {
+        Instant now = now();
+        JobState state = jobs.get(key);
+        if (state == null) {
+            LOG.warn("attempt {} from {} for an unknown job ignored (finished before the retention, or never"
+                    + " requested)", attempt.getAttempt(), attempt.getDeploymentId());
+            return;
+        }
+        if (isFinal(state)) {
+            LOG.info("duplicate attempt {} from {} absorbed: job already {}", attempt.getAttempt(),
+                    attempt.getDeploymentId(), state.getPhase());
+            return;
+        }
+        if (attempt.getAttempt() != state.getAttempt()
+                || !attempt.getDeploymentId().equals(state.getCurrentDeployment())) {
+            LOG.info("stale attempt {} from {} ignored: job is on attempt {} at {}", attempt.getAttempt(),
+                    attempt.getDeploymentId(), state.getAttempt(), state.getCurrentDeployment());
+            return;
+        }
+        state.setCostUsd(state.getCostUsd() + attempt.getCostEstimateUsd());
+        AttemptOutcome outcome = attempt.getOutcome();
+        if (outcome == AttemptOutcome.SUCCEEDED) {
+            finish(state, true, null, attempt, now);
+            return;
+        }
+        String error = attempt.getError() == null ? outcome.name().toLowerCase() : attempt.getError();
+        state.setLastError(error);
+        if (outcome == AttemptOutcome.PERMANENT_FAILURE) {
+            finish(state, false, "attempt " + attempt.getAttempt() + " on " + attempt.getDeploymentId()
+                    + " failed permanently: " + error, attempt, now);
+            return;
+        }
+        if (state.getAttempt() >= settings.maxAttempts()) {
+            finish(state, false, "all " + settings.maxAttempts() + " attempts failed; last on "
+                    + attempt.getDeploymentId() + ": " + error, attempt, now);
+            return;
+        }
+        if (!now.isBefore(state.getDeadline())) {
+            finish(state, false, "deadline passed after attempt " + attempt.getAttempt() + " failed: " + error,
+                    attempt, now);
+            return;
+        }
+        LOG.info("attempt {} on {} failed ({}), failing over", attempt.getAttempt(), attempt.getDeploymentId(), error);
+        route(state, now);
+    }
+
+    /** Sends the job to the best deployment, or parks it to wait with back-off until its deadline. */
+    private void route(JobState state, Instant now) {
+        InferenceRequest request = state.getRequest();
+        Decision decision = policy.decide(request, new HashSet<>(state.getTried()), snapshots(), now);
+        if (decision.chosen().isEmpty()) {
+            if (state.getAttempt() > 0 && !state.getTried().isEmpty()) {
+                // A failover with nowhere left to go: waiting would only retry the same deployments.
+                finish(state, false, "attempt " + state.getAttempt() + " on " + state.getCurrentDeployment()
+                        + " failed (" + state.getLastError() + ") and " + decision.reason(), null, now);
+                return;
+            }
+            int waits = state.getWaits() + 1;
+            long backoffMs = Math.min(settings.waitMax().toMillis(),
+                    settings.waitInitial().toMillis() << Math.min(waits - 1, 20));
+            Instant next = now.plusMillis(backoffMs);
+            if (!next.isBefore(state.getDeadline())) {
+                finish(state, false, decision.reason() + " before the deadline " + state.getDeadline(), null, now);
+                return;
+            }
+            if (waits == 1) {
+                LOG.info("no candidate, waiting: {}", decision.reason());
+            }
+            state.setPhase(JobPhase.WAITING);
+            state.setWaits(waits);
+            state.setNextRouteAt(next);
+            state.setLastError(decision.reason());
+            jobs.put(state.getJobId(), state);
+            return;
+        }
+        DeploymentSnapshot chosen = decision.chosen().get();
+        int attempt = state.getAttempt() + 1;
+        List<String> tried = new ArrayList<>(state.getTried());
+        tried.add(chosen.id());
+        state.setPhase(JobPhase.ROUTED);
+        state.setAttempt(attempt);
+        state.setCurrentDeployment(chosen.id());
+        state.setTried(tried);
+        state.setRoutedAt(now);
+        state.setNextRouteAt(null);
+        jobs.put(state.getJobId(), state);
+        routedSince.computeIfAbsent(chosen.id(), id -> new RoutedSinceHeartbeat()).add(chosen.status().getObservedAt());
+
+        RoutedJob routed = RoutedJob.newBuilder().setJobId(state.getJobId()).setRequest(request)
+                .setDeploymentId(chosen.id()).setProvider(chosen.provider()).setRegion(chosen.region())
+                .setAttempt(attempt).setReason(decision.reason()).setExpectedCostUsd(decision.expectedCostUsd())
+                .setExpectedLatencyMs(decision.expectedLatencyMs()).setRoutedAt(now)
+                .setDeadline(state.getDeadline()).setCandidates(decision.candidates()).build();
+        LOG.debug("routed attempt {} to {}: {}", attempt, chosen.id(), decision.reason());
+        context.forward(new Record<String, SpecificRecord>(state.getJobId(), routed, now.toEpochMilli()),
+                RouterNames.PROVIDER_JOBS_SINK);
+    }
+
+    /** Writes the one final result and keeps the state, marked final, to absorb duplicates. */
+    private void finish(JobState state, boolean success, String error, JobAttempt attempt, Instant now) {
+        InferenceRequest request = state.getRequest();
+        String used = attempt != null && success ? attempt.getDeploymentId() : "";
+        InferenceResult result = InferenceResult.newBuilder()
+                .setJobId(state.getJobId())
+                .setSuccess(success)
+                .setResponse(success && attempt.getResponse() != null ? attempt.getResponse() : "")
+                .setError(success ? null : error)
+                .setProviderUsed(used)
+                .setProvider(success ? attempt.getProvider() : ProviderKind.UNKNOWN)
+                .setRegion(success ? attempt.getRegion() : "")
+                .setInferenceTime(success ? attempt.getProviderTimeMs() / 1000.0 : 0.0)
+                .setCostEstimate(state.getCostUsd())
+                .setAttempts(state.getAttempt())
+                .setRoute(state.getTried())
+                .setCreatedAt(request.getCreatedAt())
+                .setCompletedAt(now)
+                .setMetadata(request.getMetadata())
+                .build();
+        state.setPhase(success ? JobPhase.SUCCEEDED : JobPhase.FAILED);
+        state.setFinishedAt(now);
+        state.setNextRouteAt(null);
+        if (!success) {
+            state.setLastError(error);
+            LOG.info("job failed: {}", error);
+        }
+        if (!state.getJobId().isEmpty()) {
+            jobs.put(state.getJobId(), state);
+        }
+        context.forward(new Record<String, SpecificRecord>(state.getJobId(), result, now.toEpochMilli()),
+                RouterNames.RESULTS_SINK);
+    }
+
+    /**
+     * Wall-clock housekeeping: time out jobs past their deadline, retry waiting jobs whose back-off has
+     * elapsed, and drop finished jobs older than the retention.
+     */
+    private void scan(long timestampMs) {
+        Instant now = Instant.ofEpochMilli(timestampMs);
+        List<KeyValue<String, JobState>> due = new ArrayList<>();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, JobState> all = jobs.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, JobState> entry = all.next();
+                JobState state = entry.value;
+                if (isFinal(state)) {
+                    if (state.getFinishedAt().plus(settings.finishedRetention()).isBefore(now)) {
+                        expired.add(entry.key);
+                    }
+                } else if (!now.isBefore(state.getDeadline())
+                        || (state.getPhase() == JobPhase.WAITING && state.getNextRouteAt() != null
+                        && !now.isBefore(state.getNextRouteAt()))) {
+                    due.add(entry);
+                }
+            }
+        }
+        expired.forEach(jobs::delete);
+        for (KeyValue<String, JobState> entry : due) {
+            JobState state = entry.value;
+            withJob(entry.key, () -> {
+                if (!now.isBefore(state.getDeadline())) {
+                    String detail = state.getPhase() == JobPhase.ROUTED
+                            ? "no answer from " + state.getCurrentDeployment() + " for attempt " + state.getAttempt()
+                            : "still waiting: " + state.getLastError();
+                    finish(state, false, "timed out at the deadline " + state.getDeadline() + " (" + detail + ")",
+                            null, now);
+                } else {
+                    route(state, now);
+                }
+            });
+        }
+    }
+
+    private List<DeploymentSnapshot> snapshots() {
+        List<DeploymentSnapshot> out = new ArrayList<>();
+        try (KeyValueIterator<String, ProviderStatus> all = deployments.all()) {
+            while (all.hasNext()) {
+                ProviderStatus status = all.next().value;
+                RoutedSinceHeartbeat routed = routedSince.get(status.getDeploymentId());
+                out.add(new DeploymentSnapshot(status, routed == null ? 0 : routed.since(status.getObservedAt())));
+            }
+        }
+        return out;
+    }
+
+    private Instant now() {
+        return Instant.ofEpochMilli(context.currentSystemTimeMs());
+    }
+
+    private static boolean isFinal(JobState state) {
+        return state.getPhase() == JobPhase.SUCCEEDED || state.getPhase() == JobPhase.FAILED;
+    }
+
+    private static void withJob(String jobId, Runnable action) {
+        MDC.put("job_id", jobId == null ? "" : jobId);
+        try {
+            action.run();
+        } finally {
+            MDC.remove("job_id");
+        }
+    }
+
+    /** Count of jobs routed to one deployment since the heartbeat observed at {@code heartbeat}. */
+    private static final class RoutedSinceHeartbeat {
+        private Instant heartbeat = Instant.EPOCH;
+        private int count;
+
+        void add(Instant currentHeartbeat) {
+            since(currentHeartbeat);
+            count++;
+        }
+
+        int since(Instant currentHeartbeat) {
+            if (currentHeartbeat.isAfter(heartbeat)) {
+                heartbeat = currentHeartbeat;
+                count = 0;
+            }
+            return count;
+        }
+    }
+
+}

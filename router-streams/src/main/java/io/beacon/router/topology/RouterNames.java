@@ -1,0 +1,27 @@
+package io.beacon.router.topology;
+
+/**
+ * Every processor, store and source/sink name of the router topology, in one place. Changelog topics are
+ * named after the stores ({@code <application.id>-job-state-store-changelog}), so renaming a store is a
+ * migration: the pinned {@code topology.describe()} test makes it a visible decision.
+ */
+public final class RouterNames {
+
+    public static final String REQUESTS_SOURCE = "inference-requests-source";
+    public static final String ATTEMPTS_SOURCE = "job-attempts-source";
+    public static final String STATUS_SOURCE = "provider-status-source";
+
+    public static final String TAG_REQUEST = "tag-request";
+    public static final String TAG_ATTEMPT = "tag-attempt";
+    public static final String JOB_LIFECYCLE = "job-lifecycle";
+    public static final String UPDATE_DEPLOYMENT_STATE = "update-deployment-state";
+
+    public static final String PROVIDER_JOBS_SINK = "provider-jobs-sink";
+    public static final String RESULTS_SINK = "inference-results-sink";
+
+    public static final String JOB_STATE_STORE = "job-state-store";
+    public static final String DEPLOYMENT_STATE_STORE = "deployment-state-store";
+
+    private RouterNames() {
+    }
+}

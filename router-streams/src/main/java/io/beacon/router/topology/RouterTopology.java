@@ -1,0 +1,109 @@
+package io.beacon.router.topology;
+
+import io.beacon.router.RouterSettings;
+import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.JobState;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.schemas.serde.SerdeProvider;
+import io.beacon.schemas.topics.Topics;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The router as a Kafka Streams topology. A pure function of its inputs: no I/O, so the app and the
+ * tests build the same thing.
+ *
+ * <pre>
+ * provider-status ─> update-deployment-state ─> [deployment-state-store, global]
+ * inference-requests ─> tag-request ─┐
+ * job-attempts ───────> tag-attempt ─┴─> job-lifecycle [job-state-store] ─┬─> provider-jobs.{golem,modal,runpod}
+ *                                                                         └─> inference-results
+ * </pre>
+ * Undecodable records never reach a processor: the deserialization handler writes them to the
+ * dead-letter topic with headers naming the error (see {@code RouterApp}).
+ */
+public final class RouterTopology {
+
+    private RouterTopology() {
+    }
+
+    public static Topology build(RouterSettings settings, Topics topics, SerdeProvider serdes) {
+        Serde<String> keys = Serdes.String();
+        Serde<ProviderStatus> statusSerde = topics.status().valueSerde();
+        Serde<JobState> jobStateSerde = serdes.valueSerde(JobState.class);
+
+        Topology topology = new Topology();
+
+        StoreBuilder<KeyValueStore<String, ProviderStatus>> deploymentState = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(RouterNames.DEPLOYMENT_STATE_STORE), keys, statusSerde)
+                // A global store is restored from its source topic; it has no changelog of its own.
+                .withLoggingDisabled();
+        topology.addGlobalStore(deploymentState, RouterNames.STATUS_SOURCE, keys.deserializer(),
+                statusSerde.deserializer(), topics.status().name(), RouterNames.UPDATE_DEPLOYMENT_STATE,
+                DeploymentStateUpdater::new);
+
+        topology.addSource(RouterNames.REQUESTS_SOURCE, keys.deserializer(),
+                topics.requests().valueSerde().deserializer(), topics.requests().name());
+        topology.addSource(RouterNames.ATTEMPTS_SOURCE, keys.deserializer(),
+                topics.attempts().valueSerde().deserializer(), topics.attempts().name());
+        topology.addProcessor(RouterNames.TAG_REQUEST,
+                tag((InferenceRequest request) -> new JobEvent.Requested(request)), RouterNames.REQUESTS_SOURCE);
+        topology.addProcessor(RouterNames.TAG_ATTEMPT,
+                tag((JobAttempt attempt) -> new JobEvent.Attempted(attempt)), RouterNames.ATTEMPTS_SOURCE);
+
+        StoreBuilder<KeyValueStore<String, JobState>> jobState = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RouterNames.JOB_STATE_STORE), keys, jobStateSerde);
+        topology.addProcessor(RouterNames.JOB_LIFECYCLE, new ProcessorSupplier<String, JobEvent, String, SpecificRecord>() {
+            @Override
+            public Processor<String, JobEvent, String, SpecificRecord> get() {
+                return new JobLifecycleProcessor(settings);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(jobState);
+            }
+        }, RouterNames.TAG_REQUEST, RouterNames.TAG_ATTEMPT);
+
+        TopicNameExtractor<String, RoutedJob> providerTopic =
+                (key, job, context) -> topics.providerJobs(job.getProvider()).name();
+        topology.addSink(RouterNames.PROVIDER_JOBS_SINK, providerTopic, keys.serializer(),
+                topics.providerJobs(io.beacon.schemas.avro.ProviderKind.GOLEM).valueSerde().serializer(),
+                RouterNames.JOB_LIFECYCLE);
+        Serializer<?> resultSerializer = topics.results().valueSerde().serializer();
+        topology.addSink(RouterNames.RESULTS_SINK, topics.results().name(), keys.serializer(), resultSerializer,
+                RouterNames.JOB_LIFECYCLE);
+        return topology;
+    }
+
+    /** A stateless step that wraps a source's value into a {@link JobEvent}. */
+    private static <V> ProcessorSupplier<String, V, String, JobEvent> tag(java.util.function.Function<V, JobEvent> wrap) {
+        return () -> new Processor<>() {
+            private ProcessorContext<String, JobEvent> context;
+
+            @Override
+            public void init(ProcessorContext<String, JobEvent> context) {
+                this.context = context;
+            }
+
+            @Override
+            public void process(Record<String, V> record) {
+                context.forward(record.withValue(wrap.apply(record.value())));
+            }
+        };
+    }
+}

@@ -1,0 +1,288 @@
+package io.beacon.router.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.router.RouterSettings;
+import io.beacon.router.RouterStreamsProperties;
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.schemas.serde.WireFormatSerdeProvider;
+import io.beacon.schemas.topics.TopicNames;
+import io.beacon.schemas.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RouterTopologyTest {
+
+    private static final Instant START = Instant.parse("2026-11-27T12:00:00Z");
+    private static final String MODEL = "llama3.2:1b";
+
+    private Instant clock = START;
+    private WireFormatSerdeProvider serdes;
+    private Topics topics;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, InferenceRequest> requests;
+    private TestInputTopic<String, JobAttempt> attempts;
+    private TestInputTopic<String, ProviderStatus> status;
+    private TestInputTopic<String, byte[]> rawRequests;
+    private Map<ProviderKind, TestOutputTopic<String, RoutedJob>> routed;
+    private TestOutputTopic<String, InferenceResult> results;
+    private TestOutputTopic<byte[], byte[]> dlq;
+
+    @BeforeEach
+    void startDriver() {
+        serdes = new WireFormatSerdeProvider();
+        serdes.configure(Map.of("schema.registry.url", "mem://router-topology-test-" + UUID.randomUUID()));
+        topics = Topics.create(TopicNames.defaults(), serdes);
+        RouterSettings settings = RouterSettings.defaults();
+        Properties props = RouterStreamsProperties.forTopology("router-test", "dummy:9092", topics,
+                "at_least_once", 100, null);
+        driver = new TopologyTestDriver(RouterTopology.build(settings, topics, serdes), props, START);
+        requests = driver.createInputTopic(topics.requests().name(), new StringSerializer(),
+                topics.requests().valueSerde().serializer());
+        attempts = driver.createInputTopic(topics.attempts().name(), new StringSerializer(),
+                topics.attempts().valueSerde().serializer());
+        status = driver.createInputTopic(topics.status().name(), new StringSerializer(),
+                topics.status().valueSerde().serializer());
+        rawRequests = driver.createInputTopic(topics.requests().name(), new StringSerializer(), new ByteArraySerializer());
+        routed = Map.of(
+                ProviderKind.GOLEM, output(ProviderKind.GOLEM),
+                ProviderKind.MODAL, output(ProviderKind.MODAL),
+                ProviderKind.RUNPOD, output(ProviderKind.RUNPOD));
+        results = driver.createOutputTopic(topics.results().name(), topics.results().keySerde().deserializer(),
+                topics.results().valueSerde().deserializer());
+        dlq = driver.createOutputTopic(topics.requestsDlq().name(), topics.requestsDlq().keySerde().deserializer(),
+                topics.requestsDlq().valueSerde().deserializer());
+    }
+
+    private TestOutputTopic<String, RoutedJob> output(ProviderKind kind) {
+        return driver.createOutputTopic(topics.providerJobs(kind).name(), topics.providerJobs(kind).keySerde().deserializer(),
+                topics.providerJobs(kind).valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void closeDriver() {
+        driver.close();
+        serdes.close();
+    }
+
+    @Test
+    void shouldRouteToTheCheapestBaselineDeploymentWhileItHasHeadroom() {
+        // Given a Golem node and a Modal endpoint, both healthy
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+
+        // When a cost-priority job arrives
+        requests.pipeInput("job-1", request("job-1").build(), now());
+
+        // Then it goes to the Golem topic with the decision explained
+        RoutedJob job = routed.get(ProviderKind.GOLEM).readValue();
+        assertThat(job.getDeploymentId()).isEqualTo("golem-eu-1");
+        assertThat(job.getAttempt()).isEqualTo(1);
+        assertThat(job.getReason()).contains("baseline");
+        assertThat(job.getCandidates()).hasSize(2);
+        assertThat(routed.get(ProviderKind.MODAL).isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldOverflowToBurstWhenBaselineIsAtCapacity() {
+        // Given a Golem node whose worker reports it full
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 2, 2);
+        heartbeat("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00016, 8, 0);
+
+        // When a job arrives
+        requests.pipeInput("job-1", request("job-1").build(), now());
+
+        // Then it overflows to the burst tier
+        assertThat(routed.get(ProviderKind.RUNPOD).readValue().getReason()).contains("baseline tier full");
+    }
+
+    @Test
+    void shouldCountJobsRoutedSinceTheLastHeartbeatTowardsCapacity() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 2, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+
+        for (int i = 0; i < 3; i++) {
+            requests.pipeInput("job-" + i, request("job-" + i).build(), now());
+        }
+
+        assertThat(routed.get(ProviderKind.GOLEM).readValuesToList()).hasSize(2);
+        assertThat(routed.get(ProviderKind.MODAL).readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldWriteOneSuccessfulResultAndAbsorbADuplicateAttempt() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob job = routed.get(ProviderKind.GOLEM).readValue();
+
+        // When the worker reports success twice (re-delivered after a crash)
+        JobAttempt success = attempt(job, AttemptOutcome.SUCCEEDED, "an answer", null);
+        attempts.pipeInput("job-1", success, now());
+        attempts.pipeInput("job-1", success, now());
+
+        // Then exactly one result, with the runner's fields
+        List<InferenceResult> out = results.readValuesToList();
+        assertThat(out).hasSize(1);
+        InferenceResult result = out.get(0);
+        assertThat(result.getSuccess()).isTrue();
+        assertThat(result.getResponse()).isEqualTo("an answer");
+        assertThat(result.getProviderUsed()).isEqualTo("golem-eu-1");
+        assertThat(result.getInferenceTime()).isEqualTo(1.2);
+        assertThat(result.getCostEstimate()).isEqualTo(0.00012);
+        assertThat(result.getAttempts()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldFailOverToTheNextDeploymentOnARetryableFailure() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+
+        attempts.pipeInput("job-1", attempt(first, AttemptOutcome.RETRYABLE_FAILURE, null, "503 queue full"), now());
+
+        RoutedJob second = routed.get(ProviderKind.MODAL).readValue();
+        assertThat(second.getAttempt()).isEqualTo(2);
+        assertThat(results.isEmpty()).isTrue();
+        attempts.pipeInput("job-1", attempt(second, AttemptOutcome.SUCCEEDED, "ok", null), now());
+        InferenceResult result = results.readValue();
+        assertThat(result.getProviderUsed()).isEqualTo("modal-us-east");
+        assertThat(result.getRoute()).containsExactly("golem-eu-1", "modal-us-east");
+        assertThat(result.getAttempts()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldFailWithoutRetryOnAPermanentFailure() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+
+        attempts.pipeInput("job-1", attempt(first, AttemptOutcome.PERMANENT_FAILURE, null, "model not found"), now());
+
+        InferenceResult result = results.readValue();
+        assertThat(result.getSuccess()).isFalse();
+        assertThat(result.getError()).contains("failed permanently").contains("model not found");
+        assertThat(routed.get(ProviderKind.MODAL).isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldAnswerAnInvalidRequestWithAFailureNamingTheField() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+
+        requests.pipeInput("job-1", request("job-1").setTemperature(7.5).build(), now());
+        requests.pipeInput("job-2", request("job-2").setPrompt("").build(), now());
+        requests.pipeInput("job-3", request("job-3").setMaxTokens(0).build(), now());
+
+        assertThat(results.readValuesToList()).extracting(InferenceResult::getError)
+                .satisfiesExactly(
+                        e -> assertThat(e).startsWith("invalid request: temperature"),
+                        e -> assertThat(e).startsWith("invalid request: prompt"),
+                        e -> assertThat(e).startsWith("invalid request: max_tokens"));
+        assertThat(routed.get(ProviderKind.GOLEM).isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldSendUndecodableBytesToTheDeadLetterTopicAndKeepRunning() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+
+        rawRequests.pipeInput("bad-1", "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8), now());
+        requests.pipeInput("job-1", request("job-1").build(), now());
+
+        TestRecord<byte[], byte[]> dead = dlq.readRecord();
+        assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("bad-1");
+        assertThat(dead.headers().toArray()).extracting(Header::key).contains("__streams.errors.exception");
+        assertThat(routed.get(ProviderKind.GOLEM).readValue().getJobId()).isEqualTo("job-1");
+    }
+
+    @Test
+    void shouldWaitForACandidateAndRouteWhenOneAppears() {
+        // Given no deployment at all
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        assertThat(results.isEmpty()).isTrue();
+
+        // When a deployment starts heartbeating and the back-off elapses
+        advance(Duration.ofSeconds(1));
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        advance(Duration.ofSeconds(2));
+
+        // Then the waiting job is routed
+        assertThat(routed.get(ProviderKind.GOLEM).readValue().getJobId()).isEqualTo("job-1");
+    }
+
+    @Test
+    void shouldTimeOutARoutedJobAtItsDeadline() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        requests.pipeInput("job-1", request("job-1").setDeadline(now().plusSeconds(5)).build(), now());
+        routed.get(ProviderKind.GOLEM).readValue();
+
+        advance(Duration.ofSeconds(6));
+
+        InferenceResult result = results.readValue();
+        assertThat(result.getSuccess()).isFalse();
+        assertThat(result.getError()).contains("timed out").contains("golem-eu-1");
+    }
+
+    @Test
+    void shouldSkipADeploymentWhoseHeartbeatIsStale() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        advance(Duration.ofSeconds(30));
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+
+        requests.pipeInput("job-1", request("job-1").build(), now());
+
+        assertThat(routed.get(ProviderKind.MODAL).readValue().getCandidates())
+                .anySatisfy(c -> assertThat(c.getNote()).contains("heartbeat stale"));
+    }
+
+    /** The driver's wall clock, which the router reads for deadlines and heartbeat freshness. */
+    private Instant now() {
+        return clock;
+    }
+
+    private void advance(Duration duration) {
+        clock = clock.plus(duration);
+        driver.advanceWallClockTime(duration);
+    }
+
+    private void heartbeat(String id, ProviderKind kind, String region, double price, int capacity, int inFlight) {
+        ProviderStatus s = ProviderStatus.newBuilder().setDeploymentId(id).setProvider(kind).setRegion(region)
+                .setModels(List.of(MODEL)).setPricePerSecondUsd(price).setCapacity(capacity).setInFlight(inFlight)
+                .setHealthy(true).setObservedAt(now()).setWorkerId("test-worker").build();
+        status.pipeInput(id, s, now());
+    }
+
+    private InferenceRequest.Builder request(String id) {
+        return InferenceRequest.newBuilder().setJobId(id).setModel(MODEL).setPrompt("Is this sentence biased?")
+                .setCreatedAt(now());
+    }
+
+    private static JobAttempt attempt(RoutedJob job, AttemptOutcome outcome, String response, String error) {
+        return JobAttempt.newBuilder().setJobId(job.getJobId()).setDeploymentId(job.getDeploymentId())
+                .setProvider(job.getProvider()).setRegion(job.getRegion()).setAttempt(job.getAttempt())
+                .setOutcome(outcome).setResponse(response).setError(error)
+                .setStartedAt(job.getRoutedAt()).setFinishedAt(job.getRoutedAt().plusMillis(1200))
+                .setProviderTimeMs(1200).setBilledSeconds(1.2).setCostEstimateUsd(0.00012).setWorkerId("w").build();
+    }
+}
