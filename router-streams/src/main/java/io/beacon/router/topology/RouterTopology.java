@@ -4,6 +4,7 @@ import io.beacon.router.RouterSettings;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.JobState;
+import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.schemas.serde.SerdeProvider;
@@ -14,6 +15,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.processor.TopicNameExtractor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -79,15 +81,26 @@ public final class RouterTopology {
             }
         }, RouterNames.TAG_REQUEST, RouterNames.TAG_ATTEMPT);
 
-        TopicNameExtractor<String, RoutedJob> providerTopic =
-                (key, job, context) -> topics.providerJobs(job.getProvider()).name();
-        topology.addSink(RouterNames.PROVIDER_JOBS_SINK, providerTopic, keys.serializer(),
-                topics.providerJobs(io.beacon.schemas.avro.ProviderKind.GOLEM).valueSerde().serializer(),
-                RouterNames.JOB_LIFECYCLE);
+        topology.addSink(RouterNames.PROVIDER_JOBS_SINK, new ProviderTopicExtractor(topics), keys.serializer(),
+                topics.providerJobs(ProviderKind.GOLEM).valueSerde().serializer(), RouterNames.JOB_LIFECYCLE);
         Serializer<?> resultSerializer = topics.results().valueSerde().serializer();
         topology.addSink(RouterNames.RESULTS_SINK, topics.results().name(), keys.serializer(), resultSerializer,
                 RouterNames.JOB_LIFECYCLE);
         return topology;
+    }
+
+    /** Sends a routed job to the jobs topic of its deployment's provider kind. */
+    static final class ProviderTopicExtractor implements TopicNameExtractor<String, RoutedJob> {
+        private final Topics topics;
+
+        ProviderTopicExtractor(Topics topics) {
+            this.topics = topics;
+        }
+
+        @Override
+        public String extract(String key, RoutedJob job, RecordContext context) {
+            return topics.providerJobs(job.getProvider()).name();
+        }
     }
 
     /** A stateless step that wraps a source's value into a {@link JobEvent}. */

@@ -1,0 +1,154 @@
+package io.beacon.router.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.beacon.router.RouterApp;
+import io.beacon.schemas.avro.ProviderStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router's HTTP API: {@code GET /health} in the shape the runner's health monitor reads
+ * ({@code status, providers_total, providers_healthy, regions}) and {@code GET /providers} with every
+ * deployment's live state.
+ */
+public final class RouterHttpServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RouterHttpServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final RouterApp app;
+
+    public RouterHttpServer(String host, int port, RouterApp app) {
+        this.app = app;
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        } catch (BindException e) {
+            throw new IllegalStateException("port " + port + " on " + host + " is already in use (setting: http.port);"
+                    + " stop what holds it or choose another port", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the router's HTTP port " + host + ":" + port, e);
+        }
+        this.executor = Executors.newFixedThreadPool(4, runnable -> {
+            Thread thread = new Thread(runnable, "router-http");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.createContext("/health", this::health);
+        server.createContext("/providers", this::providers);
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    public String url() {
+        InetSocketAddress address = server.getAddress();
+        return "http://" + address.getHostString() + ":" + address.getPort();
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        if (!allow(exchange, "GET")) {
+            return;
+        }
+        ObjectNode body = JSON.createObjectNode();
+        KafkaStreams.State state = app.state();
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            body.put("status", "unhealthy");
+            body.put("providers_total", 0);
+            body.put("providers_healthy", 0);
+            body.putArray("regions");
+            body.put("error", "router is " + state.name().toLowerCase(Locale.ROOT));
+            send(exchange, 503, body);
+            return;
+        }
+        Instant now = Instant.now();
+        List<ProviderStatus> deployments = app.deployments();
+        long healthy = deployments.stream().filter(d -> app.isUsable(d, now)).count();
+        TreeSet<String> regions = new TreeSet<>();
+        deployments.stream().filter(d -> app.isUsable(d, now)).forEach(d -> regions.add(d.getRegion()));
+        body.put("status", healthy == 0 ? "unhealthy" : healthy < deployments.size() ? "degraded" : "healthy");
+        body.put("providers_total", deployments.size());
+        body.put("providers_healthy", healthy);
+        ArrayNode regionArray = body.putArray("regions");
+        regions.forEach(regionArray::add);
+        send(exchange, 200, body);
+    }
+
+    private void providers(HttpExchange exchange) throws IOException {
+        if (!allow(exchange, "GET")) {
+            return;
+        }
+        Instant now = Instant.now();
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode list = body.putArray("deployments");
+        app.deployments().stream().sorted(Comparator.comparing(ProviderStatus::getDeploymentId)).forEach(d -> {
+            ObjectNode node = list.addObject();
+            node.put("deployment_id", d.getDeploymentId());
+            node.put("provider", d.getProvider().name().toLowerCase(Locale.ROOT));
+            node.put("region", d.getRegion());
+            node.put("healthy", app.isUsable(d, now));
+            node.put("reported_healthy", d.getHealthy());
+            node.put("circuit_state", d.getCircuitState().name());
+            node.put("price_per_second_usd", d.getPricePerSecondUsd());
+            node.put("capacity", d.getCapacity());
+            node.put("in_flight", d.getInFlight());
+            node.put("queued", d.getQueued());
+            node.put("heartbeat_age_ms", now.toEpochMilli() - d.getObservedAt().toEpochMilli());
+            if (d.getProbeLatencyMs() != null) {
+                node.put("probe_latency_ms", d.getProbeLatencyMs());
+            }
+            if (d.getError() != null) {
+                node.put("error", d.getError());
+            }
+            ArrayNode models = node.putArray("models");
+            d.getModels().forEach(models::add);
+        });
+        send(exchange, 200, body);
+    }
+
+    private static boolean allow(HttpExchange exchange, String method) throws IOException {
+        if (exchange.getRequestMethod().equalsIgnoreCase(method)) {
+            return true;
+        }
+        exchange.getResponseHeaders().add("Allow", method);
+        ObjectNode error = JSON.createObjectNode().put("error", "method " + exchange.getRequestMethod()
+                + " not allowed on " + exchange.getRequestURI().getPath());
+        send(exchange, 405, error);
+        return false;
+    }
+
+    private static void send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+        LOG.debug("router HTTP stopped");
+    }
+}
