@@ -16,6 +16,9 @@ import org.apache.avro.SchemaCompatibility;
  *
  * <p>Named registries ({@code mem://NAME} URLs) let the serdes of one JVM share a registry without
  * wiring; {@link #named(String)} creates one on first use.
+ *
+ * <p>Thread-safe: every method holds this registry's monitor, so serdes on many stream threads and the
+ * {@link RegistryHttpServer} handler threads can share one instance.
  */
 public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
@@ -43,7 +46,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
                     SchemaCompatibility.checkReaderWriterCompatibility(schema, latest);
             if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
                 throw new SchemaRegistryException("Schema being registered is incompatible with an earlier schema"
-                        + " for subject \"" + subject + "\": " + result.getDescription(), 409, 409);
+                        + " for subject \"" + subject + "\", details: " + details(result), 409, 409);
             }
         }
         int id = existing != null ? existing : byId.size() + 1;
@@ -51,6 +54,14 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         idBySchema.put(schema, id);
         versions.add(id);
         return id;
+    }
+
+    /** Each incompatibility as kind, location and message; Avro's own description repeats both schemas in full. */
+    private static String details(SchemaCompatibility.SchemaPairCompatibility result) {
+        return result.getResult().getIncompatibilities().stream()
+                .map(i -> i.getType() + " at " + i.getLocation() + ": " + i.getMessage())
+                .toList()
+                .toString();
     }
 
     @Override
@@ -83,6 +94,27 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         }
         int id = versions.get(version - 1);
         return new RegisteredSchema(subject, id, version, byId.get(id));
+    }
+
+    /**
+     * The version of {@code subject} that holds {@code schema} (the registry's answer to
+     * {@code POST /subjects/{subject}}): lets a client that does not auto-register find the id of a
+     * schema it already knows.
+     *
+     * @throws SchemaRegistryException 40401 when the subject has no versions, 40403 when none of them
+     *     is this schema
+     */
+    public synchronized RegisteredSchema lookup(String subject, Schema schema) {
+        List<Integer> versions = versionsBySubject.get(subject);
+        if (versions == null || versions.isEmpty()) {
+            throw new SchemaRegistryException("Subject '" + subject + "' not found.", 404, 40401);
+        }
+        Integer id = idBySchema.get(schema);
+        int index = id == null ? -1 : versions.indexOf(id);
+        if (index < 0) {
+            throw new SchemaRegistryException("Schema not found under subject '" + subject + "'.", 404, 40403);
+        }
+        return new RegisteredSchema(subject, id, index + 1, byId.get(id));
     }
 
     /** Every subject, sorted. */

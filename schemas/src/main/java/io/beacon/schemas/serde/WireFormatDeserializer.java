@@ -2,6 +2,7 @@ package io.beacon.schemas.serde;
 
 import io.beacon.schemas.registry.SchemaRegistryClient;
 import io.beacon.schemas.registry.SchemaRegistryException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -37,44 +38,64 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
         if (data == null) {
             return null;
         }
-        if (data.length < WireFormat.HEADER_SIZE || data[0] != WireFormat.MAGIC_BYTE) {
+        if (data.length > 0 && data[0] != WireFormat.MAGIC_BYTE) {
             throw new SerializationException("record on topic " + topic + " is not in the schema-registry wire"
-                    + " format (expected magic byte 0 and a 4-byte schema id, got " + data.length + " bytes"
-                    + (data.length > 0 ? " starting with " + data[0] : "") + ")");
+                    + " format: its first byte is " + String.format("0x%02x", data[0] & 0xff) + ", not the magic"
+                    + " byte 0 (was it written without a schema-registry serializer, e.g. as JSON or plain Avro?)");
+        }
+        if (data.length < WireFormat.HEADER_SIZE) {
+            throw new SerializationException("record on topic " + topic + " is too short for the schema-registry"
+                    + " wire format: " + data.length + " bytes, but the header alone (magic byte 0 and a 4-byte"
+                    + " schema id) takes " + WireFormat.HEADER_SIZE);
         }
         int id = ByteBuffer.wrap(data, 1, 4).getInt();
-        SpecificDatumReader<T> reader;
+        SpecificDatumReader<T> reader = reader(topic, id);
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE,
+                data.length - WireFormat.HEADER_SIZE, null);
+        T value;
         try {
-            reader = readers.computeIfAbsent(id, this::readerFor);
-        } catch (SchemaRegistryException e) {
-            throw new SerializationException("record on topic " + topic + " names schema id " + id
-                    + " which the registry cannot give: " + e.getMessage(), e);
-        }
-        try {
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE,
-                    data.length - WireFormat.HEADER_SIZE, null);
-            T value = reader.read(null, decoder);
-            if (!decoder.isEnd()) {
-                throw new SerializationException("record on topic " + topic + " has bytes left after a "
-                        + readerSchema.getName() + " (schema id " + id + ")");
-            }
-            return value;
+            value = reader.read(null, decoder);
+        } catch (EOFException e) {
+            throw new SerializationException("record on topic " + topic + " ends before a whole "
+                    + readerSchema.getName() + " (schema id " + id + ", " + data.length + " bytes): truncated?", e);
         } catch (IOException | RuntimeException e) {
-            if (e instanceof SerializationException se) {
-                throw se;
-            }
             throw new SerializationException("record on topic " + topic + " is not a valid "
                     + readerSchema.getName() + " (schema id " + id + "): " + e, e);
         }
+        boolean atEnd;
+        try {
+            atEnd = decoder.isEnd();
+        } catch (IOException e) {
+            atEnd = false;
+        }
+        if (!atEnd) {
+            throw new SerializationException("record on topic " + topic + " has bytes left after a whole "
+                    + readerSchema.getName() + " (schema id " + id + "): the bytes do not match the writer's"
+                    + " schema, or something was appended");
+        }
+        return value;
     }
 
-    private SpecificDatumReader<T> readerFor(int id) {
-        Schema writer = registry.getById(id);
+    private SpecificDatumReader<T> reader(String topic, int id) {
+        SpecificDatumReader<T> cached = readers.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        // Not computeIfAbsent: the look-up may be an HTTP call, which must not run inside the map's lock.
+        Schema writer;
+        try {
+            writer = registry.getById(id);
+        } catch (SchemaRegistryException e) {
+            throw new SerializationException("record on topic " + topic + " names schema id " + id
+                    + ", which the registry cannot give: " + e.getMessage(), e);
+        }
         if (!writer.getFullName().equals(readerSchema.getFullName())
                 && !readerSchema.getAliases().contains(writer.getFullName())) {
-            throw new SchemaRegistryException("schema id " + id + " is a " + writer.getFullName()
-                    + ", not a " + readerSchema.getFullName(), -1, -1);
+            throw new SerializationException("record on topic " + topic + " names schema id " + id + ", which is a "
+                    + writer.getFullName() + ", not a " + readerSchema.getFullName() + ": wrong topic or wrong type?");
         }
-        return new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForClass(type));
+        SpecificDatumReader<T> created = new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForClass(type));
+        SpecificDatumReader<T> raced = readers.putIfAbsent(id, created);
+        return raced != null ? raced : created;
     }
 }

@@ -33,12 +33,16 @@ public final class WireFormatSerializer<T extends SpecificRecord> implements Ser
             return null;
         }
         Schema schema = record.getSchema();
-        int id;
-        try {
-            id = idByTopic.computeIfAbsent(topic, t -> schemaId(t, schema));
-        } catch (SchemaRegistryException e) {
-            throw new SerializationException("cannot get a schema id for " + schema.getFullName()
-                    + " on topic " + topic + ": " + e.getMessage(), e);
+        Integer id = idByTopic.get(topic);
+        if (id == null) {
+            // Not computeIfAbsent: registering may be an HTTP call, which must not run inside the map's lock.
+            try {
+                id = schemaId(topic, schema);
+            } catch (SchemaRegistryException e) {
+                throw new SerializationException("cannot get a schema id for " + schema.getFullName()
+                        + " on topic " + topic + ": " + e.getMessage(), e);
+            }
+            idByTopic.putIfAbsent(topic, id);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(WireFormat.MAGIC_BYTE);

@@ -1,0 +1,20 @@
+package io.beacon.launcher;
+
+import java.util.Locale;
+
+/** What happens to the providers during a demo run. */
+enum Scenario {
+    /** Every deployment behaves; Golem carries the baseline, serverless the overflow. */
+    STEADY,
+    /** Every Golem node fails with 503 for the middle third of the run, then recovers. */
+    GOLEM_OUTAGE;
+
+    String label() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    @Override
+    public String toString() {
+        return label();
+    }
+}

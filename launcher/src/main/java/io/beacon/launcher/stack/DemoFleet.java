@@ -1,0 +1,67 @@
+package io.beacon.launcher.stack;
+
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.sim.ProviderSimulator;
+import io.beacon.sim.SimProvider;
+import io.beacon.sim.SimulatedDeployment;
+import io.beacon.sim.SimulatorFleet;
+import io.beacon.workers.DeploymentEndpoint;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The embedded default's provider fleet as workers see it: each simulated deployment becomes a
+ * {@link DeploymentEndpoint} of its provider kind, at the simulator's address.
+ */
+public final class DemoFleet {
+
+    /** First port of the simulator fleet in the embedded default; deployment i listens on FIRST_PORT + i. */
+    public static final int FIRST_PORT = 18100;
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    private DemoFleet() {
+    }
+
+    public static ProviderKind kind(SimProvider provider) {
+        return switch (provider) {
+            case GOLEM -> ProviderKind.GOLEM;
+            case MODAL -> ProviderKind.MODAL;
+            case RUNPOD -> ProviderKind.RUNPOD;
+        };
+    }
+
+    /** Endpoints of running simulators, for the workers of {@code kind}. */
+    public static List<DeploymentEndpoint> endpoints(List<ProviderSimulator> simulators, ProviderKind kind) {
+        List<DeploymentEndpoint> out = new ArrayList<>();
+        for (ProviderSimulator sim : simulators) {
+            SimulatedDeployment d = sim.deployment();
+            if (kind(d.provider()) == kind) {
+                out.add(endpoint(d, sim.baseUrl()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Endpoints of the embedded default's simulators as {@code beacon sim} runs them (127.0.0.1, ports
+     * from {@link #FIRST_PORT}), for a worker started on its own.
+     */
+    public static List<DeploymentEndpoint> defaultEndpoints(ProviderKind kind) {
+        List<SimulatedDeployment> fleet = SimulatorFleet.demoDeployments();
+        List<DeploymentEndpoint> out = new ArrayList<>();
+        for (int i = 0; i < fleet.size(); i++) {
+            SimulatedDeployment d = fleet.get(i);
+            if (kind(d.provider()) == kind) {
+                out.add(endpoint(d, ProviderSimulator.baseUrl(d, "127.0.0.1", FIRST_PORT + i)));
+            }
+        }
+        return out;
+    }
+
+    static DeploymentEndpoint endpoint(SimulatedDeployment d, URI baseUrl) {
+        return new DeploymentEndpoint(d.id(), kind(d.provider()), d.region(), baseUrl, d.models(),
+                d.pricePerSecondUsd(), d.capacity(), REQUEST_TIMEOUT);
+    }
+}

@@ -1,0 +1,213 @@
+package io.beacon.launcher.stack;
+
+import io.beacon.kafka.TopicAdmin;
+import io.beacon.router.RouterApp;
+import io.beacon.router.RouterConfig;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.config.CommonConfig;
+import io.beacon.schemas.config.ConfigLoader;
+import io.beacon.schemas.serde.SerdeProvider;
+import io.beacon.schemas.topics.Topics;
+import io.beacon.sim.SimCredentials;
+import io.beacon.sim.SimulatorFleet;
+import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.ProviderWorker;
+import io.beacon.workers.WorkerApp;
+import io.beacon.workers.WorkerConfig;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything the demo runs, in one JVM: the embedded broker and registry (unless a cluster is
+ * configured), the topics, the provider simulators, the router and one worker per provider kind.
+ * Started in dependency order and closed in reverse.
+ */
+public final class LocalPipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalPipeline.class);
+    private static final List<ProviderKind> KINDS = List.of(ProviderKind.GOLEM, ProviderKind.MODAL, ProviderKind.RUNPOD);
+
+    /**
+     * @param settings   every Beacon setting (bootstrap.servers empty = embedded broker)
+     * @param partitions partitions of the job topics
+     */
+    public record Options(Map<String, String> settings, int brokerPort, int controllerPort, int registryPort,
+                          int simFirstPort, int partitions) {
+    }
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private EmbeddedStack stack;
+    private SimulatorFleet fleet;
+    private RouterApp router;
+    private final List<ProviderWorker> workers = new ArrayList<>();
+    private Topics topics;
+    private SerdeProvider serdes;
+    private Map<String, String> common;
+    private CommonConfig commonConfig;
+
+    private LocalPipeline() {
+    }
+
+    public static LocalPipeline start(Options options) {
+        LocalPipeline pipeline = new LocalPipeline();
+        try {
+            pipeline.startAll(options);
+            return pipeline;
+        } catch (RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Options options) {
+        Map<String, String> settings = new LinkedHashMap<>(options.settings());
+        if (settings.getOrDefault(CommonConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
+            stack = EmbeddedStack.start("127.0.0.1", options.brokerPort(), options.controllerPort(), options.registryPort());
+            started.add(stack);
+            settings.put(CommonConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+            if (settings.getOrDefault(CommonConfig.SCHEMA_REGISTRY_URL, "").isBlank()) {
+                settings.put(CommonConfig.SCHEMA_REGISTRY_URL, stack.registryUrl());
+            }
+        }
+        if (settings.getOrDefault(CommonConfig.SCHEMA_REGISTRY_URL, "").isBlank()) {
+            throw new IllegalArgumentException("schema.registry.url is not set: a configured Kafka cluster needs a"
+                    + " schema registry (set BEACON_SCHEMA_REGISTRY_URL or --set schema.registry.url=...)");
+        }
+        common = settings;
+        commonConfig = new CommonConfig(CommonConfig.define(new org.apache.kafka.common.config.ConfigDef()), settings);
+        serdes = commonConfig.serdeProvider();
+        started.add(serdes);
+        topics = Topics.create(commonConfig.topicNames(), serdes);
+        try (TopicAdmin admin = new TopicAdmin(commonConfig.bootstrapServers(),
+                ConfigLoader.kafkaPassthrough(settings))) {
+            admin.createTopics(topics.newTopics(options.partitions(), (short) (stack != null ? 1 : 3)),
+                    Duration.ofSeconds(60));
+        }
+
+        // Fresh fake credentials every run: the simulators demand them, the workers present them.
+        String modalKey = "wk-demo-" + randomHex();
+        String modalSecret = "ws-demo-" + randomHex();
+        String runpodKey = "rp-demo-" + randomHex();
+        fleet = SimulatorFleet.start(SimulatorFleet.demoDeployments(), "127.0.0.1", options.simFirstPort(),
+                new SimCredentials(modalKey, modalSecret, runpodKey));
+        started.add(fleet);
+
+        Map<String, String> routerSettings = new LinkedHashMap<>(settings);
+        routerSettings.putIfAbsent(RouterConfig.STATE_DIR, tempDir("beacon-router-state"));
+        router = RouterApp.start(new RouterConfig(routerSettings));
+        started.add(router);
+
+        ProviderSecrets secrets = ProviderSecrets.of(runpodKey, modalKey, modalSecret);
+        for (ProviderKind kind : KINDS) {
+            Map<String, String> workerSettings = new LinkedHashMap<>(settings);
+            workerSettings.put(WorkerConfig.PROVIDER, kind.name().toLowerCase());
+            ProviderWorker worker = WorkerApp.start(new WorkerConfig(workerSettings),
+                    DemoFleet.endpoints(fleet.simulators(), kind), secrets);
+            workers.add(worker);
+            started.add(worker);
+        }
+    }
+
+    /** Waits until the router runs and every simulated deployment has reported healthy to it. */
+    public void awaitReady(Duration timeout) throws InterruptedException {
+        Instant until = Instant.now().plus(timeout);
+        if (!router.awaitRunning(timeout)) {
+            throw new IllegalStateException("the router did not reach RUNNING within " + timeout.toSeconds() + " s");
+        }
+        int expected = fleet.simulators().size();
+        while (true) {
+            Instant now = Instant.now();
+            List<ProviderStatus> deployments = router.deployments();
+            long healthy = deployments.stream().filter(d -> router.isUsable(d, now)).count();
+            if (healthy >= expected) {
+                return;
+            }
+            if (now.isAfter(until)) {
+                throw new IllegalStateException("only " + healthy + " of " + expected
+                        + " deployments reported healthy within " + timeout.toSeconds() + " s: "
+                        + deployments.stream().map(d -> d.getDeploymentId() + "=" + router.isUsable(d, now))
+                        .collect(Collectors.joining(", ")));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    public void printAddresses(PrintStream out) {
+        out.println("Beacon is up:");
+        out.println("  Kafka bootstrap     " + commonConfig.bootstrapServers() + (stack != null ? "  (embedded KRaft broker)" : ""));
+        out.println("  schema registry     " + commonConfig.schemaRegistryUrl());
+        out.println("  router HTTP         " + router.httpUrl() + "  (GET /health, GET /providers)");
+        out.println("  provider simulators");
+        out.println(fleet.describe().lines().map(line -> "    " + line).collect(Collectors.joining(System.lineSeparator())));
+        out.flush();
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public SimulatorFleet fleet() {
+        return fleet;
+    }
+
+    public RouterApp router() {
+        return router;
+    }
+
+    public String bootstrapServers() {
+        return commonConfig.bootstrapServers();
+    }
+
+    public Map<String, Object> clientPassthrough() {
+        return ConfigLoader.kafkaPassthrough(common);
+    }
+
+    @Override
+    public void close() {
+        // Workers first (they drain and commit), then the router, then what they talk to.
+        for (int i = started.size() - 1; i >= 0; i--) {
+            AutoCloseable component = started.get(i);
+            try {
+                if (component instanceof ProviderWorker worker) {
+                    worker.close(Duration.ofSeconds(10));
+                } else if (component instanceof RouterApp app) {
+                    app.close(Duration.ofSeconds(10));
+                } else {
+                    component.close();
+                }
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", component.getClass().getSimpleName(), e.toString());
+            }
+        }
+        started.clear();
+    }
+
+    private static String randomHex() {
+        byte[] bytes = new byte[12];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static String tempDir(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            dir.toFile().deleteOnExit();
+            return dir.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create a temporary directory", e);
+        }
+    }
+}
