@@ -1,0 +1,201 @@
+package io.beacon.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.beacon.kafka.SharedBroker;
+import io.beacon.kafka.TopicAdmin;
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.schemas.serde.WireFormatSerdeProvider;
+import io.beacon.schemas.topics.TopicNames;
+import io.beacon.schemas.topics.TopicSpec;
+import io.beacon.schemas.topics.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The router on a real KRaft broker under exactly-once: jobs in, routed jobs out, attempts in, exactly
+ * one result per job out; undecodable bytes to the dead-letter topic while the router keeps going.
+ */
+class RouterAppIT {
+
+    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    private final Map<String, String> settings = new HashMap<>();
+    private WireFormatSerdeProvider serdes;
+    private Topics topics;
+    private RouterApp router;
+
+    @BeforeEach
+    void startRouter() throws Exception {
+        String bootstrap = SharedBroker.bootstrapServers();
+        settings.put("bootstrap.servers", bootstrap);
+        settings.put("schema.registry.url", "mem://router-it-" + suffix);
+        settings.put("application.id", "router-it-" + suffix);
+        settings.put("http.port", "0");
+        settings.put("state.dir", Files.createTempDirectory("router-it").toString());
+        for (String key : List.of(TopicNames.REQUESTS, TopicNames.RESULTS, TopicNames.GOLEM_JOBS, TopicNames.MODAL_JOBS,
+                TopicNames.RUNPOD_JOBS, TopicNames.ATTEMPTS, TopicNames.STATUS, TopicNames.REQUESTS_DLQ)) {
+            settings.put(key, key.replace("topics.", "") + "-" + suffix);
+        }
+        RouterConfig config = new RouterConfig(settings);
+        serdes = new WireFormatSerdeProvider();
+        serdes.configure(settings);
+        topics = Topics.create(config.topicNames(), serdes);
+        try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
+            admin.createTopics(topics.newTopics(3, (short) 1), Duration.ofSeconds(30));
+        }
+        router = RouterApp.start(config);
+        assertThat(router.awaitRunning(Duration.ofSeconds(60))).isTrue();
+    }
+
+    @AfterEach
+    void stopRouter() {
+        router.close(Duration.ofSeconds(10));
+        serdes.close();
+    }
+
+    @Test
+    void shouldGiveEveryJobExactlyOneResultAndDeadLetterUndecodableBytes() throws Exception {
+        // Given a healthy Golem deployment
+        send(topics.status(), "golem-it-1", ProviderStatus.newBuilder().setDeploymentId("golem-it-1")
+                .setProvider(ProviderKind.GOLEM).setRegion("eu-central").setModels(List.of("llama3.2:1b"))
+                .setPricePerSecondUsd(0.0001).setCapacity(100).setInFlight(0).setHealthy(true)
+                .setObservedAt(Instant.now().plusSeconds(60)).setWorkerId("it").build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> router.deployments().size() == 1);
+
+        // When garbage and then 20 jobs arrive
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(producerProps(), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(topics.requests().name(), "junk".getBytes(StandardCharsets.UTF_8),
+                    "this is not avro".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        int jobs = 20;
+        for (int i = 0; i < jobs; i++) {
+            String id = "job-" + i;
+            send(topics.requests(), id, InferenceRequest.newBuilder().setJobId(id).setModel("llama3.2:1b")
+                    .setPrompt("prompt " + i).setCreatedAt(Instant.now()).build());
+        }
+
+        // Then each is routed once to Golem; a worker's answers (one duplicated) give one result per job
+        List<RoutedJob> routed = readAtLeast(topics.providerJobs(ProviderKind.GOLEM).name(),
+                topics.providerJobs(ProviderKind.GOLEM).valueSerde().deserializer(), jobs, Duration.ofSeconds(30));
+        assertThat(routed).extracting(RoutedJob::getJobId).doesNotHaveDuplicates().hasSize(jobs);
+        for (RoutedJob job : routed) {
+            JobAttempt attempt = JobAttempt.newBuilder().setJobId(job.getJobId()).setDeploymentId(job.getDeploymentId())
+                    .setProvider(job.getProvider()).setRegion(job.getRegion()).setAttempt(job.getAttempt())
+                    .setOutcome(AttemptOutcome.SUCCEEDED).setResponse("answer to " + job.getJobId())
+                    .setStartedAt(Instant.now()).setFinishedAt(Instant.now()).setProviderTimeMs(900)
+                    .setBilledSeconds(0.9).setCostEstimateUsd(0.00009).setWorkerId("it").build();
+            send(topics.attempts(), job.getJobId(), attempt);
+            if (job.getJobId().equals("job-0")) {
+                send(topics.attempts(), job.getJobId(), attempt);
+            }
+        }
+        List<InferenceResult> results = readAtLeast(topics.results().name(),
+                topics.results().valueSerde().deserializer(), jobs, Duration.ofSeconds(30));
+        assertThat(results).hasSize(jobs).extracting(InferenceResult::getJobId).doesNotHaveDuplicates();
+        assertThat(results).allSatisfy(r -> {
+            assertThat(r.getSuccess()).isTrue();
+            assertThat(r.getResponse()).isEqualTo("answer to " + r.getJobId());
+            assertThat(r.getProviderUsed()).isEqualTo("golem-it-1");
+            assertThat(r.getInferenceTime()).isEqualTo(0.9);
+            assertThat(r.getCostEstimate()).isEqualTo(0.00009);
+        });
+        List<ConsumerRecord<byte[], byte[]>> dead = readRaw(topics.requestsDlq().name(), 1, Duration.ofSeconds(20));
+        assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("junk");
+        assertThat(dead.get(0).headers().lastHeader("__streams.errors.exception")).isNotNull();
+
+        // And the HTTP API reports the deployment in the runner's health shape
+        HttpResponse<String> health = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(router.httpUrl() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"providers_total\":1").contains("\"providers_healthy\":1")
+                .contains("\"regions\":[\"eu-central\"]");
+    }
+
+    private <V> void send(TopicSpec<String, V> topic, String key, V value) throws Exception {
+        try (KafkaProducer<String, V> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
+                (Serializer<V>) topic.valueSerde().serializer())) {
+            producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
+        }
+    }
+
+    private Properties producerProps() {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", settings.get("bootstrap.servers"));
+        props.put("acks", "all");
+        return props;
+    }
+
+    private Properties consumerProps() {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", settings.get("bootstrap.servers"));
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
+    }
+
+    private <V> List<V> readAtLeast(String topic, Deserializer<V> deserializer, int count, Duration timeout) {
+        List<V> out = new ArrayList<>();
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(consumerProps(),
+                new org.apache.kafka.common.serialization.StringDeserializer(), deserializer)) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(timeout).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+                return out.size() >= count;
+            });
+            // A short extra read: a duplicate would show up here.
+            Instant until = Instant.now().plusSeconds(2);
+            while (Instant.now().isBefore(until)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+        }
+        return out;
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readRaw(String topic, int count, Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(timeout).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                return out.size() >= count;
+            });
+        }
+        return out;
+    }
+}
