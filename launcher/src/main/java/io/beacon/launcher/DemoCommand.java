@@ -51,6 +51,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "3", description = "Partitions of the job topics (default ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--replication-factor", defaultValue = "3",
+            description = "Replication of created topics on a configured cluster (default ${DEFAULT-VALUE}; embedded: 1).")
+    short replicationFactor;
+
     @Option(names = "--guarantee", description = "Router processing guarantee: exactly_once_v2 (default) or at_least_once.")
     String guarantee;
 
@@ -88,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
                 config.overrides(extra));
         out.println("Starting Beacon (broker, registry, simulators, router, workers)...");
         LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, brokerPort, controllerPort,
-                registryPort, simPort, partitions));
+                registryPort, simPort, partitions, replicationFactor));
         Thread hook = new Thread(pipeline::close, "beacon-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

@@ -15,18 +15,22 @@ import io.beacon.workers.ProviderSecrets;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
 import io.beacon.workers.WorkerConfig;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +46,11 @@ public final class LocalPipeline implements AutoCloseable {
 
     /**
      * @param settings   every Beacon setting (bootstrap.servers empty = embedded broker)
-     * @param partitions partitions of the job topics
+     * @param partitions        partitions of the job topics
+     * @param replicationFactor replication of created topics on a configured cluster (the embedded broker: 1)
      */
     public record Options(Map<String, String> settings, int brokerPort, int controllerPort, int registryPort,
-                          int simFirstPort, int partitions) {
+                          int simFirstPort, int partitions, short replicationFactor) {
     }
 
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -57,6 +62,7 @@ public final class LocalPipeline implements AutoCloseable {
     private SerdeProvider serdes;
     private Map<String, String> common;
     private CommonConfig commonConfig;
+    private Path stateDir;
 
     private LocalPipeline() {
     }
@@ -93,7 +99,7 @@ public final class LocalPipeline implements AutoCloseable {
         topics = Topics.create(commonConfig.topicNames(), serdes);
         try (TopicAdmin admin = new TopicAdmin(commonConfig.bootstrapServers(),
                 ConfigLoader.kafkaPassthrough(settings))) {
-            admin.createTopics(topics.newTopics(options.partitions(), (short) (stack != null ? 1 : 3)),
+            admin.createTopics(topics.newTopics(options.partitions(), stack != null ? (short) 1 : options.replicationFactor()),
                     Duration.ofSeconds(60));
         }
 
@@ -106,7 +112,10 @@ public final class LocalPipeline implements AutoCloseable {
         started.add(fleet);
 
         Map<String, String> routerSettings = new LinkedHashMap<>(settings);
-        routerSettings.putIfAbsent(RouterConfig.STATE_DIR, tempDir("beacon-router-state"));
+        if (routerSettings.getOrDefault(RouterConfig.STATE_DIR, "").isBlank()) {
+            stateDir = tempDir("beacon-router-state");
+            routerSettings.put(RouterConfig.STATE_DIR, stateDir.toString());
+        }
         router = RouterApp.start(new RouterConfig(routerSettings));
         started.add(router);
 
@@ -193,6 +202,10 @@ public final class LocalPipeline implements AutoCloseable {
             }
         }
         started.clear();
+        if (stateDir != null) {
+            deleteRecursively(stateDir);
+            stateDir = null;
+        }
     }
 
     private static String randomHex() {
@@ -201,13 +214,19 @@ public final class LocalPipeline implements AutoCloseable {
         return HexFormat.of().formatHex(bytes);
     }
 
-    private static String tempDir(String prefix) {
+    private static Path tempDir(String prefix) {
         try {
-            Path dir = Files.createTempDirectory(prefix);
-            dir.toFile().deleteOnExit();
-            return dir.toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot create a temporary directory", e);
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
         }
     }
 }

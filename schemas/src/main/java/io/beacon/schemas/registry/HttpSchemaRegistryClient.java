@@ -14,6 +14,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -349,7 +350,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                     return "unknown host";
                 }
                 String text = cause.getMessage();
-                if (text != null && text.toLowerCase(Locale.ROOT).contains("refused")) {
+                // JDK 17 reports a refused connect as ConnectException(null) caused by ClosedChannelException.
+                if (cause instanceof ClosedChannelException
+                        || (text != null && text.toLowerCase(Locale.ROOT).contains("refused"))) {
                     return "connection refused";
                 }
             }
