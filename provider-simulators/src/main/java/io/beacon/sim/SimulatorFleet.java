@@ -1,0 +1,157 @@
+package io.beacon.sim;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Several simulated deployments started and stopped together: the demo's whole provider landscape on one
+ * machine.
+ */
+public final class SimulatorFleet implements AutoCloseable {
+
+    /** Suggested first port for the demo fleet: deployment i listens on 18100 + i. */
+    public static final int DEFAULT_FIRST_PORT = 18100;
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    private final List<ProviderSimulator> simulators;
+    private final Map<String, ProviderSimulator> byId;
+
+    private SimulatorFleet(List<ProviderSimulator> simulators) {
+        this.simulators = List.copyOf(simulators);
+        Map<String, ProviderSimulator> index = new LinkedHashMap<>();
+        simulators.forEach(simulator -> index.put(simulator.deployment().id(), simulator));
+        this.byId = Map.copyOf(index);
+    }
+
+    /**
+     * Starts every deployment; either all start or none stays running.
+     *
+     * @param firstPort 0 for free ports; otherwise deployment i listens on {@code firstPort + i}
+     * @param credentials what clients must present; null means none
+     */
+    public static SimulatorFleet start(List<SimulatedDeployment> deployments, String host, int firstPort,
+                                       SimCredentials credentials) {
+        Objects.requireNonNull(deployments, "deployments");
+        Objects.requireNonNull(host, "host");
+        if (firstPort < 0 || firstPort + Math.max(0, deployments.size() - 1) > 65_535) {
+            throw new IllegalArgumentException("ports " + firstPort + "+" + deployments.size() + " are out of range");
+        }
+        Set<String> ids = new HashSet<>();
+        for (SimulatedDeployment deployment : deployments) {
+            if (!ids.add(deployment.id())) {
+                throw new IllegalArgumentException("duplicate deployment id " + deployment.id());
+            }
+        }
+        List<ProviderSimulator> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < deployments.size(); i++) {
+                int port = firstPort == 0 ? 0 : firstPort + i;
+                started.add(ProviderSimulator.start(deployments.get(i), host, port, credentials));
+            }
+        } catch (RuntimeException e) {
+            started.forEach(ProviderSimulator::close);
+            throw e;
+        }
+        return new SimulatorFleet(started);
+    }
+
+    /** Starts {@link #demoDeployments()}. */
+    public static SimulatorFleet startDemo(String host, int firstPort, SimCredentials credentials) {
+        return start(demoDeployments(), host, firstPort, credentials);
+    }
+
+    public List<ProviderSimulator> simulators() {
+        return simulators;
+    }
+
+    /**
+     * The simulator of deployment {@code id}.
+     *
+     * @throws NoSuchElementException when the fleet has no such deployment
+     */
+    public ProviderSimulator get(String id) {
+        ProviderSimulator simulator = byId.get(id);
+        if (simulator == null) {
+            throw new NoSuchElementException("no simulated deployment " + id + "; fleet has " + byId.keySet());
+        }
+        return simulator;
+    }
+
+    public Optional<ProviderSimulator> find(String id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    /**
+     * The demo's provider landscape. Golem nodes are the cheap, always-warm baseline (about $0.0001/s, 4 slots
+     * each), so they carry most load while they have headroom; Modal and RunPod cost more per second and pay cold
+     * starts after idling, but scale wider and absorb the overflow. Every deployment serves {@code llama3.2:1b};
+     * two Golem nodes also serve {@code mistral:7b}.
+     */
+    public static List<SimulatedDeployment> demoDeployments() {
+        LatencyModel golemLatency = new LatencyModel(Duration.ofMillis(900), 0.35, Duration.ofMillis(4));
+        LatencyModel modalLatency = new LatencyModel(Duration.ofMillis(500), 0.3, Duration.ofMillis(4));
+        LatencyModel runpodLatency = new LatencyModel(Duration.ofMillis(600), 0.3, Duration.ofMillis(4));
+        return List.of(
+                golem("golem-eu-central-1", "eu-central", 0.000095, golemLatency, "llama3.2:1b", "mistral:7b"),
+                golem("golem-eu-central-2", "eu-central", 0.000100, golemLatency, "llama3.2:1b"),
+                golem("golem-us-east-1", "us-east", 0.000105, golemLatency, "llama3.2:1b", "mistral:7b"),
+                golem("golem-us-west-1", "us-west", 0.000110, golemLatency, "llama3.2:1b"),
+                // Modal T4 and L4 containers; 30 s idle before scaling to zero, ~3 s to boot vLLM with the weights.
+                SimulatedDeployment.builder("modal-us-east", SimProvider.MODAL).region("us-east")
+                        .pricePerSecondUsd(0.000164).capacity(8).queueLimit(16).latency(modalLatency)
+                        .coldStart(Duration.ofSeconds(3)).idleTimeout(Duration.ofSeconds(30)).build(),
+                SimulatedDeployment.builder("modal-eu-west", SimProvider.MODAL).region("eu-west")
+                        .pricePerSecondUsd(0.000222).capacity(8).queueLimit(16)
+                        .latency(new LatencyModel(Duration.ofMillis(450), 0.3, Duration.ofMillis(3)))
+                        .coldStart(Duration.ofSeconds(3)).idleTimeout(Duration.ofSeconds(30)).build(),
+                // RunPod flex workers, 16 GB and 24 GB; RunPod's default 5 s idle timeout.
+                SimulatedDeployment.builder("runpod-us-east", SimProvider.RUNPOD).region("us-east")
+                        .pricePerSecondUsd(0.00016).capacity(8).queueLimit(16).latency(runpodLatency)
+                        .coldStart(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5)).build(),
+                SimulatedDeployment.builder("runpod-eu-central", SimProvider.RUNPOD).region("eu-central")
+                        .pricePerSecondUsd(0.00019).capacity(8).queueLimit(16).latency(runpodLatency)
+                        .coldStart(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    /** A human-readable table of the fleet, for the launcher's start-up banner. */
+    public String describe() {
+        String format = "%-20s %-8s %-11s %-45s %10s %4s %5s %6s  %s%n";
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, format,
+                "ID", "PROVIDER", "REGION", "URL", "USD/S", "CAP", "QUEUE", "COLD", "MODELS"));
+        for (ProviderSimulator simulator : simulators) {
+            SimulatedDeployment d = simulator.deployment();
+            String cold = d.coldStart().isZero() ? "-" : String.format(Locale.ROOT, "%.1fs", d.coldStart().toMillis() / 1000.0);
+            table.append(String.format(Locale.ROOT, format, d.id(), d.provider(), d.region(), simulator.baseUrl(),
+                    String.format(Locale.ROOT, "%.6f", d.pricePerSecondUsd()), d.capacity(), d.queueLimit(), cold,
+                    String.join(", ", d.models())));
+        }
+        table.append("Break one: curl -X POST <http://host:port>/__sim/faults -d '{\"mode\":\"fail\",\"status\":503}'"
+                + " (modes: fail, fail-rate, slow, cold, unresponsive, mid-stream, recover); stats: GET /__sim/stats")
+                .append(System.lineSeparator());
+        return table.toString();
+    }
+
+    /** Stops every simulator. */
+    @Override
+    public void close() {
+        simulators.forEach(ProviderSimulator::close);
+    }
+
+    private static SimulatedDeployment golem(String id, String region, double pricePerSecondUsd,
+                                             LatencyModel latency, String... models) {
+        // Golem nodes are leased VMs with the model baked into the image: always warm, so no cold start.
+        return SimulatedDeployment.builder(id, SimProvider.GOLEM).region(region).models(models)
+                .pricePerSecondUsd(pricePerSecondUsd).capacity(4).queueLimit(8).latency(latency)
+                .coldStart(Duration.ZERO).build();
+    }
+}
