@@ -32,7 +32,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--jobs", defaultValue = "300", description = "Jobs to send (default ${DEFAULT-VALUE}).")
     int jobs;
 
-    @Option(names = "--rate", defaultValue = "20", description = "Jobs per second (default ${DEFAULT-VALUE}).")
+    /** About what the demo fleet's Golem nodes absorb, so the baseline carries roughly 70% and bursts take the rest. */
+    @Option(names = "--rate", defaultValue = "15", description = "Jobs per second (default ${DEFAULT-VALUE}).")
     double rate;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the job mix (default ${DEFAULT-VALUE}).")

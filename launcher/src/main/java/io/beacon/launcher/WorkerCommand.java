@@ -44,7 +44,7 @@ final class WorkerCommand implements Callable<Integer> {
         ProviderKind kind = parseKind(provider);
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put(WorkerConfig.PROVIDER, kind.name().toLowerCase(Locale.ROOT));
-        Map<String, String> settings = new LinkedHashMap<>(ConfigLoader.merge(WorkerConfig.DEFINITION, config.file(),
+        Map<String, String> settings = new LinkedHashMap<>(ConfigLoader.merge(WorkerConfig.configDef(), config.file(),
                 System.getenv(), config.overrides(extra)));
         if (settings.getOrDefault(CommonConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
             settings.put(CommonConfig.BOOTSTRAP_SERVERS, "127.0.0.1:" + EmbeddedKafkaBroker.DEFAULT_BROKER_PORT);
@@ -53,10 +53,15 @@ final class WorkerCommand implements Callable<Integer> {
             }
         }
         WorkerConfig workerConfig = new WorkerConfig(settings);
-        List<DeploymentEndpoint> deployments = DeploymentEndpoints.forWorker(workerConfig, System.getenv());
-        if (deployments.isEmpty()) {
+        List<DeploymentEndpoint> deployments;
+        boolean configured = !workerConfig.getString(WorkerConfig.DEPLOYMENTS).isBlank()
+                || !System.getenv().getOrDefault(DeploymentEndpoints.environmentVariable(kind), "").isBlank();
+        if (configured) {
+            deployments = workerConfig.deployments(System.getenv());
+        } else {
             deployments = DemoFleet.defaultEndpoints(kind);
-            System.out.println("No deployments configured; using the embedded default's simulators (beacon sim).");
+            System.out.println("No deployments configured (" + DeploymentEndpoints.environmentVariable(kind)
+                    + "); using the embedded default's simulators (beacon sim).");
         }
         ProviderWorker worker = WorkerApp.start(workerConfig, deployments, ProviderSecrets.fromEnvironment());
         CountDownLatch stopped = new CountDownLatch(1);

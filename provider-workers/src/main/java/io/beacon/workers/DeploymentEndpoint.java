@@ -1,0 +1,58 @@
+package io.beacon.workers;
+
+import io.beacon.schemas.avro.ProviderKind;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One place a worker can send jobs to: a leased Golem node (Ollama), a Modal web endpoint or a RunPod
+ * serverless endpoint. It carries no credentials: those come from {@link ProviderSecrets}.
+ *
+ * @param id                 deployment id the router names in {@code RoutedJob.deployment_id}
+ * @param provider           provider kind, which decides the protocol
+ * @param region             region label, e.g. {@code eu-central}
+ * @param baseUrl            base of the API, without a trailing slash (RunPod: {@code .../v2/{endpointId}})
+ * @param models             models the deployment serves; empty means "as its health probe reports"
+ * @param pricePerSecondUsd  price of one billed second, in US dollars
+ * @param capacity           calls the worker runs against it at once; more wait in the worker's queue
+ * @param requestTimeout     longest time one attempt may take, including any polling
+ */
+public record DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl,
+                                 List<String> models, double pricePerSecondUsd, int capacity,
+                                 Duration requestTimeout) {
+
+    public DeploymentEndpoint {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(baseUrl, "baseUrl");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("deployment id must not be blank");
+        }
+        if (!baseUrl.isAbsolute() || baseUrl.getHost() == null) {
+            throw new IllegalArgumentException("deployment " + id + ": base URL must be absolute http(s): " + baseUrl);
+        }
+        if (!Double.isFinite(pricePerSecondUsd) || pricePerSecondUsd < 0) {
+            throw new IllegalArgumentException("deployment " + id + ": price per second must be >= 0");
+        }
+        if (capacity < 1) {
+            throw new IllegalArgumentException("deployment " + id + ": capacity must be at least 1");
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("deployment " + id + ": request timeout must be positive");
+        }
+        String base = baseUrl.toString();
+        if (base.endsWith("/")) {
+            baseUrl = URI.create(base.substring(0, base.length() - 1));
+        }
+        models = List.copyOf(models);
+    }
+
+    /** {@code path} (starting with '/') appended to the base URL, keeping any path the base has. */
+    public URI resolve(String path) {
+        return URI.create(baseUrl + path);
+    }
+}

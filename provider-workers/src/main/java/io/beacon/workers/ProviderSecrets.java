@@ -1,0 +1,167 @@
+package io.beacon.workers;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Provider credentials, read only from the environment or from files (Docker/Kubernetes secrets), never
+ * from records or config files that could end up in a repository. {@link #toString()} says which secrets
+ * are set, never their values; {@link #redact(String)} scrubs them from any text that leaves the worker.
+ *
+ * <p>Variables: {@code RUNPOD_API_KEY} or {@code RUNPOD_API_KEY_FILE}; {@code MODAL_KEY} and
+ * {@code MODAL_SECRET} (or {@code MODAL_KEY_FILE}, {@code MODAL_SECRET_FILE}), or {@code MODAL_API_TOKEN}
+ * (or {@code MODAL_API_TOKEN_FILE}) as {@code key:secret}, the name the runner guide uses.
+ */
+public final class ProviderSecrets {
+
+    public static final String RUNPOD_API_KEY = "RUNPOD_API_KEY";
+    public static final String MODAL_KEY = "MODAL_KEY";
+    public static final String MODAL_SECRET = "MODAL_SECRET";
+    public static final String MODAL_API_TOKEN = "MODAL_API_TOKEN";
+    private static final String FILE_SUFFIX = "_FILE";
+
+    private final Secret runpodApiKey;
+    private final Secret modalKey;
+    private final Secret modalSecret;
+
+    private ProviderSecrets(Secret runpodApiKey, Secret modalKey, Secret modalSecret) {
+        this.runpodApiKey = runpodApiKey;
+        this.modalKey = modalKey;
+        this.modalSecret = modalSecret;
+    }
+
+    /** No credentials (Golem needs none; local simulators may not ask). */
+    public static ProviderSecrets none() {
+        return new ProviderSecrets(null, null, null);
+    }
+
+    /** Explicit values, for tests and embedding; null or blank means "not set". */
+    public static ProviderSecrets of(String runpodApiKey, String modalKey, String modalSecret) {
+        if ((blank(modalKey)) != (blank(modalSecret))) {
+            throw new IllegalArgumentException("Modal proxy auth needs both the key and the secret");
+        }
+        return new ProviderSecrets(blank(runpodApiKey) ? null : Secret.of(runpodApiKey),
+                blank(modalKey) ? null : Secret.of(modalKey), blank(modalSecret) ? null : Secret.of(modalSecret));
+    }
+
+    /** Reads the process environment. */
+    public static ProviderSecrets fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    /**
+     * Reads {@code env}; a {@code NAME_FILE} variable names a file whose trimmed content is the value, used
+     * when {@code NAME} itself is unset.
+     *
+     * @throws IllegalArgumentException naming the variable (never its value) when a file cannot be read or
+     *                                  a value is malformed
+     */
+    public static ProviderSecrets fromEnvironment(Map<String, String> env) {
+        Secret runpod = read(env, RUNPOD_API_KEY);
+        Secret key = read(env, MODAL_KEY);
+        Secret secret = read(env, MODAL_SECRET);
+        if (key == null && secret == null) {
+            Secret token = read(env, MODAL_API_TOKEN);
+            if (token != null) {
+                String raw = token.reveal();
+                int colon = raw.indexOf(':');
+                if (colon <= 0 || colon == raw.length() - 1) {
+                    throw new IllegalArgumentException(MODAL_API_TOKEN + " must have the form key:secret"
+                            + " (the value is not shown)");
+                }
+                key = Secret.of(raw.substring(0, colon).trim());
+                secret = Secret.of(raw.substring(colon + 1).trim());
+            }
+        } else if (key == null || secret == null) {
+            throw new IllegalArgumentException("Modal proxy auth needs both " + MODAL_KEY + " and " + MODAL_SECRET
+                    + "; only " + (key == null ? MODAL_SECRET : MODAL_KEY) + " is set");
+        }
+        return new ProviderSecrets(runpod, key, secret);
+    }
+
+    public Optional<Secret> runpodApiKey() {
+        return Optional.ofNullable(runpodApiKey);
+    }
+
+    public Optional<Secret> modalKey() {
+        return Optional.ofNullable(modalKey);
+    }
+
+    public Optional<Secret> modalSecret() {
+        return Optional.ofNullable(modalSecret);
+    }
+
+    /** True when both Modal proxy-auth values are set. */
+    public boolean hasModalProxyAuth() {
+        return modalKey != null && modalSecret != null;
+    }
+
+    /**
+     * {@code text} with every secret value replaced by {@code [redacted]}: a last line of defence for error
+     * text that comes from a provider or a library (an echoed header, a URL) before it is logged or published.
+     */
+    public String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        String out = text;
+        for (Secret s : all()) {
+            out = out.replace(s.reveal(), "[redacted]");
+        }
+        return out;
+    }
+
+    private List<Secret> all() {
+        List<Secret> out = new ArrayList<>(3);
+        if (runpodApiKey != null) {
+            out.add(runpodApiKey);
+        }
+        if (modalKey != null) {
+            out.add(modalKey);
+        }
+        if (modalSecret != null) {
+            out.add(modalSecret);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "ProviderSecrets[runpodApiKey=" + (runpodApiKey == null ? "unset" : "set")
+                + ", modalProxyAuth=" + (hasModalProxyAuth() ? "set" : "unset") + "]";
+    }
+
+    private static Secret read(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (!blank(value)) {
+            return Secret.of(value.trim());
+        }
+        String file = env.get(name + FILE_SUFFIX);
+        if (blank(file)) {
+            return null;
+        }
+        Path path = Path.of(file.trim());
+        String content;
+        try {
+            content = Files.readString(path, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            // The path is not secret; the exception's own message may quote it, but never the content.
+            throw new IllegalArgumentException(name + FILE_SUFFIX + " names " + path + " which cannot be read: "
+                    + e.getClass().getSimpleName(), e);
+        }
+        if (content.isEmpty()) {
+            throw new IllegalArgumentException(name + FILE_SUFFIX + " names " + path + " which is empty");
+        }
+        return Secret.of(content);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}

@@ -1,0 +1,176 @@
+package io.beacon.workers;
+
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.serde.SerdeProvider;
+import io.beacon.schemas.topics.Topics;
+import io.beacon.workers.client.ProviderClient;
+import io.beacon.workers.golem.OllamaClient;
+import io.beacon.workers.modal.ModalClient;
+import io.beacon.workers.runpod.RunPodClient;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires a {@link ProviderWorker} from configuration: the real Kafka clients, the provider's HTTP client
+ * and the topic catalogue. The launcher calls {@link #start(WorkerConfig, List, ProviderSecrets)};
+ * {@link #main(String[])} runs one worker as its own process.
+ */
+public final class WorkerApp {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerApp.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    private static final int MAX_POLL_RECORDS = 500;
+
+    private WorkerApp() {
+    }
+
+    /**
+     * Starts a worker with the serde provider and topic names of {@code config}; the worker closes the
+     * serde provider when it closes.
+     */
+    public static ProviderWorker start(WorkerConfig config, List<DeploymentEndpoint> deployments,
+                                       ProviderSecrets secrets) {
+        SerdeProvider serdes = config.serdeProvider();
+        try {
+            return start(config, Topics.create(config.topicNames(), serdes), deployments, secrets).closeAlso(serdes);
+        } catch (RuntimeException e) {
+            serdes.close();
+            throw e;
+        }
+    }
+
+    /** Starts a worker on an existing topic catalogue (the launcher shares one across its apps). */
+    public static ProviderWorker start(WorkerConfig config, Topics topics, List<DeploymentEndpoint> deployments,
+                                       ProviderSecrets secrets) {
+        ProviderKind kind = config.provider();
+        warnAboutMissingSecrets(kind, secrets);
+        ProviderClient client = client(kind, secrets, config.probeTimeout(), config.golemStreaming(), Clock.systemUTC());
+        KafkaConsumer<String, byte[]> consumer = null;
+        try {
+            consumer = new KafkaConsumer<>(consumerProperties(config), new StringDeserializer(),
+                    new ByteArrayDeserializer());
+            KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProperties(config),
+                    new StringSerializer(), new ByteArraySerializer());
+            return new ProviderWorker(config.settings(), deployments, client, consumer, producer,
+                    RecordCodec.of(topics, kind), Clock.systemUTC()).start();
+        } catch (RuntimeException e) {
+            client.close();
+            if (consumer != null) {
+                consumer.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The consumer's settings: the {@code kafka.*} pass-through, then what the delivery guarantees need. */
+    public static Map<String, Object> consumerProperties(WorkerConfig config) {
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
+        // Offsets are committed by the worker, only up to jobs whose attempt the broker acknowledged.
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(MAX_POLL_RECORDS, config.maxOutstanding()));
+        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-jobs");
+        return props;
+    }
+
+    /** The producer's settings: idempotent with acks=all, so an acknowledged attempt is never lost or doubled. */
+    public static Map<String, Object> producerProperties(WorkerConfig config) {
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // send() must not hold the poll thread for a minute when the broker is away.
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, config.workerId() + "-attempts");
+        return props;
+    }
+
+    /** The client for {@code kind}, on an HTTP client of its own that it closes. */
+    public static ProviderClient client(ProviderKind kind, ProviderSecrets secrets, Duration probeTimeout,
+                                        boolean golemStreaming, Clock clock) {
+        ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("beacon-http-"
+                + kind.name().toLowerCase(Locale.ROOT)));
+        HttpClient http = httpClient(executor);
+        return switch (kind) {
+            case GOLEM -> new OllamaClient(http, clock, secrets, probeTimeout, golemStreaming, executor);
+            case MODAL -> new ModalClient(http, clock, secrets, probeTimeout, executor);
+            case RUNPOD -> new RunPodClient(http, clock, secrets, probeTimeout, executor);
+            default -> {
+                executor.shutdownNow();
+                throw new IllegalArgumentException("no client for provider kind " + kind);
+            }
+        };
+    }
+
+    /**
+     * An HTTP client for provider calls: HTTP/1.1 (plain-http Ollama nodes and simulators do not speak h2c),
+     * redirects followed (Modal's 303 to the result URL is re-issued as GET).
+     */
+    public static HttpClient httpClient(ExecutorService executor) {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .executor(executor)
+                .build();
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return runnable -> {
+            Thread t = new Thread(runnable, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void warnAboutMissingSecrets(ProviderKind kind, ProviderSecrets secrets) {
+        if (kind == ProviderKind.RUNPOD && secrets.runpodApiKey().isEmpty()) {
+            LOG.warn("no RunPod API key configured (RUNPOD_API_KEY or RUNPOD_API_KEY_FILE); calls will be refused"
+                    + " unless the endpoint needs none");
+        }
+        if (kind == ProviderKind.MODAL && !secrets.hasModalProxyAuth()) {
+            LOG.info("no Modal proxy credentials configured (MODAL_KEY/MODAL_SECRET or MODAL_API_TOKEN); calling"
+                    + " endpoints without proxy auth");
+        }
+    }
+
+    /**
+     * Runs one worker until the process is stopped. Optional argument: a properties file. Everything else
+     * comes from {@code BEACON_*} variables, the runner's deployment variables and the secret variables.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Map<String, String> env = System.getenv();
+        WorkerConfig config = WorkerConfig.load(args.length > 0 ? Path.of(args[0]) : null, env, Map.of());
+        ProviderWorker worker = start(config, config.deployments(env), ProviderSecrets.fromEnvironment(env));
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close(SHUTDOWN_TIMEOUT);
+            done.countDown();
+        }, "beacon-worker-shutdown"));
+        done.await();
+    }
+}

@@ -1,0 +1,228 @@
+package io.beacon.workers;
+
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.config.CommonConfig;
+import io.beacon.schemas.config.ConfigLoader;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Settings of a provider worker, on top of the shared ones ({@link CommonConfig}). Loaded through
+ * {@link ConfigLoader}: defaults, then a file, then {@code BEACON_*} environment variables (e.g.
+ * {@code BEACON_PROVIDER=golem}, {@code BEACON_MAX_OUTSTANDING=512}), then overrides.
+ */
+public final class WorkerConfig extends CommonConfig {
+
+    public static final String PROVIDER = "provider";
+    public static final String WORKER_ID = "worker.id";
+    public static final String CONSUMER_GROUP = "consumer.group";
+    public static final String DEPLOYMENTS = "deployments";
+    public static final String MAX_OUTSTANDING = "max.outstanding";
+    public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
+    public static final String PROBE_INTERVAL_MS = "probe.interval.ms";
+    public static final String PROBE_TIMEOUT_MS = "probe.timeout.ms";
+    public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
+    public static final String GOLEM_STREAMING = "golem.streaming";
+    public static final String DEFAULT_REGION = "default.region";
+    public static final String DEFAULT_MODELS = "default.models";
+    public static final String UNHEALTHY_AFTER_FAILURES = "unhealthy.after.failures";
+
+    public static final int DEFAULT_MAX_OUTSTANDING = 256;
+    public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+    public static final long DEFAULT_PROBE_INTERVAL_MS = 2_000;
+    public static final long DEFAULT_PROBE_TIMEOUT_MS = 2_000;
+    public static final long DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+    public static final int DEFAULT_UNHEALTHY_AFTER_FAILURES = 3;
+
+    private static final ConfigDef DEFINITION = defineWorker(new ConfigDef());
+
+    public WorkerConfig(Map<?, ?> originals) {
+        super(DEFINITION, originals);
+    }
+
+    /** Defaults, then {@code file} (may be null), then {@code env}'s BEACON_* variables, then {@code overrides}. */
+    public static WorkerConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        return new WorkerConfig(ConfigLoader.merge(DEFINITION, file, env, overrides));
+    }
+
+    /** Every setting a worker reads, the shared ones included. */
+    public static ConfigDef configDef() {
+        return new ConfigDef(DEFINITION);
+    }
+
+    private static ConfigDef defineWorker(ConfigDef definition) {
+        CommonConfig.define(definition);
+        return definition
+                .define(PROVIDER, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, providerValidator(), Importance.HIGH,
+                        "Provider kind this worker serves: golem, modal or runpod. It consumes that kind's"
+                                + " provider-jobs topic.")
+                .define(WORKER_ID, Type.STRING, "", Importance.MEDIUM,
+                        "Id written into every attempt and heartbeat. Empty: <provider>-<host>-<pid>.")
+                .define(CONSUMER_GROUP, Type.STRING, "", Importance.MEDIUM,
+                        "Consumer group of the jobs topic; workers of one kind share it to scale out."
+                                + " Empty: beacon-worker-<provider>.")
+                .define(DEPLOYMENTS, Type.STRING, "", Importance.HIGH,
+                        "Deployments to call, comma-separated: [id=]URL[;region=R;price=USD_PER_S;capacity=N;"
+                                + "models=a|b;timeout=30s]. RunPod also takes a bare endpoint id, Golem a host:port."
+                                + " Empty: the runner's variable (GOLEM_PROVIDER_ENDPOINTS, MODAL_ENDPOINTS,"
+                                + " RUNPOD_ENDPOINTS).")
+                .define(MAX_OUTSTANDING, Type.INT, DEFAULT_MAX_OUTSTANDING, Range.between(1, 100_000),
+                        Importance.MEDIUM, "Jobs taken and not yet acknowledged (queued, in flight or being"
+                                + " published) at which the worker pauses consumption; it resumes at half.")
+                .define(HEARTBEAT_INTERVAL_MS, Type.LONG, DEFAULT_HEARTBEAT_INTERVAL_MS, Range.between(50, 60_000),
+                        Importance.LOW, "How often one ProviderStatus per deployment is published, in milliseconds.")
+                .define(PROBE_INTERVAL_MS, Type.LONG, DEFAULT_PROBE_INTERVAL_MS, Range.between(100, 600_000),
+                        Importance.LOW, "How often each deployment is probed (Ollama /api/tags, Modal /health,"
+                                + " RunPod /health), in milliseconds.")
+                .define(PROBE_TIMEOUT_MS, Type.LONG, DEFAULT_PROBE_TIMEOUT_MS, Range.between(50, 60_000),
+                        Importance.LOW, "How long a probe may take before the deployment counts as unresponsive,"
+                                + " in milliseconds.")
+                .define(REQUEST_TIMEOUT_MS, Type.LONG, DEFAULT_REQUEST_TIMEOUT_MS, Range.between(100, 3_600_000),
+                        Importance.MEDIUM, "Longest time one attempt may take (RunPod: including status polling),"
+                                + " in milliseconds, unless a deployment entry sets its own timeout. The job's"
+                                + " deadline bounds it too.")
+                .define(GOLEM_STREAMING, Type.BOOLEAN, false, Importance.LOW,
+                        "Golem: read Ollama's streamed NDJSON answer line by line instead of asking for one JSON"
+                                + " answer (stream=false).")
+                .define(DEFAULT_REGION, Type.STRING, "unknown", new ConfigDef.NonEmptyString(), Importance.LOW,
+                        "Region of deployments whose entry gives none.")
+                .define(DEFAULT_MODELS, Type.LIST, "llama3.2:1b", Importance.LOW,
+                        "Models served by deployments whose entry gives none. Empty: Golem nodes report theirs"
+                                + " through the probe.")
+                .define(UNHEALTHY_AFTER_FAILURES, Type.INT, DEFAULT_UNHEALTHY_AFTER_FAILURES, Range.between(1, 1_000),
+                        Importance.LOW, "Retryable call failures in a row after which a deployment is reported"
+                                + " unhealthy.");
+    }
+
+    private static ConfigDef.Validator providerValidator() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null) {
+                    throw new ConfigException(name, null, "set it to golem, modal or runpod");
+                }
+                parseProvider(name, value.toString());
+            }
+
+            @Override
+            public String toString() {
+                return "[golem, modal, runpod]";
+            }
+        };
+    }
+
+    private static ProviderKind parseProvider(String name, String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "golem" -> ProviderKind.GOLEM;
+            case "modal" -> ProviderKind.MODAL;
+            case "runpod" -> ProviderKind.RUNPOD;
+            default -> throw new ConfigException(name, value, "must be golem, modal or runpod");
+        };
+    }
+
+    public ProviderKind provider() {
+        return parseProvider(PROVIDER, getString(PROVIDER));
+    }
+
+    public String workerId() {
+        String id = getString(WORKER_ID).trim();
+        return id.isEmpty() ? provider().name().toLowerCase(Locale.ROOT) + "-" + hostName() + "-" + pid() : id;
+    }
+
+    public String consumerGroup() {
+        String group = getString(CONSUMER_GROUP).trim();
+        return group.isEmpty() ? "beacon-worker-" + provider().name().toLowerCase(Locale.ROOT) : group;
+    }
+
+    public int maxOutstanding() {
+        return getInt(MAX_OUTSTANDING);
+    }
+
+    public Duration heartbeatInterval() {
+        return Duration.ofMillis(getLong(HEARTBEAT_INTERVAL_MS));
+    }
+
+    public Duration probeInterval() {
+        return Duration.ofMillis(getLong(PROBE_INTERVAL_MS));
+    }
+
+    public Duration probeTimeout() {
+        return Duration.ofMillis(getLong(PROBE_TIMEOUT_MS));
+    }
+
+    public Duration requestTimeout() {
+        return Duration.ofMillis(getLong(REQUEST_TIMEOUT_MS));
+    }
+
+    public boolean golemStreaming() {
+        return getBoolean(GOLEM_STREAMING);
+    }
+
+    public int unhealthyAfterFailures() {
+        return getInt(UNHEALTHY_AFTER_FAILURES);
+    }
+
+    /** What a deployment entry gets when it does not say. */
+    public DeploymentEndpoints.Defaults deploymentDefaults() {
+        return new DeploymentEndpoints.Defaults(getString(DEFAULT_REGION), getList(DEFAULT_MODELS), requestTimeout());
+    }
+
+    /**
+     * The deployments to call: the {@code deployments} setting when set, else the runner's environment
+     * variable of this provider kind.
+     *
+     * @throws ConfigException naming the setting or variable when an entry is invalid or none is configured
+     */
+    public List<DeploymentEndpoint> deployments(Map<String, String> env) {
+        ProviderKind kind = provider();
+        String variable = DeploymentEndpoints.environmentVariable(kind);
+        List<DeploymentEndpoint> out;
+        try {
+            String setting = getString(DEPLOYMENTS);
+            out = setting.isBlank()
+                    ? DeploymentEndpoints.fromEnvironment(kind, env, deploymentDefaults())
+                    : DeploymentEndpoints.parse(kind, setting, deploymentDefaults(), DEPLOYMENTS);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        if (out.isEmpty()) {
+            throw new ConfigException("no " + kind.name().toLowerCase(Locale.ROOT) + " deployments configured: set "
+                    + DEPLOYMENTS + " (" + ConfigLoader.envName(DEPLOYMENTS) + ") or " + variable);
+        }
+        return out;
+    }
+
+    /** The delivery loop's settings. */
+    public WorkerSettings settings() {
+        int max = maxOutstanding();
+        return new WorkerSettings(provider(), workerId(), max, max / 2, heartbeatInterval(), probeInterval(),
+                probeTimeout(), unhealthyAfterFailures(), WorkerSettings.DEFAULT_POLL_TIMEOUT);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    private static long pid() {
+        try {
+            return ProcessHandle.current().pid();
+        } catch (UnsupportedOperationException e) {
+            return ManagementFactory.getRuntimeMXBean().getStartTime();
+        }
+    }
+}

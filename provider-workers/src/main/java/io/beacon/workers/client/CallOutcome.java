@@ -1,0 +1,129 @@
+package io.beacon.workers.client;
+
+import io.beacon.schemas.avro.AttemptOutcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * What one call to a provider came to, with the provider's own figures where it gives them.
+ *
+ * @param outcome          succeeded, retryable failure (the router may fail over) or permanent failure
+ * @param response         generated text when succeeded, else null
+ * @param error            what went wrong, never holding credentials; null when succeeded
+ * @param startedAt        when the worker started the call
+ * @param finishedAt       when the worker had the final answer
+ * @param providerTimeMs   provider's own time figure (Ollama total_duration, RunPod executionTime), else wall time
+ * @param queueTimeMs      time in the provider's queue when it reports it (RunPod delayTime), else 0
+ * @param billedSeconds    seconds billed by the provider's rules
+ * @param costEstimateUsd  billed seconds times the deployment's price per second
+ * @param promptTokens     prompt tokens reported, 0 when unknown
+ * @param completionTokens generated tokens reported, 0 when unknown
+ */
+public record CallOutcome(AttemptOutcome outcome, String response, String error, Instant startedAt,
+                          Instant finishedAt, long providerTimeMs, long queueTimeMs, double billedSeconds,
+                          double costEstimateUsd, int promptTokens, int completionTokens) {
+
+    public CallOutcome {
+        Objects.requireNonNull(outcome, "outcome");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(finishedAt, "finishedAt");
+    }
+
+    public boolean succeeded() {
+        return outcome == AttemptOutcome.SUCCEEDED;
+    }
+
+    /** Wall time of the call. */
+    public Duration wallTime() {
+        return Duration.between(startedAt, finishedAt);
+    }
+
+    /** A failure that happened before any call was made (nothing billed). */
+    public static CallOutcome notCalled(AttemptOutcome outcome, String error, Instant at) {
+        return new CallOutcome(outcome, null, error, at, at, 0, 0, 0.0, 0.0, 0, 0);
+    }
+
+    public static Builder builder(Instant startedAt, Instant finishedAt) {
+        return new Builder(startedAt, finishedAt);
+    }
+
+    /** Assembles an outcome; provider time defaults to wall time and billed seconds to none. */
+    public static final class Builder {
+        private final Instant startedAt;
+        private final Instant finishedAt;
+        private AttemptOutcome outcome;
+        private String response;
+        private String error;
+        private Long providerTimeMs;
+        private long queueTimeMs;
+        private double billedSeconds;
+        private double pricePerSecondUsd;
+        private int promptTokens;
+        private int completionTokens;
+
+        private Builder(Instant startedAt, Instant finishedAt) {
+            this.startedAt = startedAt;
+            this.finishedAt = finishedAt;
+        }
+
+        public Builder succeeded(String text) {
+            this.outcome = AttemptOutcome.SUCCEEDED;
+            this.response = text;
+            this.error = null;
+            return this;
+        }
+
+        public Builder failed(AttemptOutcome failure, String errorText) {
+            if (failure == AttemptOutcome.SUCCEEDED) {
+                throw new IllegalArgumentException("a failure needs a failure outcome");
+            }
+            this.outcome = failure;
+            this.error = errorText;
+            this.response = null;
+            return this;
+        }
+
+        public Builder providerTimeMs(long ms) {
+            this.providerTimeMs = Math.max(0, ms);
+            return this;
+        }
+
+        public Builder queueTimeMs(long ms) {
+            this.queueTimeMs = Math.max(0, ms);
+            return this;
+        }
+
+        public Builder billedSeconds(double seconds) {
+            this.billedSeconds = Math.max(0.0, seconds);
+            return this;
+        }
+
+        /** Bills the wall time of the call, in fractional seconds (Golem leases, Modal container time). */
+        public Builder billWallTime() {
+            return billedSeconds(wallMillis() / 1000.0);
+        }
+
+        public Builder pricePerSecondUsd(double price) {
+            this.pricePerSecondUsd = price;
+            return this;
+        }
+
+        public Builder tokens(int prompt, int completion) {
+            this.promptTokens = Math.max(0, prompt);
+            this.completionTokens = Math.max(0, completion);
+            return this;
+        }
+
+        public CallOutcome build() {
+            Objects.requireNonNull(outcome, "outcome not set");
+            long provider = providerTimeMs != null ? providerTimeMs : wallMillis();
+            return new CallOutcome(outcome, response, error, startedAt, finishedAt, provider, queueTimeMs,
+                    billedSeconds, billedSeconds * pricePerSecondUsd, promptTokens, completionTokens);
+        }
+
+        private long wallMillis() {
+            return Math.max(0, Duration.between(startedAt, finishedAt).toMillis());
+        }
+    }
+}

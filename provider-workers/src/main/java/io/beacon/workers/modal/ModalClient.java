@@ -1,0 +1,134 @@
+package io.beacon.workers.modal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.ChatMessage;
+import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.client.HttpProviderClient;
+import io.beacon.workers.client.ProbeOutcome;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Calls a Modal web endpoint that serves the OpenAI chat-completions API (the usual vLLM deployment).
+ * A prompt job becomes one user message. Proxy auth headers are sent when configured. Modal answers a
+ * request that runs past 150 s with {@code 303 See Other} to a URL that blocks until the result is ready,
+ * so the HTTP client must follow redirects ({@link HttpClient.Redirect#NORMAL} re-issues a 303 as GET).
+ *
+ * <p>Billing: Modal bills container seconds; from outside, the call's wall time is the best measure.
+ */
+public final class ModalClient extends HttpProviderClient {
+
+    public static final String KEY_HEADER = "Modal-Key";
+    public static final String SECRET_HEADER = "Modal-Secret";
+
+    public ModalClient(HttpClient http, Clock clock, ProviderSecrets secrets, Duration probeTimeout,
+                       ExecutorService ownedExecutor) {
+        super(http, clock, secrets, probeTimeout, ownedExecutor);
+        if (http.followRedirects() == HttpClient.Redirect.NEVER) {
+            throw new IllegalArgumentException("Modal answers long requests with 303 See Other: the HTTP client"
+                    + " must follow redirects (HttpClient.Redirect.NORMAL)");
+        }
+    }
+
+    @Override
+    public ProviderKind kind() {
+        return ProviderKind.MODAL;
+    }
+
+    @Override
+    public CompletableFuture<CallOutcome> call(RoutedJob job, DeploymentEndpoint d) {
+        Instant started = clock.instant();
+        Duration budget = remaining(attemptDeadline(job, d, started));
+        try {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(d.resolve("/v1/chat/completions"))
+                    .timeout(budget)
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(body(job.getRequest()))));
+            addAuth(builder);
+            CompletableFuture<CallOutcome> outcome = send(builder.build(), HttpResponse.BodyHandlers.ofString(), budget)
+                    .thenApply(response -> fromResponse(response, d, started));
+            return guard(outcome, "modal call", d, started, budget);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failure(e, "modal call", d, started, budget));
+        }
+    }
+
+    @Override
+    public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
+        return probeGet(d, d.resolve("/health"), this::addAuth, body -> List.of());
+    }
+
+    private void addAuth(HttpRequest.Builder builder) {
+        if (secrets.hasModalProxyAuth()) {
+            builder.header(KEY_HEADER, secrets.modalKey().orElseThrow().reveal());
+            builder.header(SECRET_HEADER, secrets.modalSecret().orElseThrow().reveal());
+        }
+    }
+
+    private static ObjectNode body(InferenceRequest request) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", request.getModel());
+        ArrayNode messages = body.putArray("messages");
+        if (request.getMessages().isEmpty()) {
+            messages.addObject().put("role", "user").put("content", request.getPrompt());
+        } else {
+            for (ChatMessage m : request.getMessages()) {
+                messages.addObject().put("role", m.getRole()).put("content", m.getContent());
+            }
+        }
+        body.put("temperature", request.getTemperature());
+        body.put("max_tokens", request.getMaxTokens());
+        body.put("stream", false);
+        return body;
+    }
+
+    private CallOutcome fromResponse(HttpResponse<String> response, DeploymentEndpoint d, Instant started) {
+        CallOutcome.Builder out = CallOutcome.builder(started, clock.instant())
+                .pricePerSecondUsd(d.pricePerSecondUsd()).billWallTime();
+        int status = response.statusCode();
+        if (status == 401 || status == 403) {
+            String why = secrets.hasModalProxyAuth()
+                    ? "Modal refused the proxy credentials (HTTP " + status + "); check MODAL_KEY and MODAL_SECRET"
+                    : "Modal refused the request: credentials are required (HTTP " + status + ") and none are"
+                    + " configured; set MODAL_KEY and MODAL_SECRET (or MODAL_API_TOKEN)";
+            return out.failed(AttemptOutcome.PERMANENT_FAILURE, why).build();
+        }
+        if (status != 200) {
+            return out.failed(classify(status), httpError("modal", status, response.body())).build();
+        }
+        JsonNode json = parse(response.body());
+        if (json == null || !json.isObject()) {
+            return out.failed(AttemptOutcome.RETRYABLE_FAILURE, "modal returned HTTP 200 with a body that is not JSON")
+                    .build();
+        }
+        JsonNode choice = json.path("choices").path(0);
+        String text = choice.path("message").path("content").asText(null);
+        if (text == null) {
+            text = choice.path("text").asText(null);
+        }
+        if (text == null) {
+            String error = json.hasNonNull("error") ? ": " + providerMessage(json.toString()) : "";
+            return out.failed(AttemptOutcome.RETRYABLE_FAILURE, safe("modal answer has no choices[0].message.content"
+                    + error)).build();
+        }
+        JsonNode usage = json.path("usage");
+        return out.succeeded(text).tokens(intOrZero(usage, "prompt_tokens"), intOrZero(usage, "completion_tokens"))
+                .build();
+    }
+}

@@ -1,0 +1,119 @@
+package io.beacon.workers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.beacon.schemas.avro.ProviderKind;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DeploymentEndpointsTest {
+
+    private static final DeploymentEndpoints.Defaults DEFAULTS =
+            new DeploymentEndpoints.Defaults("eu-central", List.of("llama3.2:1b"), Duration.ofSeconds(60));
+
+    @Test
+    void shouldReadTheRunnersGolemVariableAsAListOfOllamaUrls() {
+        // Given the runner guide's variable with two node URLs
+        Map<String, String> env = Map.of("GOLEM_PROVIDER_ENDPOINTS", "http://10.0.0.5:11434, http://10.0.0.6:11434/");
+
+        // When it is read
+        List<DeploymentEndpoint> nodes = DeploymentEndpoints.fromEnvironment(ProviderKind.GOLEM, env, DEFAULTS);
+
+        // Then each URL is a Golem deployment with a stable derived id and the defaults
+        assertThat(nodes).extracting(DeploymentEndpoint::id).containsExactly("golem-10.0.0.5-11434", "golem-10.0.0.6-11434");
+        DeploymentEndpoint first = nodes.get(0);
+        assertThat(first.provider()).isEqualTo(ProviderKind.GOLEM);
+        assertThat(first.baseUrl()).isEqualTo(URI.create("http://10.0.0.5:11434"));
+        assertThat(nodes.get(1).baseUrl()).isEqualTo(URI.create("http://10.0.0.6:11434"));
+        assertThat(first.region()).isEqualTo("eu-central");
+        assertThat(first.models()).containsExactly("llama3.2:1b");
+        assertThat(first.pricePerSecondUsd()).isEqualTo(0.0001);
+        assertThat(first.capacity()).isEqualTo(2);
+        assertThat(first.requestTimeout()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void shouldTakeAnIdAndOptionsPerEntry() {
+        List<DeploymentEndpoint> out = DeploymentEndpoints.parse(ProviderKind.MODAL,
+                "modal-us-east=https://team--llm-serve.modal.run;region=us-east;price=0.000306;capacity=16;"
+                        + "models=llama3.2:1b|qwen2.5:7b;timeout=30s", DEFAULTS, "MODAL_ENDPOINTS");
+
+        assertThat(out).singleElement().satisfies(d -> {
+            assertThat(d.id()).isEqualTo("modal-us-east");
+            assertThat(d.baseUrl()).isEqualTo(URI.create("https://team--llm-serve.modal.run"));
+            assertThat(d.region()).isEqualTo("us-east");
+            assertThat(d.pricePerSecondUsd()).isEqualTo(0.000306);
+            assertThat(d.capacity()).isEqualTo(16);
+            assertThat(d.models()).containsExactly("llama3.2:1b", "qwen2.5:7b");
+            assertThat(d.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+        });
+    }
+
+    @Test
+    void shouldDeriveAModalIdFromTheWorkspaceHost() {
+        assertThat(DeploymentEndpoints.parse(ProviderKind.MODAL, "https://team--llm-serve.modal.run", DEFAULTS, "x"))
+                .extracting(DeploymentEndpoint::id).containsExactly("modal-team--llm-serve");
+    }
+
+    @Test
+    void shouldResolveABareRunPodEndpointIdAgainstRunPodsApi() {
+        List<DeploymentEndpoint> out = DeploymentEndpoints.parse(ProviderKind.RUNPOD,
+                "abc123xyz;region=us-east, rp-local=http://127.0.0.1:9000/v2/local1", DEFAULTS, "RUNPOD_ENDPOINTS");
+
+        assertThat(out.get(0).id()).isEqualTo("runpod-abc123xyz");
+        assertThat(out.get(0).baseUrl()).isEqualTo(URI.create("https://api.runpod.ai/v2/abc123xyz"));
+        assertThat(out.get(0).region()).isEqualTo("us-east");
+        assertThat(out.get(1).id()).isEqualTo("rp-local");
+        assertThat(out.get(1).resolve("/runsync")).isEqualTo(URI.create("http://127.0.0.1:9000/v2/local1/runsync"));
+    }
+
+    @Test
+    void shouldAcceptABareHostAndPortForAGolemNode() {
+        assertThat(DeploymentEndpoints.parse(ProviderKind.GOLEM, "node7.example:11434", DEFAULTS, "x"))
+                .extracting(DeploymentEndpoint::baseUrl).containsExactly(URI.create("http://node7.example:11434"));
+    }
+
+    @Test
+    void shouldNameTheSourceAndTheEntryWhenAnEntryIsInvalid() {
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.GOLEM,
+                "http://a:1, http://b:2;price=cheap", DEFAULTS, "GOLEM_PROVIDER_ENDPOINTS"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("GOLEM_PROVIDER_ENDPOINTS entry 2")
+                .hasMessageContaining("http://b:2;price=cheap")
+                .hasMessageContaining("price 'cheap' is not a number");
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.MODAL, "ftp://x", DEFAULTS, "MODAL_ENDPOINTS"))
+                .hasMessageContaining("MODAL_ENDPOINTS entry 1").hasMessageContaining("http or https");
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.MODAL, "not a url", DEFAULTS, "MODAL_ENDPOINTS"))
+                .hasMessageContaining("not an http(s) URL");
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.GOLEM, "http://a:1;capacity=0", DEFAULTS, "d"))
+                .hasMessageContaining("capacity '0' must be at least 1");
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.GOLEM, "http://a:1;colour=red", DEFAULTS, "d"))
+                .hasMessageContaining("unknown option 'colour'");
+    }
+
+    @Test
+    void shouldRefuseTwoEntriesWithTheSameId() {
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.GOLEM,
+                "n1=http://a:1,n1=http://b:2", DEFAULTS, "deployments"))
+                .hasMessageContaining("entry 2").hasMessageContaining("'n1' is used twice");
+    }
+
+    @Test
+    void shouldRefuseCredentialsInAUrlWithoutEchoingThem() {
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.MODAL,
+                "https://user:hunter2@x.modal.run", DEFAULTS, "MODAL_ENDPOINTS"))
+                .hasMessageContaining("must not carry credentials")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+    }
+
+    @Test
+    void shouldGiveNothingForAnUnsetOrBlankVariable() {
+        assertThat(DeploymentEndpoints.fromEnvironment(ProviderKind.RUNPOD, Map.of(), DEFAULTS)).isEmpty();
+        assertThat(DeploymentEndpoints.fromEnvironment(ProviderKind.RUNPOD, Map.of("RUNPOD_ENDPOINTS", " "), DEFAULTS))
+                .isEmpty();
+    }
+}

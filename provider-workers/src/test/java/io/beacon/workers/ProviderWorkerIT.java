@@ -1,0 +1,247 @@
+package io.beacon.workers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.beacon.kafka.SharedBroker;
+import io.beacon.kafka.TopicAdmin;
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.schemas.serde.SerdeProvider;
+import io.beacon.schemas.topics.TopicSpec;
+import io.beacon.schemas.topics.Topics;
+import io.beacon.sim.ProviderSimulator;
+import io.beacon.sim.SimCredentials;
+import io.beacon.sim.SimProvider;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Golem worker end to end on a real broker: routed jobs in, one attempt per job out, offsets committed to
+ * the end, heartbeats per deployment, and a failing deployment reported unhealthy within seconds.
+ */
+class ProviderWorkerIT {
+
+    private static final int JOBS = 40;
+    private static final String REGISTRY = "mem://workers-it-" + UUID.randomUUID();
+    private static final String GROUP = "beacon-worker-golem-it";
+
+    private static String bootstrap;
+    private static ProviderSimulator node1;
+    private static ProviderSimulator node2;
+    private static WorkerConfig config;
+    private static SerdeProvider serdes;
+    private static Topics topics;
+    private static ProviderWorker worker;
+    private static KafkaProducer<String, RoutedJob> jobs;
+    private static KafkaConsumer<String, JobAttempt> attempts;
+    private static KafkaConsumer<String, ProviderStatus> statuses;
+    private static Admin admin;
+
+    private static final Map<String, JobAttempt> seenAttempts = new ConcurrentHashMap<>();
+    private static final Map<String, ProviderStatus> latestStatus = new HashMap<>();
+    private static final List<ProviderStatus> allStatuses = new ArrayList<>();
+
+    @BeforeAll
+    static void startEverything() {
+        bootstrap = SharedBroker.bootstrapServers();
+        node1 = Sims.start("golem-it-1", SimProvider.GOLEM, Duration.ofMillis(80), 4,
+                SimCredentials.none());
+        node2 = Sims.start("golem-it-2", SimProvider.GOLEM, Duration.ofMillis(80), 4,
+                SimCredentials.none());
+        Map<String, String> settings = new HashMap<>();
+        settings.put("provider", "golem");
+        settings.put("bootstrap.servers", bootstrap);
+        settings.put("schema.registry.url", REGISTRY);
+        settings.put("consumer.group", GROUP);
+        settings.put("worker.id", "golem-it-worker");
+        settings.put("heartbeat.interval.ms", "250");
+        settings.put("probe.interval.ms", "250");
+        settings.put("probe.timeout.ms", "500");
+        settings.put("max.outstanding", "16");
+        settings.put("deployments", "golem-it-1=" + node1.baseUrl() + ";region=eu-central;price=0.0001;capacity=4,"
+                + "golem-it-2=" + node2.baseUrl() + ";region=eu-west;price=0.00012;capacity=4");
+        config = WorkerConfig.load(null, Map.of(), settings);
+        serdes = config.serdeProvider();
+        topics = Topics.create(config.topicNames(), serdes);
+        try (TopicAdmin topicAdmin = new TopicAdmin(bootstrap)) {
+            topicAdmin.createTopics(topics.newTopics(3, (short) 1), Duration.ofSeconds(30));
+        }
+        worker = WorkerApp.start(config, config.deployments(Map.of()), ProviderSecrets.none());
+        jobs = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                topics.providerJobs(ProviderKind.GOLEM).keySerde().serializer(),
+                topics.providerJobs(ProviderKind.GOLEM).valueSerde().serializer());
+        attempts = consumer(topics.attempts());
+        statuses = consumer(topics.status());
+        admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+    }
+
+    private static <V> KafkaConsumer<String, V> consumer(TopicSpec<String, V> spec) {
+        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + spec.name() + "-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                spec.keySerde().deserializer(), spec.valueSerde().deserializer());
+        consumer.subscribe(List.of(spec.name()));
+        return consumer;
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        if (worker != null) {
+            worker.close(Duration.ofSeconds(10));
+        }
+        for (AutoCloseable c : new AutoCloseable[] {jobs, attempts, statuses, admin, node1, node2}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static void readAttempts() {
+        for (ConsumerRecord<String, JobAttempt> r : attempts.poll(Duration.ofMillis(100))) {
+            seenAttempts.put(r.value().getJobId(), r.value());
+            assertThat(r.key()).isEqualTo(r.value().getJobId());
+        }
+    }
+
+    private static void readStatuses() {
+        for (ConsumerRecord<String, ProviderStatus> r : statuses.poll(Duration.ofMillis(100))) {
+            latestStatus.put(r.key(), r.value());
+            allStatuses.add(r.value());
+        }
+    }
+
+    private static DeploymentEndpoint deployment(String id) {
+        return worker.deployments().stream().filter(d -> d.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    private static void produce(String jobId, String deploymentId) {
+        RoutedJob job = TestJobs.promptJob(jobId, deployment(deploymentId), Instant.now().plusSeconds(60));
+        jobs.send(new ProducerRecord<>(topics.providerJobs(ProviderKind.GOLEM).name(), jobId, job));
+    }
+
+    private static long committedTotal() throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP)
+                .partitionsToOffsetAndMetadata().get();
+        return committed.values().stream().filter(m -> m != null).mapToLong(OffsetAndMetadata::offset).sum();
+    }
+
+    private static long endOffsetsTotal() throws Exception {
+        String topic = topics.providerJobs(ProviderKind.GOLEM).name();
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < 3; p++) {
+            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    }
+
+    @Test
+    void shouldAttemptEveryJobCommitToTheEndHeartbeatAndReportAFailingDeploymentUnhealthy() throws Exception {
+        // Given the worker and both nodes are healthy
+        await().atMost(Duration.ofSeconds(30)).pollInSameThread().until(() -> {
+            readStatuses();
+            return latestStatus.containsKey("golem-it-1") && latestStatus.get("golem-it-1").getHealthy()
+                    && latestStatus.containsKey("golem-it-2") && latestStatus.get("golem-it-2").getHealthy();
+        });
+        ProviderStatus heartbeat = latestStatus.get("golem-it-2");
+        assertThat(heartbeat.getWorkerId()).isEqualTo("golem-it-worker");
+        assertThat(heartbeat.getRegion()).isEqualTo("eu-west");
+        assertThat(heartbeat.getPricePerSecondUsd()).isEqualTo(0.00012);
+        assertThat(heartbeat.getCapacity()).isEqualTo(4);
+        assertThat(heartbeat.getModels()).contains(TestJobs.MODEL);
+        assertThat(heartbeat.getProbeLatencyMs()).isNotNull();
+
+        // When N jobs are routed to the two nodes
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < JOBS; i++) {
+            String id = "it-job-" + i + "-" + UUID.randomUUID();
+            ids.add(id);
+            produce(id, i % 2 == 0 ? "golem-it-1" : "golem-it-2");
+        }
+        jobs.flush();
+
+        // Then N SUCCEEDED attempts arrive, one per job
+        await().atMost(Duration.ofSeconds(60)).pollInSameThread().until(() -> {
+            readAttempts();
+            return seenAttempts.keySet().containsAll(ids);
+        });
+        List<JobAttempt> ours = ids.stream().map(seenAttempts::get).toList();
+        assertThat(ours).allSatisfy(a -> {
+            assertThat(a.getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+            assertThat(a.getResponse()).isNotBlank();
+            assertThat(a.getWorkerId()).isEqualTo("golem-it-worker");
+            assertThat(a.getCostEstimateUsd()).isPositive();
+        });
+        assertThat(ours.stream().map(JobAttempt::getDeploymentId).collect(Collectors.toSet()))
+                .containsExactlyInAnyOrder("golem-it-1", "golem-it-2");
+
+        // And the worker's group has committed every offset of the jobs topic
+        long end = endOffsetsTotal();
+        await().atMost(Duration.ofSeconds(20)).until(() -> committedTotal() == end);
+        assertThat(end).isGreaterThanOrEqualTo(JOBS);
+
+        // When node 2 starts failing every call with 503
+        node2.faults().failAll(503);
+        List<String> failing = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = "it-fail-" + i + "-" + UUID.randomUUID();
+            failing.add(id);
+            produce(id, "golem-it-2");
+        }
+        jobs.flush();
+        Instant failingSince = Instant.now();
+
+        // Then its jobs get RETRYABLE attempts
+        await().atMost(Duration.ofSeconds(30)).pollInSameThread().until(() -> {
+            readAttempts();
+            return seenAttempts.keySet().containsAll(failing);
+        });
+        assertThat(failing).allSatisfy(id -> {
+            JobAttempt a = seenAttempts.get(id);
+            assertThat(a.getOutcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+            assertThat(a.getError()).contains("HTTP 503");
+        });
+
+        // And its heartbeat turns unhealthy within a few seconds while node 1 stays healthy
+        await().atMost(Duration.ofSeconds(5)).pollInSameThread().until(() -> {
+            readStatuses();
+            ProviderStatus s = latestStatus.get("golem-it-2");
+            return !s.getHealthy() && s.getObservedAt().isAfter(failingSince);
+        });
+        assertThat(latestStatus.get("golem-it-2").getError()).isNotBlank();
+        assertThat(latestStatus.get("golem-it-1").getHealthy()).isTrue();
+        assertThat(Set.copyOf(allStatuses.stream().map(ProviderStatus::getDeploymentId).toList()))
+                .contains("golem-it-1", "golem-it-2");
+        long endAfter = endOffsetsTotal();
+        await().atMost(Duration.ofSeconds(20)).until(() -> committedTotal() == endAfter);
+    }
+}

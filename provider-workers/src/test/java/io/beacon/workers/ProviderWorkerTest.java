@@ -1,0 +1,437 @@
+package io.beacon.workers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.schemas.topics.Topics;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The delivery loop, driven turn by turn on the test thread with Kafka's mock clients and a scripted provider. */
+class ProviderWorkerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final Topics topics = TestJobs.topics();
+    private final String jobsTopic = topics.providerJobs(ProviderKind.GOLEM).name();
+    private final TopicPartition p0 = new TopicPartition(jobsTopic, 0);
+    private final TopicPartition p1 = new TopicPartition(jobsTopic, 1);
+    private final DeploymentEndpoint nodeA = TestJobs.deployment("golem-a", ProviderKind.GOLEM,
+            URI.create("http://127.0.0.1:1"), 2);
+    private final DeploymentEndpoint nodeB = TestJobs.deployment("golem-b", ProviderKind.GOLEM,
+            URI.create("http://127.0.0.1:2"), 8);
+
+    /** Remembers every commit: MockConsumer answers 0 for partitions no longer assigned, and nothing once closed. */
+    private static final class RecordingConsumer extends MockConsumer<String, byte[]> {
+        private final Map<TopicPartition, Long> commits = new ConcurrentHashMap<>();
+
+        RecordingConsumer() {
+            super("earliest");
+        }
+
+        @Override
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             OffsetCommitCallback callback) {
+            offsets.forEach((tp, meta) -> commits.put(tp, meta.offset()));
+            super.commitAsync(offsets, callback);
+        }
+
+        Long lastCommit(TopicPartition tp) {
+            return commits.get(tp);
+        }
+    }
+
+    private RecordingConsumer consumer;
+    private MockProducer<String, byte[]> producer;
+    private ScriptedClient client;
+    private ProviderWorker worker;
+    private final Map<TopicPartition, Long> nextOffset = new HashMap<>();
+
+    @BeforeEach
+    void setUp() {
+        consumer = new RecordingConsumer();
+        producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        client = new ScriptedClient(ProviderKind.GOLEM);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (worker != null) {
+            worker.close(Duration.ofSeconds(1));
+        }
+    }
+
+    private void startWorker(WorkerSettings settings) {
+        worker = new ProviderWorker(settings, List.of(nodeA, nodeB), client, consumer, producer,
+                RecordCodec.of(topics, ProviderKind.GOLEM), Clock.systemUTC());
+        worker.runOnce();
+        consumer.rebalance(List.of(p0, p1));
+        consumer.updateBeginningOffsets(Map.of(p0, 0L, p1, 0L));
+        worker.runOnce();
+    }
+
+    private void startWorker() {
+        startWorker(WorkerSettings.defaults(ProviderKind.GOLEM, "worker-test"));
+    }
+
+    private RoutedJob send(TopicPartition tp, String jobId, DeploymentEndpoint d, Instant deadline) {
+        RoutedJob job = TestJobs.promptJob(jobId, d, deadline);
+        sendBytes(tp, jobId, TestJobs.encode(topics, job));
+        return job;
+    }
+
+    private RoutedJob send(TopicPartition tp, String jobId) {
+        return send(tp, jobId, nodeB, Instant.now().plusSeconds(60));
+    }
+
+    private void sendBytes(TopicPartition tp, String key, byte[] value) {
+        long offset = nextOffset.merge(tp, 1L, Long::sum) - 1;
+        consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), offset, key, value));
+    }
+
+    /** Turns the loop until {@code condition} holds. */
+    private void turnUntil(Callable<Boolean> condition) {
+        await().atMost(WAIT).pollInSameThread().until(() -> {
+            worker.runOnce();
+            return condition.call();
+        });
+    }
+
+    private List<JobAttempt> attempts() {
+        return producer.history().stream().filter(r -> r.topic().equals(topics.attempts().name()))
+                .map(r -> TestJobs.decodeAttempt(topics, r.value())).toList();
+    }
+
+    private List<ProducerRecord<String, byte[]>> statusRecords() {
+        return producer.history().stream().filter(r -> r.topic().equals(topics.status().name())).toList();
+    }
+
+    private Long committed(TopicPartition tp) {
+        return consumer.lastCommit(tp);
+    }
+
+    @Test
+    void shouldPublishOneAttemptPerJobAndCommitPastThemOnceAcknowledged() {
+        // Given a worker with jobs on two partitions
+        startWorker();
+        send(p0, "job-1");
+        send(p0, "job-2");
+        send(p1, "job-3");
+
+        // When every call succeeds
+        turnUntil(() -> client.started().size() == 3);
+        client.started().forEach(client::succeed);
+        turnUntil(() -> attempts().size() == 3 && Long.valueOf(2).equals(committed(p0)));
+
+        // Then one SUCCEEDED attempt per job is published, keyed by job id, and both partitions are committed
+        assertThat(attempts()).extracting(JobAttempt::getJobId).containsExactlyInAnyOrder("job-1", "job-2", "job-3");
+        assertThat(attempts()).allSatisfy(a -> {
+            assertThat(a.getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+            assertThat(a.getWorkerId()).isEqualTo("worker-test");
+            assertThat(a.getResponse()).isEqualTo("text of " + a.getJobId());
+            assertThat(a.getCostEstimateUsd()).isEqualTo(0.0002);
+        });
+        assertThat(producer.history()).filteredOn(r -> r.topic().equals(topics.attempts().name()))
+                .allSatisfy(r -> assertThat(r.key()).isEqualTo(TestJobs.decodeAttempt(topics, r.value()).getJobId()));
+        turnUntil(() -> Long.valueOf(1).equals(committed(p1)));
+        assertThat(worker.outstanding()).isZero();
+    }
+
+    @Test
+    void shouldCommitOnlyUpToTheLowestJobWhoseAttemptIsNotAcknowledgedWhenCallsFinishOutOfOrder() {
+        // Given three jobs on one partition, all called
+        startWorker();
+        send(p0, "job-0");
+        send(p0, "job-1");
+        send(p0, "job-2");
+        turnUntil(() -> client.started().size() == 3);
+
+        // When the later two finish first
+        client.succeed("job-2");
+        client.succeed("job-1");
+        turnUntil(() -> attempts().size() == 2);
+        worker.runOnce();
+
+        // Then nothing past the first job is committed
+        assertThat(committed(p0)).isNull();
+
+        // When the first finishes too
+        client.succeed("job-0");
+
+        // Then the commit jumps past all three
+        turnUntil(() -> Long.valueOf(3).equals(committed(p0)));
+    }
+
+    @Test
+    void shouldNotCommitAJobUntilTheBrokerAcknowledgesItsAttempt() {
+        // Given a producer whose sends the test acknowledges by hand
+        producer = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        startWorker();
+        send(p0, "job-0");
+        turnUntil(() -> client.started().size() == 1);
+
+        // When the call finishes and its attempt is sent but not acknowledged
+        client.succeed("job-0");
+        turnUntil(() -> attempts().size() == 1);
+        worker.runOnce();
+
+        // Then the job's offset is not committed
+        assertThat(committed(p0)).isNull();
+        assertThat(worker.outstanding()).isEqualTo(1);
+
+        // When the broker acknowledges every record sent so far (the attempt and any heartbeats)
+        while (producer.completeNext()) {
+            // acknowledging in send order
+        }
+
+        // Then the offset after the job is committed
+        turnUntil(() -> Long.valueOf(1).equals(committed(p0)));
+        assertThat(worker.outstanding()).isZero();
+    }
+
+    @Test
+    void shouldPauseEveryPartitionAboveMaxOutstandingAndResumeBelowTheLowWaterMark() {
+        // Given a worker that may have at most 4 jobs outstanding (resuming at 2)
+        startWorker(WorkerSettings.defaults(ProviderKind.GOLEM, "worker-test").withMaxOutstanding(4));
+        consumer.setMaxPollRecords(2);
+        for (int i = 0; i < 10; i++) {
+            send(i % 2 == 0 ? p0 : p1, "job-" + i);
+        }
+
+        // When it has taken 4 jobs whose calls hang
+        turnUntil(() -> worker.isPaused());
+
+        // Then it pauses all assigned partitions and stops taking jobs, without blocking its loop
+        assertThat(consumer.paused()).containsExactlyInAnyOrder(p0, p1);
+        int taken = client.started().size();
+        for (int i = 0; i < 5; i++) {
+            worker.runOnce();
+        }
+        assertThat(client.started()).hasSize(taken);
+        assertThat(worker.outstanding()).isBetween(4, 5);
+
+        // When enough calls finish to fall to the low-water mark
+        List.copyOf(client.started()).forEach(client::succeed);
+
+        // Then it resumes and takes the rest
+        turnUntil(() -> !worker.isPaused() || client.started().size() > taken);
+        turnUntil(() -> client.started().size() == 10 || worker.isPaused());
+        assertThat(client.started().size()).isGreaterThan(taken);
+    }
+
+    @Test
+    void shouldRunAtMostCapacityCallsAtOnceAgainstOneDeployment() {
+        // Given a deployment with capacity 2 and five jobs for it
+        startWorker();
+        for (int i = 0; i < 5; i++) {
+            send(p0, "job-" + i, nodeA, Instant.now().plusSeconds(60));
+        }
+
+        // When the worker has taken them all
+        turnUntil(() -> worker.outstanding() == 5);
+
+        // Then only two calls run; the rest wait in the worker's queue
+        assertThat(client.started()).containsExactly("job-0", "job-1");
+        assertThat(worker.inFlight("golem-a")).isEqualTo(2);
+
+        // When one finishes, the next waiting job starts
+        client.succeed("job-0");
+        turnUntil(() -> client.started().size() == 3);
+        assertThat(client.started()).containsExactly("job-0", "job-1", "job-2");
+    }
+
+    @Test
+    void shouldPublishAPermanentFailureForARecordThatDoesNotDecodeAndMoveOn() {
+        // Given garbage followed by a good job on the same partition
+        startWorker();
+        sendBytes(p0, "job-garbage", new byte[] {1, 2, 3});
+        send(p0, "job-good");
+
+        // When the worker reads them
+        turnUntil(() -> client.started().contains("job-good"));
+        client.succeed("job-good");
+        turnUntil(() -> attempts().size() == 2 && Long.valueOf(2).equals(committed(p0)));
+
+        // Then the garbage gets a PERMANENT_FAILURE attempt keyed by its record key, and the partition moves on
+        JobAttempt garbage = attempts().stream().filter(a -> a.getJobId().equals("job-garbage")).findFirst().orElseThrow();
+        assertThat(garbage.getOutcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(garbage.getError()).contains("is not a RoutedJob").contains(jobsTopic + "-0@0");
+        assertThat(client.started()).doesNotContain("job-garbage");
+    }
+
+    @Test
+    void shouldFailAJobPastItsDeadlineWithoutCallingTheProvider() {
+        // Given a job whose deadline has passed
+        startWorker();
+        send(p0, "job-late", nodeB, Instant.now().minusSeconds(1));
+
+        // When the worker takes it
+        turnUntil(() -> attempts().size() == 1);
+
+        // Then it publishes a permanent failure and never calls
+        JobAttempt attempt = attempts().get(0);
+        assertThat(attempt.getOutcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(attempt.getError()).isEqualTo("deadline passed before the call started");
+        assertThat(client.started()).isEmpty();
+        turnUntil(() -> Long.valueOf(1).equals(committed(p0)));
+    }
+
+    @Test
+    void shouldAnswerARetryableFailureNamingADeploymentTheWorkerDoesNotKnow() {
+        // Given a job for a deployment this worker does not serve
+        startWorker();
+        RoutedJob job = TestJobs.promptJob("job-x", TestJobs.deployment("golem-elsewhere", ProviderKind.GOLEM,
+                URI.create("http://127.0.0.1:3"), 1), Instant.now().plusSeconds(60));
+        sendBytes(p0, "job-x", TestJobs.encode(topics, job));
+
+        // When the worker takes it
+        turnUntil(() -> attempts().size() == 1);
+
+        // Then the attempt is retryable and names the deployment
+        JobAttempt attempt = attempts().get(0);
+        assertThat(attempt.getOutcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(attempt.getError()).contains("golem-elsewhere").contains("not served");
+        assertThat(attempt.getDeploymentId()).isEqualTo("golem-elsewhere");
+    }
+
+    @Test
+    void shouldCommitWhatIsSafeAndForgetPendingJobsWhenPartitionsAreRevoked() {
+        // Given a finished job and a hanging one on partition 0, and a job on partition 1
+        startWorker();
+        send(p0, "job-done");
+        send(p0, "job-hanging");
+        send(p1, "job-other");
+        turnUntil(() -> client.started().size() == 3);
+        client.succeed("job-done");
+        turnUntil(() -> attempts().size() == 1);
+
+        // When partition 0 is revoked
+        consumer.rebalance(List.of(p1));
+        worker.runOnce();
+
+        // Then the commit on revocation covers the finished job but not the hanging one
+        assertThat(committed(p0)).isEqualTo(1L);
+
+        // When the hanging job finishes after the revocation
+        client.succeed("job-hanging");
+        turnUntil(() -> attempts().size() == 2);
+        worker.runOnce();
+
+        // Then its attempt is still published (the router absorbs duplicates) but nothing is committed on p0
+        assertThat(committed(p0)).isEqualTo(1L);
+        client.succeed("job-other");
+        turnUntil(() -> Long.valueOf(1).equals(committed(p1)));
+    }
+
+    @Test
+    void shouldNotCallAJobStillQueuedWhenItsPartitionIsRevoked() {
+        // Given a deployment with capacity 2 busy with two jobs, and a third job from partition 0 waiting
+        startWorker();
+        send(p1, "job-busy-1", nodeA, Instant.now().plusSeconds(60));
+        send(p1, "job-busy-2", nodeA, Instant.now().plusSeconds(60));
+        turnUntil(() -> client.started().size() == 2);
+        send(p0, "job-waiting", nodeA, Instant.now().plusSeconds(60));
+        turnUntil(() -> worker.outstanding() == 3);
+
+        // When partition 0 is revoked and then a slot frees up
+        consumer.rebalance(List.of(p1));
+        worker.runOnce();
+        client.succeed("job-busy-1");
+
+        // Then the waiting job is left to the partition's new owner: never called, no attempt, not outstanding
+        turnUntil(() -> worker.outstanding() == 1);
+        assertThat(client.started()).containsExactly("job-busy-1", "job-busy-2");
+        assertThat(attempts()).extracting(JobAttempt::getJobId).containsExactly("job-busy-1");
+    }
+
+    @Test
+    void shouldPublishOneHeartbeatPerDeploymentWithItsLoad() {
+        // Given two deployments, one with a call in flight
+        startWorker(WorkerSettings.defaults(ProviderKind.GOLEM, "worker-test")
+                .withIntervals(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500)));
+        send(p0, "job-1", nodeA, Instant.now().plusSeconds(60));
+        turnUntil(() -> client.started().size() == 1);
+
+        // When heartbeats are due
+        turnUntil(() -> statusRecords().stream().map(r -> TestJobs.decodeStatus(topics, r.value()))
+                .anyMatch(s -> s.getDeploymentId().equals("golem-a") && s.getInFlight() == 1 && s.getHealthy()));
+
+        // Then each deployment has heartbeats keyed by its id, with price, capacity, models and worker id
+        List<ProviderStatus> statuses = statusRecords().stream().map(r -> TestJobs.decodeStatus(topics, r.value())).toList();
+        assertThat(statusRecords()).allSatisfy(r -> assertThat(r.key()).isIn("golem-a", "golem-b"));
+        ProviderStatus a = statuses.stream().filter(s -> s.getDeploymentId().equals("golem-a") && s.getHealthy())
+                .reduce((x, y) -> y).orElseThrow();
+        assertThat(a.getCapacity()).isEqualTo(2);
+        assertThat(a.getPricePerSecondUsd()).isEqualTo(0.0002);
+        assertThat(a.getModels()).containsExactly(TestJobs.MODEL);
+        assertThat(a.getWorkerId()).isEqualTo("worker-test");
+        assertThat(a.getProbeLatencyMs()).isEqualTo(3L);
+        assertThat(statuses).anyMatch(s -> s.getDeploymentId().equals("golem-b"));
+    }
+
+    @Test
+    void shouldReportADeploymentUnhealthyAfterConsecutiveRetryableFailures() {
+        // Given a healthy deployment
+        startWorker(WorkerSettings.defaults(ProviderKind.GOLEM, "worker-test")
+                .withIntervals(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500)));
+        turnUntil(() -> worker.health("golem-b").healthy());
+
+        // When three calls in a row fail with retryable errors
+        for (int i = 0; i < 3; i++) {
+            send(p0, "job-" + i);
+        }
+        turnUntil(() -> client.started().size() == 3);
+        client.started().forEach(id -> client.fail(id, AttemptOutcome.RETRYABLE_FAILURE, "HTTP 503"));
+        turnUntil(() -> attempts().size() == 3);
+
+        // Then its health turns false with a reason
+        assertThat(worker.health("golem-b").healthy()).isFalse();
+        assertThat(worker.health("golem-b").error()).contains("3 calls in a row failed").contains("HTTP 503");
+        assertThat(worker.health("golem-a").healthy()).isTrue();
+    }
+
+    @Test
+    void shouldWaitForCallsInFlightPublishTheirAttemptsAndCommitWhenClosed() {
+        // Given a call in flight
+        startWorker();
+        send(p0, "job-1");
+        turnUntil(() -> client.started().size() == 1);
+
+        // When the worker closes while the call finishes shortly after
+        Thread finisher = new Thread(() -> client.succeed("job-1"));
+        finisher.start();
+        worker.close(Duration.ofSeconds(5));
+
+        // Then the attempt was published, the offset committed and the clients closed
+        assertThat(attempts()).extracting(JobAttempt::getJobId).containsExactly("job-1");
+        assertThat(committed(p0)).isEqualTo(1L);
+        assertThat(consumer.closed()).isTrue();
+        assertThat(producer.closed()).isTrue();
+        assertThat(client.closed()).isTrue();
+        worker = null;
+    }
+}

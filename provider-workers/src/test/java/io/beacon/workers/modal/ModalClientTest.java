@@ -1,0 +1,167 @@
+package io.beacon.workers.modal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.sim.ProviderSimulator;
+import io.beacon.sim.SimProvider;
+import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.Sims;
+import io.beacon.workers.TestJobs;
+import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.client.ProbeOutcome;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Modal client against a simulated Modal web endpoint that demands proxy auth. */
+class ModalClientTest {
+
+    private static ProviderSimulator endpointSim;
+    private static DeploymentEndpoint endpoint;
+
+    private ModalClient client;
+
+    @BeforeAll
+    static void startEndpoint() {
+        endpointSim = Sims.start("modal-sim-1", SimProvider.MODAL, Duration.ofMillis(100), 8, Sims.credentials());
+        endpoint = Sims.endpoint(endpointSim, Duration.ofSeconds(5));
+    }
+
+    @AfterAll
+    static void stopEndpoint() {
+        endpointSim.close();
+    }
+
+    @AfterEach
+    void recover() {
+        endpointSim.faults().recover();
+        endpointSim.faults().redirectAfter(Duration.ofSeconds(150));
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    private ModalClient client(ProviderSecrets secrets) {
+        client = new ModalClient(Sims.http(Sims.executor()), Sims.clock(), secrets, Duration.ofMillis(500), null);
+        return client;
+    }
+
+    private static RoutedJob prompt(String id) {
+        return TestJobs.promptJob(id, endpoint, Instant.now().plusSeconds(30));
+    }
+
+    private static CallOutcome call(ModalClient c, RoutedJob job) throws Exception {
+        return c.call(job, endpoint).get(15, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldCompleteAPromptAsOneUserMessageWithTheProxyCredentials() throws Exception {
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-modal"));
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        assertThat(outcome.response()).isNotBlank();
+        assertThat(outcome.promptTokens()).isPositive();
+        assertThat(outcome.completionTokens()).isPositive();
+        assertThat(outcome.billedSeconds()).isEqualTo(outcome.wallTime().toMillis() / 1000.0);
+        assertThat(outcome.providerTimeMs()).isEqualTo(outcome.wallTime().toMillis());
+    }
+
+    @Test
+    void shouldCompleteAChatJob() throws Exception {
+        CallOutcome outcome = call(client(Sims.secrets()),
+                TestJobs.chatJob("job-modal-chat", endpoint, Instant.now().plusSeconds(30)));
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        assertThat(outcome.response()).isNotBlank();
+    }
+
+    @Test
+    void shouldFailPermanentlySayingCredentialsAreMissingWhenNoneAreConfigured() throws Exception {
+        CallOutcome outcome = call(client(ProviderSecrets.none()), prompt("job-nocreds"));
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.error()).contains("HTTP 401").contains("credentials").contains("none are configured");
+    }
+
+    @Test
+    void shouldFailPermanentlySayingCredentialsWereRefusedWithoutQuotingThem() throws Exception {
+        ProviderSecrets wrong = ProviderSecrets.of(null, "wk-wrong-key-123", "ws-wrong-secret-456");
+
+        CallOutcome outcome = call(client(wrong), prompt("job-badcreds"));
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.error()).contains("refused the proxy credentials")
+                .doesNotContain("wk-wrong-key-123").doesNotContain("ws-wrong-secret-456");
+    }
+
+    @Test
+    void shouldFollowA303RedirectToTheResultUrlOfALongCall() throws Exception {
+        // Given an endpoint that redirects calls still running after 150 ms, and a call taking ~600 ms
+        endpointSim.faults().redirectAfter(Duration.ofMillis(150)).slowDown(6.0);
+
+        // (a client that does not follow redirects sees the 303 there)
+        HttpResponse<String> raw = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
+                .send(HttpRequest.newBuilder(endpoint.resolve("/v1/chat/completions"))
+                        .header("Modal-Key", Sims.MODAL_KEY).header("Modal-Secret", Sims.MODAL_SECRET)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + TestJobs.MODEL
+                                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(raw.statusCode()).isEqualTo(303);
+
+        // When the client calls it
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-long"));
+
+        // Then it follows the 303 (re-issued as GET with the same auth) and gets the completion
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        assertThat(outcome.response()).isNotBlank();
+        assertThat(outcome.wallTime()).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void shouldFailRetryablyOnRateLimitsAndServerErrors() throws Exception {
+        ModalClient modal = client(Sims.secrets());
+        endpointSim.faults().failAll(429);
+        CallOutcome limited = call(modal, prompt("job-429"));
+        endpointSim.faults().failAll(503);
+        CallOutcome down = call(modal, prompt("job-503"));
+
+        assertThat(limited.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(limited.error()).contains("HTTP 429");
+        assertThat(down.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(down.error()).contains("HTTP 503");
+    }
+
+    @Test
+    void shouldFailPermanentlyOnABadRequest() throws Exception {
+        endpointSim.faults().failAll(400);
+
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-400"));
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.error()).contains("HTTP 400");
+    }
+
+    @Test
+    void shouldProbeHealthyWithCredentialsAndUnhealthyWhenTheEndpointFails() throws Exception {
+        ModalClient modal = client(Sims.secrets());
+        ProbeOutcome healthy = modal.probe(endpoint).get(5, TimeUnit.SECONDS);
+        endpointSim.faults().failAll(502);
+        ProbeOutcome failing = modal.probe(endpoint).get(5, TimeUnit.SECONDS);
+
+        assertThat(healthy.healthy()).isTrue();
+        assertThat(healthy.latency()).isNotNull();
+        assertThat(failing.healthy()).isFalse();
+        assertThat(failing.error()).contains("returned HTTP 5");
+    }
+}

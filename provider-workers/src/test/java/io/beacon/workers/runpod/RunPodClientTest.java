@@ -1,0 +1,193 @@
+package io.beacon.workers.runpod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.sim.ProviderSimulator;
+import io.beacon.sim.SimProvider;
+import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.Sims;
+import io.beacon.workers.TestJobs;
+import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.client.ProbeOutcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The RunPod client against a simulated serverless endpoint that demands an API key. */
+class RunPodClientTest {
+
+    private static ProviderSimulator fast;
+    private static ProviderSimulator slow;
+    private static DeploymentEndpoint fastEndpoint;
+    private static DeploymentEndpoint slowEndpoint;
+
+    private RunPodClient client;
+
+    @BeforeAll
+    static void startEndpoints() {
+        fast = Sims.start("runpod-fast", SimProvider.RUNPOD, Duration.ofMillis(100), 8, Sims.credentials());
+        slow = Sims.start("runpod-slow", SimProvider.RUNPOD, Duration.ofMillis(1_800), 8, Sims.credentials());
+        fastEndpoint = Sims.endpoint(fast, Duration.ofSeconds(10));
+        slowEndpoint = Sims.endpoint(slow, Duration.ofSeconds(10));
+    }
+
+    @AfterAll
+    static void stopEndpoints() {
+        fast.close();
+        slow.close();
+    }
+
+    @AfterEach
+    void recover() {
+        fast.faults().recover();
+        slow.faults().recover();
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    /** A client whose runsync returns after at most one second, so slow jobs are polled. */
+    private RunPodClient client(ProviderSecrets secrets) {
+        client = new RunPodClient(Sims.http(Sims.executor()), Sims.clock(), secrets, Duration.ofMillis(500),
+                Duration.ofSeconds(1), null);
+        return client;
+    }
+
+    private static RoutedJob prompt(String id, DeploymentEndpoint d, Duration deadline) {
+        return TestJobs.promptJob(id, d, Instant.now().plus(deadline));
+    }
+
+    private static CallOutcome call(RunPodClient c, RoutedJob job, DeploymentEndpoint d) throws Exception {
+        return c.call(job, d).get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldCompleteWithinRunsyncAndBillDelayPlusExecutionRoundedUp() throws Exception {
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-sync", fastEndpoint, Duration.ofSeconds(30)),
+                fastEndpoint);
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        assertThat(outcome.response()).isNotBlank();
+        assertThat(outcome.providerTimeMs()).isBetween(90L, 1_000L);
+        assertThat(outcome.billedSeconds()).isEqualTo(
+                Math.ceil((outcome.providerTimeMs() + outcome.queueTimeMs()) / 1000.0));
+        assertThat(outcome.billedSeconds()).isEqualTo(1.0);
+        assertThat(outcome.costEstimateUsd()).isEqualTo(0.0002);
+        assertThat(outcome.promptTokens()).isPositive();
+        assertThat(outcome.completionTokens()).isPositive();
+    }
+
+    @Test
+    void shouldCompleteAChatJob() throws Exception {
+        CallOutcome outcome = call(client(Sims.secrets()),
+                TestJobs.chatJob("job-chat", fastEndpoint, Instant.now().plusSeconds(30)), fastEndpoint);
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        assertThat(outcome.response()).isNotBlank();
+    }
+
+    @Test
+    void shouldPollStatusWhenRunsyncReturnsBeforeTheJobIsDone() throws Exception {
+        // Given a job that runs ~1.8 s while runsync waits at most 1 s
+        RunPodClient runpod = client(Sims.secrets());
+
+        // When it runs
+        CallOutcome outcome = call(runpod, prompt("job-poll", slowEndpoint, Duration.ofSeconds(30)), slowEndpoint);
+
+        // Then the client polls /status until COMPLETED and reports RunPod's execution time
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        assertThat(outcome.response()).isNotBlank();
+        assertThat(outcome.wallTime()).isGreaterThanOrEqualTo(Duration.ofMillis(1_700));
+        assertThat(outcome.providerTimeMs()).isGreaterThanOrEqualTo(1_700L);
+        assertThat(outcome.billedSeconds()).isBetween(2.0, 3.0);
+    }
+
+    @Test
+    void shouldFailRetryablyWhenTheJobFailsOnTheWorker() throws Exception {
+        fast.faults().failRate(1.0);
+
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-failed", fastEndpoint, Duration.ofSeconds(30)),
+                fastEndpoint);
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.error()).contains("failed on the worker");
+    }
+
+    @Test
+    void shouldFailRetryablyWhenRateLimited() throws Exception {
+        fast.faults().failAll(429);
+
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-429", fastEndpoint, Duration.ofSeconds(30)),
+                fastEndpoint);
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.error()).contains("HTTP 429");
+        assertThat(outcome.billedSeconds()).isZero();
+    }
+
+    @Test
+    void shouldFailPermanentlyWhenTheApiKeyIsRefusedWithoutQuotingIt() throws Exception {
+        CallOutcome outcome = call(client(ProviderSecrets.of("rp_wrong_key_000", null, null)),
+                prompt("job-401", fastEndpoint, Duration.ofSeconds(30)), fastEndpoint);
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.error()).contains("refused the API key").doesNotContain("rp_wrong_key_000");
+    }
+
+    @Test
+    void shouldFailPermanentlyOnABadRequest() throws Exception {
+        fast.faults().failAll(400);
+
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-400", fastEndpoint, Duration.ofSeconds(30)),
+                fastEndpoint);
+
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.error()).contains("HTTP 400");
+    }
+
+    @Test
+    void shouldCancelTheJobWhenTheDeadlinePassesWhilePolling() throws Exception {
+        // Given a job that would run ~9 s but must be done in 1.5 s
+        slow.faults().slowDown(5.0);
+        long failedBefore = slow.stats().failed();
+
+        // When it runs
+        CallOutcome outcome = call(client(Sims.secrets()), prompt("job-late", slowEndpoint, Duration.ofMillis(1_500)),
+                slowEndpoint);
+
+        // Then the client cancels it on RunPod and reports a retryable failure near the deadline
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.error()).contains("did not finish before the attempt's deadline").contains("cancelled it");
+        assertThat(outcome.wallTime()).isBetween(Duration.ofMillis(1_000), Duration.ofMillis(3_000));
+        await().atMost(Duration.ofSeconds(5)).until(() -> slow.stats().failed() == failedBefore + 1);
+        assertThat(slow.stats().inFlight()).isZero();
+    }
+
+    @Test
+    void shouldProbeHealthyAndUnhealthyWhenTheEndpointFails() throws Exception {
+        RunPodClient runpod = client(Sims.secrets());
+        ProbeOutcome healthy = runpod.probe(fastEndpoint).get(5, TimeUnit.SECONDS);
+        fast.faults().failAll(500);
+        ProbeOutcome failing = runpod.probe(fastEndpoint).get(5, TimeUnit.SECONDS);
+
+        assertThat(healthy.healthy()).isTrue();
+        assertThat(failing.healthy()).isFalse();
+        assertThat(failing.error()).contains("HTTP 500");
+    }
+
+    @Test
+    void shouldProbeUnhealthyWhenTheApiKeyIsMissing() throws Exception {
+        ProbeOutcome probe = client(ProviderSecrets.none()).probe(fastEndpoint).get(5, TimeUnit.SECONDS);
+
+        assertThat(probe.healthy()).isFalse();
+        assertThat(probe.error()).contains("HTTP 401");
+    }
+}
