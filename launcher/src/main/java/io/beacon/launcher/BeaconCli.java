@@ -20,11 +20,16 @@ public final class BeaconCli {
 
     /** Runs the command line and returns the exit code (0 ok, 1 the run failed, 2 bad usage or setup). */
     public static int run(String... args) {
+        return run(new PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #run(String...)}, with error messages written to {@code err}. */
+    public static int run(PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new BeaconCli());
+        cli.setErr(err);
         cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> {
             // Setup errors (a taken port, a bad setting) are for a person: the message, not a stack trace.
-            PrintWriter err = commandLine.getErr();
-            err.println("beacon: " + describe(error));
+            commandLine.getErr().println("beacon: " + describe(error));
             org.slf4j.LoggerFactory.getLogger(BeaconCli.class).debug("command failed", error);
             return 2;
         });
