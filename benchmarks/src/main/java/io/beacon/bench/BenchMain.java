@@ -15,18 +15,21 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    static Map<String, Benchmark> benchmarks() {
-        Map<String, Benchmark> all = new LinkedHashMap<>();
-        // Each benchmark registers itself here.
+    /** Benchmark name to implementing class (a public no-argument constructor). */
+    static Map<String, String> benchmarks() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("router", "io.beacon.bench.RouterBenchmark");
+        all.put("worker", "io.beacon.bench.WorkerBenchmark");
         return all;
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, Benchmark> all = benchmarks();
+        Map<String, String> all = benchmarks();
         if (args.length == 0 || !all.containsKey(args[0])) {
             System.err.println("usage: ./benchmarks/run NAME [args]; NAME is one of " + all.keySet());
             System.exit(2);
         }
-        System.exit(all.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length)));
+        Benchmark benchmark = (Benchmark) Class.forName(all.get(args[0])).getDeclaredConstructor().newInstance();
+        System.exit(benchmark.run(Arrays.copyOfRange(args, 1, args.length)));
     }
 }
