@@ -90,6 +90,8 @@ public final class WorkerApp {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
         // Offsets are committed by the worker, only up to jobs whose attempt the broker acknowledged.
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // The router writes jobs in transactions: a job from an aborted routing must never be called.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(MAX_POLL_RECORDS, config.maxOutstanding()));
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, config.workerId() + "-jobs");
