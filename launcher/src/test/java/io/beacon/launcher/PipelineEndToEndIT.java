@@ -46,8 +46,7 @@ class PipelineEndToEndIT {
         settings.put("schema.registry.url", "mem://e2e-" + suffix);
         settings.put("application.id", "router-e2e-" + suffix);
         settings.put("http.port", "0");
-        for (String key : List.of(TopicNames.REQUESTS, TopicNames.RESULTS, TopicNames.GOLEM_JOBS, TopicNames.MODAL_JOBS,
-                TopicNames.RUNPOD_JOBS, TopicNames.ATTEMPTS, TopicNames.STATUS, TopicNames.REQUESTS_DLQ)) {
+        for (String key : TopicNames.ALL) {
             settings.put(key, key.replace("topics.", "") + "-" + suffix);
         }
         pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, 0, 0, 0, 0, 3, (short) 1));

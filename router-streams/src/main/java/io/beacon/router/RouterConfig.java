@@ -1,5 +1,6 @@
 package io.beacon.router;
 
+import io.beacon.router.policy.StatsSettings;
 import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import java.nio.file.Path;
@@ -30,6 +31,10 @@ public final class RouterConfig extends CommonConfig {
     public static final String WAIT_MAX_MS = "router.wait.max.ms";
     public static final String FINISHED_RETENTION_MS = "router.finished.retention.ms";
     public static final String SCAN_INTERVAL_MS = "router.scan.interval.ms";
+    public static final String CIRCUIT_FAILURES = "router.circuit.failure.threshold";
+    public static final String CIRCUIT_OPEN_MS = "router.circuit.open.ms";
+    public static final String COLD_START_PENALTY_MS = "router.cold.start.penalty.ms";
+    public static final String WARM_WINDOW_MS = "router.warm.window.ms";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
 
@@ -67,6 +72,17 @@ public final class RouterConfig extends CommonConfig {
                     "How long a finished job's state is kept to absorb duplicate requests and attempts.")
             .define(SCAN_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(10), Importance.LOW,
                     "Wall-clock interval of the scan for deadlines, waiting jobs and expired state.")
+            .define(CIRCUIT_FAILURES, Type.INT, 5, Range.between(1, 1000), Importance.MEDIUM,
+                    "Consecutive retryable failures of a deployment after which the router sends it no new jobs"
+                            + " for router.circuit.open.ms (the workers' own breakers act faster; this one covers a"
+                            + " deployment whose worker still reports it healthy).")
+            .define(CIRCUIT_OPEN_MS, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+                    "How long the router's circuit stays open before one job tries the deployment again.")
+            .define(COLD_START_PENALTY_MS, Type.LONG, 3_000L, Range.atLeast(0), Importance.LOW,
+                    "Expected cold start of a serverless deployment (Modal, RunPod) that has idled past"
+                            + " router.warm.window.ms; added to its expected latency and billed time.")
+            .define(WARM_WINDOW_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                    "Idle time after which a serverless deployment is assumed to have scaled to zero.")
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "Address the router's HTTP API binds to.")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the router's HTTP API (/health, /providers); 0 picks a free port.");
@@ -85,6 +101,10 @@ public final class RouterConfig extends CommonConfig {
                 Duration.ofMillis(getLong(HEARTBEAT_STALENESS_MS)), getDouble(EXPECTED_SECONDS),
                 getInt(MAX_PROMPT_CHARS), getInt(MAX_TOKENS_LIMIT), Duration.ofMillis(getLong(WAIT_INITIAL_MS)),
                 Duration.ofMillis(getLong(WAIT_MAX_MS)), Duration.ofMillis(getLong(FINISHED_RETENTION_MS)),
-                Duration.ofMillis(getLong(SCAN_INTERVAL_MS)));
+                Duration.ofMillis(getLong(SCAN_INTERVAL_MS)),
+                new StatsSettings(StatsSettings.defaults().ewmaAlpha(), StatsSettings.defaults().latencyWindow(),
+                        StatsSettings.defaults().minSamples(), getInt(CIRCUIT_FAILURES),
+                        Duration.ofMillis(getLong(CIRCUIT_OPEN_MS)), Duration.ofMillis(getLong(COLD_START_PENALTY_MS)),
+                        Duration.ofMillis(getLong(WARM_WINDOW_MS))));
     }
 }

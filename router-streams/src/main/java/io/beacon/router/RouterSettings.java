@@ -9,7 +9,7 @@ import java.time.Duration;
 public record RouterSettings(int maxAttempts, Duration defaultDeadline, Duration heartbeatStaleness,
                              double expectedInferenceSeconds, int maxPromptChars, int maxTokensLimit,
                              Duration waitInitial, Duration waitMax, Duration finishedRetention,
-                             Duration scanInterval) {
+                             Duration scanInterval, io.beacon.router.policy.StatsSettings stats) {
 
     /** The defaults of {@link RouterConfig}. */
     public static RouterSettings defaults() {

@@ -64,8 +64,7 @@ class RouterAppIT {
         settings.put("application.id", "router-it-" + suffix);
         settings.put("http.port", "0");
         settings.put("state.dir", Files.createTempDirectory("router-it").toString());
-        for (String key : List.of(TopicNames.REQUESTS, TopicNames.RESULTS, TopicNames.GOLEM_JOBS, TopicNames.MODAL_JOBS,
-                TopicNames.RUNPOD_JOBS, TopicNames.ATTEMPTS, TopicNames.STATUS, TopicNames.REQUESTS_DLQ)) {
+        for (String key : TopicNames.ALL) {
             settings.put(key, key.replace("topics.", "") + "-" + suffix);
         }
         RouterConfig config = new RouterConfig(settings);

@@ -1,6 +1,7 @@
 package io.beacon.router.policy;
 
 import io.beacon.schemas.avro.CandidateScore;
+import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
 import java.time.Duration;
@@ -24,9 +25,13 @@ import java.util.Set;
  *       job allows fallbacks.</li>
  *   <li>Region preference: same-region candidates with headroom first.</li>
  *   <li>Cost priority: the baseline tier (Golem) while it has headroom, then the cheapest burst
- *       deployment with headroom. Speed priority: the lowest expected completion time. When nothing
- *       has headroom, the lowest expected completion time (the job queues there).</li>
+ *       deployment with headroom; when nothing has headroom, the lowest expected completion time (the job
+ *       queues there). Speed priority: the lowest expected completion time.</li>
  * </ol>
+ * Estimates learn from outcomes ({@link DeploymentStats}): service time and billed time from the
+ * deployment's own moving averages once it has a few successes, a cold start for serverless
+ * deployments that have idled, and a gross-up for the share of attempts that fail; the router's own
+ * circuit keeps jobs off a deployment after consecutive failures.
  */
 public final class RoutingPolicy {
 
@@ -35,10 +40,20 @@ public final class RoutingPolicy {
 
     private final Duration heartbeatStaleness;
     private final double expectedSeconds;
+    private final StatsSettings stats;
 
     public RoutingPolicy(Duration heartbeatStaleness, double expectedInferenceSeconds) {
+        this(heartbeatStaleness, expectedInferenceSeconds, StatsSettings.defaults());
+    }
+
+    /**
+     * @param expectedInferenceSeconds service time assumed until a deployment has enough successes to
+     *                                 learn its own
+     */
+    public RoutingPolicy(Duration heartbeatStaleness, double expectedInferenceSeconds, StatsSettings stats) {
         this.heartbeatStaleness = heartbeatStaleness;
         this.expectedSeconds = expectedInferenceSeconds;
+        this.stats = stats;
     }
 
     public Decision decide(InferenceRequest request, Set<String> alreadyTried,
@@ -51,8 +66,8 @@ public final class RoutingPolicy {
                 eligible.add(d);
             }
             scores.add(CandidateScore.newBuilder().setDeploymentId(d.id()).setProvider(d.provider())
-                    .setEligible(reject == null).setScore(reject == null ? score(request, d) : 0)
-                    .setNote(reject == null ? describe(d) : reject).build());
+                    .setEligible(reject == null).setScore(reject == null ? score(request, d, now) : 0)
+                    .setNote(reject == null ? describe(d, now) : reject).build());
         }
         if (eligible.isEmpty()) {
             return Decision.none("no healthy deployment can take model " + request.getModel()
@@ -90,24 +105,28 @@ public final class RoutingPolicy {
 
         DeploymentSnapshot chosen;
         List<DeploymentSnapshot> withHeadroom = pool.stream().filter(DeploymentSnapshot::hasHeadroom).toList();
+        Comparator<DeploymentSnapshot> byCost = byCost(now);
+        Comparator<DeploymentSnapshot> byLatency = byLatency(now);
         if (withHeadroom.isEmpty()) {
-            chosen = pool.stream().min(byLatency()).orElseThrow();
+            chosen = pool.stream().min(byLatency).orElseThrow();
             why.add("every candidate is at capacity, queueing where it completes soonest");
         } else if (request.getCostPriority()) {
             List<DeploymentSnapshot> baseline = withHeadroom.stream().filter(d -> d.provider() == BASELINE).toList();
             if (!baseline.isEmpty()) {
-                chosen = baseline.stream().min(byCost()).orElseThrow();
+                chosen = baseline.stream().min(byCost).orElseThrow();
                 why.add("baseline tier has headroom, cheapest");
             } else {
-                chosen = withHeadroom.stream().min(byCost()).orElseThrow();
+                chosen = withHeadroom.stream().min(byCost).orElseThrow();
                 why.add("baseline tier full, cheapest burst deployment");
             }
         } else {
-            chosen = withHeadroom.stream().min(byLatency()).orElseThrow();
+            // Expected latency already counts the queue behind a full deployment, so a busy but warm
+            // deployment can still beat a cold one.
+            chosen = pool.stream().min(byLatency).orElseThrow();
             why.add("speed priority, fastest expected completion");
         }
-        return new Decision(Optional.of(chosen), String.join("; ", why), scores, expectedCostUsd(chosen),
-                expectedLatencyMs(chosen));
+        return new Decision(Optional.of(chosen), String.join("; ", why), scores, expectedCostUsd(chosen, now),
+                expectedLatencyMs(chosen, now));
     }
 
     private String rejection(InferenceRequest request, Set<String> tried, DeploymentSnapshot d, Instant now) {
@@ -123,43 +142,79 @@ public final class RoutingPolicy {
         if (tried.contains(d.id())) {
             return "already tried by this job";
         }
+        DeploymentStats learned = d.stats();
+        if (learned != null && learned.getOpenUntil() != null && learned.getOpenUntil().isAfter(now)) {
+            return "router circuit open until " + learned.getOpenUntil() + " after "
+                    + learned.getConsecutiveFailures() + " consecutive failures";
+        }
         Double cap = request.getMaxPricePerInferenceUsd();
-        if (cap != null && expectedCostUsd(d) > cap) {
-            return String.format(Locale.ROOT, "expected cost $%.6f over the cap $%.6f", expectedCostUsd(d), cap);
+        if (cap != null && expectedCostUsd(d, now) > cap) {
+            return String.format(Locale.ROOT, "expected cost $%.6f over the cap $%.6f", expectedCostUsd(d, now), cap);
         }
         return null;
     }
 
-    private double score(InferenceRequest request, DeploymentSnapshot d) {
-        return request.getCostPriority() ? expectedCostUsd(d) : expectedLatencyMs(d);
+    private double score(InferenceRequest request, DeploymentSnapshot d, Instant now) {
+        return request.getCostPriority() ? expectedCostUsd(d, now) : expectedLatencyMs(d, now);
     }
 
-    double expectedCostUsd(DeploymentSnapshot d) {
-        return d.status().getPricePerSecondUsd() * expectedSeconds;
+    private boolean learned(DeploymentSnapshot d) {
+        return d.stats() != null && d.stats().getSuccesses() >= stats.minSamples();
     }
 
-    /** Service time plus the wait behind jobs beyond the deployment's capacity. */
-    long expectedLatencyMs(DeploymentSnapshot d) {
+    /** Service time of one call: learned from outcomes once there are enough, else the configured guess. */
+    double serviceSeconds(DeploymentSnapshot d) {
+        return learned(d) ? d.stats().getLatencyEwmaMs() / 1000.0 : expectedSeconds;
+    }
+
+    /** A serverless deployment with nothing in flight that has idled past the warm window pays a cold start. */
+    double coldStartSeconds(DeploymentSnapshot d, Instant now) {
+        if (d.provider() == BASELINE || d.load() > 0) {
+            return 0;
+        }
+        Instant last = d.stats() == null ? null : d.stats().getLastAttemptAt();
+        boolean idle = last == null || last.plus(stats.warmWindow()).isBefore(now);
+        return idle ? stats.coldStartPenalty().toMillis() / 1000.0 : 0;
+    }
+
+    private double errorRate(DeploymentSnapshot d) {
+        return d.stats() == null ? 0 : Math.min(0.9, d.stats().getErrorRate());
+    }
+
+    /** Price of the billed time, grossed up by the share of attempts that fail and must be paid again. */
+    double expectedCostUsd(DeploymentSnapshot d, Instant now) {
+        double billed = (learned(d) ? d.stats().getBilledSecondsEwma() : serviceSeconds(d)) + coldStartSeconds(d, now);
+        return d.status().getPricePerSecondUsd() * billed / (1 - errorRate(d));
+    }
+
+    /** Service time, plus the wait behind jobs beyond capacity, plus a cold start, grossed up by failures. */
+    long expectedLatencyMs(DeploymentSnapshot d, Instant now) {
         double queued = Math.max(0, d.load() + 1 - d.capacity());
         double waves = 1 + queued / d.capacity();
-        return Math.round(expectedSeconds * waves * 1000);
+        double seconds = (serviceSeconds(d) * waves + coldStartSeconds(d, now)) * (1 + errorRate(d));
+        return Math.round(seconds * 1000);
     }
 
-    private Comparator<DeploymentSnapshot> byCost() {
-        return Comparator.comparingDouble(this::expectedCostUsd)
+    private Comparator<DeploymentSnapshot> byCost(Instant now) {
+        return Comparator.comparingDouble((DeploymentSnapshot d) -> expectedCostUsd(d, now))
                 .thenComparingDouble(d -> (double) d.load() / d.capacity())
                 .thenComparing(DeploymentSnapshot::id);
     }
 
-    private Comparator<DeploymentSnapshot> byLatency() {
-        return Comparator.comparingLong(this::expectedLatencyMs)
-                .thenComparingDouble(this::expectedCostUsd)
+    private Comparator<DeploymentSnapshot> byLatency(Instant now) {
+        return Comparator.comparingLong((DeploymentSnapshot d) -> expectedLatencyMs(d, now))
+                .thenComparingDouble(d -> expectedCostUsd(d, now))
                 .thenComparing(DeploymentSnapshot::id);
     }
 
-    private String describe(DeploymentSnapshot d) {
-        return String.format(Locale.ROOT, "load %d/%d, expected $%.6f, %d ms", d.load(), d.capacity(),
-                expectedCostUsd(d), expectedLatencyMs(d));
+    private String describe(DeploymentSnapshot d, Instant now) {
+        String learnedNote = learned(d)
+                ? String.format(Locale.ROOT, ", learned %.0f ms, errors %.0f%%", d.stats().getLatencyEwmaMs(),
+                        100 * d.stats().getErrorRate())
+                : "";
+        double cold = coldStartSeconds(d, now);
+        return String.format(Locale.ROOT, "load %d/%d, expected $%.6f, %d ms%s%s", d.load(), d.capacity(),
+                expectedCostUsd(d, now), expectedLatencyMs(d, now), learnedNote, cold > 0 ? ", cold start" : "");
     }
 
     private static String name(ProviderKind kind) {

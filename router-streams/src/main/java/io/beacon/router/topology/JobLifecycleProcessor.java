@@ -6,6 +6,7 @@ import io.beacon.router.policy.DeploymentSnapshot;
 import io.beacon.router.policy.RequestValidator;
 import io.beacon.router.policy.RoutingPolicy;
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobAttempt;
@@ -60,10 +61,12 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, JobState> jobs;
     private KeyValueStore<String, ProviderStatus> deployments;
+    private KeyValueStore<String, DeploymentStats> learned;
 
     JobLifecycleProcessor(RouterSettings settings) {
         this.settings = settings;
-        this.policy = new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds());
+        this.policy = new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(),
+                settings.stats());
         this.validator = new RequestValidator(settings.maxPromptChars(), settings.maxTokensLimit());
     }
 
@@ -72,6 +75,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         this.context = context;
         this.jobs = context.getStateStore(RouterNames.JOB_STATE_STORE);
         this.deployments = context.getStateStore(RouterNames.DEPLOYMENT_STATE_STORE);
+        this.learned = context.getStateStore(RouterNames.DEPLOYMENT_STATS_VIEW_STORE);
         context.schedule(settings.scanInterval(), PunctuationType.WALL_CLOCK_TIME, this::scan);
     }
 
@@ -134,6 +138,9 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             return;
         }
         state.setCostUsd(state.getCostUsd() + attempt.getCostEstimateUsd());
+        // Teach the deployment's statistics (owned by the task of that deployment id) about this outcome.
+        context.forward(new Record<String, SpecificRecord>(attempt.getDeploymentId(), attempt, now.toEpochMilli()),
+                RouterNames.ATTEMPTS_BY_DEPLOYMENT_SINK);
         AttemptOutcome outcome = attempt.getOutcome();
         if (outcome == AttemptOutcome.SUCCEEDED) {
             finish(state, true, null, attempt, now);
@@ -292,7 +299,8 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             while (all.hasNext()) {
                 ProviderStatus status = all.next().value;
                 RoutedSinceHeartbeat routed = routedSince.get(status.getDeploymentId());
-                out.add(new DeploymentSnapshot(status, routed == null ? 0 : routed.since(status.getObservedAt())));
+                out.add(new DeploymentSnapshot(status, routed == null ? 0 : routed.since(status.getObservedAt()),
+                        learned.get(status.getDeploymentId())));
             }
         }
         return out;

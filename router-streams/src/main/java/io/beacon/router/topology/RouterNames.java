@@ -16,11 +16,22 @@ public final class RouterNames {
     public static final String JOB_LIFECYCLE = "job-lifecycle";
     public static final String UPDATE_DEPLOYMENT_STATE = "update-deployment-state";
 
+    public static final String ATTEMPTS_BY_DEPLOYMENT_SOURCE = "attempts-by-deployment-source";
+    public static final String AGGREGATE_DEPLOYMENT_STATS = "aggregate-deployment-stats";
+    public static final String DEPLOYMENT_STATS_SOURCE = "deployment-stats-source";
+    public static final String UPDATE_DEPLOYMENT_STATS = "update-deployment-stats";
+
     public static final String PROVIDER_JOBS_SINK = "provider-jobs-sink";
+    public static final String ATTEMPTS_BY_DEPLOYMENT_SINK = "attempts-by-deployment-sink";
+    public static final String DEPLOYMENT_STATS_SINK = "deployment-stats-sink";
     public static final String RESULTS_SINK = "inference-results-sink";
 
     public static final String JOB_STATE_STORE = "job-state-store";
     public static final String DEPLOYMENT_STATE_STORE = "deployment-state-store";
+    /** The single writer's running statistics per deployment (local, changelogged). */
+    public static final String DEPLOYMENT_STATS_STORE = "deployment-stats-store";
+    /** Every instance's read-only copy of the statistics (global, from the deployment-stats topic). */
+    public static final String DEPLOYMENT_STATS_VIEW_STORE = "deployment-stats-view-store";
 
     private RouterNames() {
     }

@@ -1,6 +1,7 @@
 package io.beacon.router.topology;
 
 import io.beacon.router.RouterSettings;
+import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.JobState;
@@ -31,9 +32,12 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * provider-status ─> update-deployment-state ─> [deployment-state-store, global]
+ * router.deployment-stats ─> update-deployment-stats ─> [deployment-stats-view-store, global]
  * inference-requests ─> tag-request ─┐
  * job-attempts ───────> tag-attempt ─┴─> job-lifecycle [job-state-store] ─┬─> provider-jobs.{golem,modal,runpod}
- *                                                                         └─> inference-results
+ *                                                                         ├─> inference-results
+ *                                                                         └─> router.attempts-by-deployment
+ * router.attempts-by-deployment ─> aggregate-deployment-stats [deployment-stats-store] ─> router.deployment-stats
  * </pre>
  * Undecodable records never reach a processor: the deserialization handler writes them to the
  * dead-letter topic with headers naming the error (see {@code RouterApp}).
@@ -83,10 +87,60 @@ public final class RouterTopology {
 
         topology.addSink(RouterNames.PROVIDER_JOBS_SINK, new ProviderTopicExtractor(topics), keys.serializer(),
                 topics.providerJobs(ProviderKind.GOLEM).valueSerde().serializer(), RouterNames.JOB_LIFECYCLE);
+        topology.addSink(RouterNames.ATTEMPTS_BY_DEPLOYMENT_SINK, topics.attemptsByDeployment().name(),
+                keys.serializer(), topics.attemptsByDeployment().valueSerde().serializer(), RouterNames.JOB_LIFECYCLE);
+
+        // Learning from outcomes: one writer per deployment (keyed by deployment id), read back by all.
+        Serde<DeploymentStats> statsSerde = topics.deploymentStats().valueSerde();
+        StoreBuilder<KeyValueStore<String, DeploymentStats>> statsStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RouterNames.DEPLOYMENT_STATS_STORE), keys, statsSerde);
+        topology.addSource(RouterNames.ATTEMPTS_BY_DEPLOYMENT_SOURCE, keys.deserializer(),
+                topics.attemptsByDeployment().valueSerde().deserializer(), topics.attemptsByDeployment().name());
+        topology.addProcessor(RouterNames.AGGREGATE_DEPLOYMENT_STATS,
+                new ProcessorSupplier<String, JobAttempt, String, DeploymentStats>() {
+                    @Override
+                    public Processor<String, JobAttempt, String, DeploymentStats> get() {
+                        return new DeploymentStatsAggregator(settings.stats());
+                    }
+
+                    @Override
+                    public Set<StoreBuilder<?>> stores() {
+                        return Set.of(statsStore);
+                    }
+                }, RouterNames.ATTEMPTS_BY_DEPLOYMENT_SOURCE);
+        topology.addSink(RouterNames.DEPLOYMENT_STATS_SINK, topics.deploymentStats().name(), keys.serializer(),
+                statsSerde.serializer(), RouterNames.AGGREGATE_DEPLOYMENT_STATS);
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(RouterNames.DEPLOYMENT_STATS_VIEW_STORE), keys, statsSerde)
+                        .withLoggingDisabled(),
+                RouterNames.DEPLOYMENT_STATS_SOURCE, keys.deserializer(), statsSerde.deserializer(),
+                topics.deploymentStats().name(), RouterNames.UPDATE_DEPLOYMENT_STATS, LatestStatsUpdater::new);
         Serializer<?> resultSerializer = topics.results().valueSerde().serializer();
         topology.addSink(RouterNames.RESULTS_SINK, topics.results().name(), keys.serializer(), resultSerializer,
                 RouterNames.JOB_LIFECYCLE);
         return topology;
+    }
+
+    /** Keeps the global view of every deployment's learned statistics. */
+    static final class LatestStatsUpdater implements Processor<String, DeploymentStats, Void, Void> {
+        private KeyValueStore<String, DeploymentStats> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(RouterNames.DEPLOYMENT_STATS_VIEW_STORE);
+        }
+
+        @Override
+        public void process(Record<String, DeploymentStats> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
     }
 
     /** Sends a routed job to the jobs topic of its deployment's provider kind. */

@@ -2,6 +2,7 @@ package io.beacon.router.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
@@ -72,11 +73,66 @@ class RoutingPolicyTest {
     void shouldPickTheFastestExpectedCompletionWithoutCostPriority() {
         List<DeploymentSnapshot> busyGolem = List.of(
                 deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 6),
-                deployment("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0));
+                warm(deployment("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0), 800, 0.0));
 
         Decision decision = policy.decide(request().setCostPriority(false).build(), Set.of(), busyGolem, NOW);
 
         assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("modal-us-east");
+    }
+
+    @Test
+    void shouldCountAColdStartAgainstAnIdleServerlessDeployment() {
+        List<DeploymentSnapshot> fleet = List.of(
+                deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 6),
+                deployment("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0));
+
+        Decision decision = policy.decide(request().setCostPriority(false).build(), Set.of(), fleet, NOW);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("golem-eu-1");
+        assertThat(decision.candidates()).anySatisfy(c -> assertThat(c.getNote()).contains("cold start"));
+    }
+
+    @Test
+    void shouldUseTheLatencyLearnedFromOutcomes() {
+        List<DeploymentSnapshot> fleet = List.of(
+                warm(deployment("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0), 2500, 0.0),
+                warm(deployment("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00019, 8, 0), 700, 0.0));
+
+        Decision decision = policy.decide(request().setCostPriority(false).build(), Set.of(), fleet, NOW);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("runpod-us-east");
+        assertThat(decision.expectedLatencyMs()).isEqualTo(700);
+    }
+
+    @Test
+    void shouldSkipADeploymentWhoseRouterCircuitIsOpen() {
+        DeploymentSnapshot golem = deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        DeploymentSnapshot broken = new DeploymentSnapshot(golem.status(), 0, DeploymentStats.newBuilder()
+                .setDeploymentId("golem-eu-1").setConsecutiveFailures(5).setOpenUntil(NOW.plusSeconds(5))
+                .setUpdatedAt(NOW).build());
+
+        Decision decision = policy.decide(request().build(), Set.of(), List.of(broken, fleet.get(2)), NOW);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("runpod-us-east");
+        assertThat(decision.candidates()).anySatisfy(c -> assertThat(c.getNote()).contains("router circuit open"));
+    }
+
+    @Test
+    void shouldPreferADeploymentThatFailsLessAtTheSamePrice() {
+        List<DeploymentSnapshot> fleet = List.of(
+                warm(deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0), 1000, 0.5),
+                warm(deployment("golem-eu-2", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0), 1000, 0.0));
+
+        Decision decision = policy.decide(request().build(), Set.of(), fleet, NOW);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("golem-eu-2");
+    }
+
+    private static DeploymentSnapshot warm(DeploymentSnapshot d, double latencyMs, double errorRate) {
+        return new DeploymentSnapshot(d.status(), d.routedSinceHeartbeat(), DeploymentStats.newBuilder()
+                .setDeploymentId(d.id()).setAttempts(10).setSuccesses(10).setLatencyEwmaMs(latencyMs)
+                .setBilledSecondsEwma(latencyMs / 1000).setErrorRate(errorRate).setLastAttemptAt(NOW.minusSeconds(1))
+                .setUpdatedAt(NOW).build());
     }
 
     @Test

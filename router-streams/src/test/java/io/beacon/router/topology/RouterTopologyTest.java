@@ -256,6 +256,108 @@ class RouterTopologyTest {
                 .anySatisfy(c -> assertThat(c.getNote()).contains("heartbeat stale"));
     }
 
+    @Test
+    void shouldSendAJobToItsPreferredProviderAheadOfTheCheaperBaseline() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00016, 8, 0);
+
+        requests.pipeInput("job-1", request("job-1").setProviderPreference(List.of(ProviderKind.RUNPOD)).build(), now());
+
+        assertThat(routed.get(ProviderKind.RUNPOD).readValue().getReason()).contains("preferred provider runpod");
+    }
+
+    @Test
+    void shouldWaitRatherThanFallBackWhenFallbacksAreNotAllowed() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+
+        requests.pipeInput("job-1", request("job-1").setProviderPreference(List.of(ProviderKind.MODAL))
+                .setAllowFallbacks(false).setDeadline(now().plusSeconds(3)).build(), now());
+        advance(Duration.ofSeconds(4));
+
+        assertThat(routed.get(ProviderKind.GOLEM).isEmpty()).isTrue();
+        assertThat(results.readValue().getError()).contains("fallbacks are not allowed");
+    }
+
+    @Test
+    void shouldFallBackToAnotherProviderWhenAllowed() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+
+        requests.pipeInput("job-1", request("job-1").setProviderPreference(List.of(ProviderKind.MODAL)).build(), now());
+
+        assertThat(routed.get(ProviderKind.GOLEM).readValue().getReason()).contains("falling back");
+    }
+
+    @Test
+    void shouldRouteToTheRequestedRegionFirst() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("golem-us-1", ProviderKind.GOLEM, "us-east", 0.00011, 4, 0);
+
+        requests.pipeInput("job-1", request("job-1").setRegionPreference("us-east").build(), now());
+
+        assertThat(routed.get(ProviderKind.GOLEM).readValue().getDeploymentId()).isEqualTo("golem-us-1");
+    }
+
+    @Test
+    void shouldNotRouteOverTheJobsPriceCap() {
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+
+        requests.pipeInput("job-1", request("job-1").setMaxPricePerInferenceUsd(0.0001)
+                .setDeadline(now().plusSeconds(2)).build(), now());
+        advance(Duration.ofSeconds(3));
+
+        assertThat(routed.get(ProviderKind.MODAL).isEmpty()).isTrue();
+        assertThat(results.readValue().getError()).contains("no healthy deployment");
+    }
+
+    @Test
+    void shouldPickTheFastestDeploymentForAJobWithoutCostPriority() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 4);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 1);
+
+        requests.pipeInput("job-1", request("job-1").setCostPriority(false).build(), now());
+
+        assertThat(routed.get(ProviderKind.MODAL).readValue().getReason()).contains("speed priority");
+    }
+
+    @Test
+    void shouldOpenTheRouterCircuitOfADeploymentThatKeepsFailing() {
+        // Given one Golem node (the baseline, so tried first while it has headroom) that fails every time
+        heartbeat("golem-a", ProviderKind.GOLEM, "eu-central", 0.0001, 50, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 50, 0);
+        for (int i = 0; i < 5; i++) {
+            requests.pipeInput("job-" + i, request("job-" + i).build(), now());
+            RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+            attempts.pipeInput(first.getJobId(), attempt(first, AttemptOutcome.RETRYABLE_FAILURE, null, "503"), now());
+            RoutedJob failover = routed.get(ProviderKind.MODAL).readValue();
+            attempts.pipeInput(failover.getJobId(), attempt(failover, AttemptOutcome.SUCCEEDED, "ok", null), now());
+        }
+
+        // When the next job arrives
+        requests.pipeInput("job-next", request("job-next").build(), now());
+
+        // Then the router's circuit keeps it off golem-a, and every earlier job succeeded by failover
+        RoutedJob next = routed.get(ProviderKind.MODAL).readValue();
+        assertThat(next.getAttempt()).isEqualTo(1);
+        assertThat(next.getCandidates()).anySatisfy(c -> assertThat(c.getNote()).contains("router circuit open"));
+        assertThat(routed.get(ProviderKind.GOLEM).isEmpty()).isTrue();
+        assertThat(results.readValuesToList()).hasSize(5).allSatisfy(r -> assertThat(r.getSuccess()).isTrue());
+    }
+
+    @Test
+    void shouldLearnToPreferTheDeploymentThatFailsLess() {
+        heartbeat("golem-a", ProviderKind.GOLEM, "eu-central", 0.00009, 50, 0);
+        heartbeat("golem-b", ProviderKind.GOLEM, "eu-central", 0.0001, 50, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+        assertThat(first.getDeploymentId()).isEqualTo("golem-a");
+
+        attempts.pipeInput("job-1", attempt(first, AttemptOutcome.RETRYABLE_FAILURE, null, "503"), now());
+        routed.get(ProviderKind.GOLEM).readValue();
+        requests.pipeInput("job-2", request("job-2").build(), now());
+
+        assertThat(routed.get(ProviderKind.GOLEM).readValue().getDeploymentId()).isEqualTo("golem-b");
+    }
+
     /** The driver's wall clock, which the router reads for deadlines and heartbeat freshness. */
     private Instant now() {
         return clock;

@@ -13,7 +13,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * written; everything else asks this value (or the {@link Topics} catalogue built from it).
  */
 public record TopicNames(String requests, String results, Map<ProviderKind, String> providerJobs,
-                         String attempts, String status, String requestsDlq) {
+                         String attempts, String status, String requestsDlq, String attemptsByDeployment,
+                         String deploymentStats) {
 
     public static final String REQUESTS = "topics.requests";
     public static final String RESULTS = "topics.results";
@@ -23,6 +24,12 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
     public static final String ATTEMPTS = "topics.attempts";
     public static final String STATUS = "topics.status";
     public static final String REQUESTS_DLQ = "topics.requests-dlq";
+    public static final String ATTEMPTS_BY_DEPLOYMENT = "topics.attempts-by-deployment";
+    public static final String DEPLOYMENT_STATS = "topics.deployment-stats";
+
+    /** Every topic-name setting, for tools that rename them all (tests give each run its own topics). */
+    public static final java.util.List<String> ALL = java.util.List.of(REQUESTS, RESULTS, GOLEM_JOBS, MODAL_JOBS,
+            RUNPOD_JOBS, ATTEMPTS, STATUS, REQUESTS_DLQ, ATTEMPTS_BY_DEPLOYMENT, DEPLOYMENT_STATS);
 
     public TopicNames {
         providerJobs = Map.copyOf(providerJobs);
@@ -50,7 +57,13 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
                 .define(STATUS, Type.STRING, "provider-status", Importance.LOW,
                         "Compacted topic of ProviderStatus heartbeats, keyed by deployment id.")
                 .define(REQUESTS_DLQ, Type.STRING, "inference-requests.dlq", Importance.LOW,
-                        "Dead-letter topic for request records that cannot be decoded, with headers saying why.");
+                        "Dead-letter topic for request records that cannot be decoded, with headers saying why.")
+                .define(ATTEMPTS_BY_DEPLOYMENT, Type.STRING, "router.attempts-by-deployment", Importance.LOW,
+                        "The router's own topic: applied attempts re-keyed by deployment id, so one task owns each"
+                                + " deployment's statistics.")
+                .define(DEPLOYMENT_STATS, Type.STRING, "router.deployment-stats", Importance.LOW,
+                        "The router's own compacted topic of DeploymentStats, read back by every instance as a"
+                                + " global store.");
     }
 
     public static TopicNames from(AbstractConfig config) {
@@ -59,7 +72,8 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
         jobs.put(ProviderKind.MODAL, config.getString(MODAL_JOBS));
         jobs.put(ProviderKind.RUNPOD, config.getString(RUNPOD_JOBS));
         return new TopicNames(config.getString(REQUESTS), config.getString(RESULTS), jobs,
-                config.getString(ATTEMPTS), config.getString(STATUS), config.getString(REQUESTS_DLQ));
+                config.getString(ATTEMPTS), config.getString(STATUS), config.getString(REQUESTS_DLQ),
+                config.getString(ATTEMPTS_BY_DEPLOYMENT), config.getString(DEPLOYMENT_STATS));
     }
 
     /** The jobs topic of one provider kind. */

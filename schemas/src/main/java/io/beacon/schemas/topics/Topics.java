@@ -1,5 +1,6 @@
 package io.beacon.schemas.topics;
 
+import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobAttempt;
@@ -28,6 +29,8 @@ public final class Topics {
     private final TopicSpec<String, JobAttempt> attempts;
     private final TopicSpec<String, ProviderStatus> status;
     private final TopicSpec<byte[], byte[]> requestsDlq;
+    private final TopicSpec<String, JobAttempt> attemptsByDeployment;
+    private final TopicSpec<String, DeploymentStats> deploymentStats;
 
     private Topics(TopicNames names, SerdeProvider serdes) {
         Serde<String> keys = Serdes.String();
@@ -40,6 +43,9 @@ public final class Topics {
         this.attempts = new TopicSpec<>(names.attempts(), keys, serdes.valueSerde(JobAttempt.class), false);
         this.status = new TopicSpec<>(names.status(), keys, serdes.valueSerde(ProviderStatus.class), true);
         this.requestsDlq = new TopicSpec<>(names.requestsDlq(), Serdes.ByteArray(), Serdes.ByteArray(), false);
+        this.attemptsByDeployment = new TopicSpec<>(names.attemptsByDeployment(), keys, attempts.valueSerde(), false);
+        this.deploymentStats = new TopicSpec<>(names.deploymentStats(), keys,
+                serdes.valueSerde(DeploymentStats.class), true);
     }
 
     public static Topics create(TopicNames names, SerdeProvider serdes) {
@@ -78,6 +84,16 @@ public final class Topics {
         return requestsDlq;
     }
 
+    /** Router-internal: applied attempts keyed by deployment id. */
+    public TopicSpec<String, JobAttempt> attemptsByDeployment() {
+        return attemptsByDeployment;
+    }
+
+    /** Router-internal: what the router learned per deployment, compacted. */
+    public TopicSpec<String, DeploymentStats> deploymentStats() {
+        return deploymentStats;
+    }
+
     /**
      * Every topic as a {@link NewTopic}. Requests and attempts must have the same partition count: the
      * router joins them by job id in one task.
@@ -90,6 +106,8 @@ public final class Topics {
         out.add(attempts.newTopic(partitions, replicationFactor));
         out.add(status.newTopic(1, replicationFactor));
         out.add(requestsDlq.newTopic(1, replicationFactor));
+        out.add(attemptsByDeployment.newTopic(partitions, replicationFactor));
+        out.add(deploymentStats.newTopic(1, replicationFactor));
         return out;
     }
 }
