@@ -144,6 +144,44 @@ class RouterAppIT {
                 .contains("\"regions\":[\"eu-central\"]");
     }
 
+    @Test
+    void shouldAnswerAJobQueryFromEitherInstance() throws Exception {
+        // Given a second instance of the same application sharing the partitions
+        Map<String, String> second = new HashMap<>(settings);
+        second.put("state.dir", Files.createTempDirectory("router-it-2").toString());
+        try (RouterApp other = RouterApp.start(new RouterConfig(second))) {
+            assertThat(other.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> router.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING
+                    && other.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+
+            // When jobs arrive (no deployment exists, so they wait in the job-state store)
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String id = "iq-" + i;
+                ids.add(id);
+                send(topics.requests(), id, InferenceRequest.newBuilder().setJobId(id).setModel("llama3.2:1b")
+                        .setPrompt("p").setCreatedAt(Instant.now()).build());
+            }
+
+            // Then every job is visible through either instance, some answered by the other one
+            HttpClient client = HttpClient.newHttpClient();
+            java.util.Set<String> servers = new java.util.HashSet<>();
+            for (String id : ids) {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    HttpResponse<String> answer = client.send(HttpRequest.newBuilder(
+                            URI.create(router.httpUrl() + "/jobs/" + id)).build(), HttpResponse.BodyHandlers.ofString());
+                    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+                    assertThat(answer.body()).contains("\"job_id\":\"" + id + "\"").contains("\"phase\":\"waiting\"");
+                    servers.add(answer.body().replaceAll(".*\"served_by\":\"([^\"]+)\".*", "$1"));
+                });
+            }
+            assertThat(servers).hasSize(2);
+            HttpResponse<String> missing = client.send(HttpRequest.newBuilder(
+                    URI.create(other.httpUrl() + "/jobs/no-such-job")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(missing.statusCode()).isEqualTo(404);
+        }
+    }
+
     private <V> void send(TopicSpec<String, V> topic, String key, V value) throws Exception {
         try (KafkaProducer<String, V> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
                 (Serializer<V>) topic.valueSerde().serializer())) {

@@ -6,16 +6,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.beacon.router.RouterApp;
+import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.ProviderStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +41,7 @@ public final class RouterHttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RouterHttpServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient FORWARD = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -55,6 +65,7 @@ public final class RouterHttpServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/health", this::health);
         server.createContext("/providers", this::providers);
+        server.createContext("/jobs/", this::job);
     }
 
     public void start() {
@@ -62,8 +73,78 @@ public final class RouterHttpServer implements AutoCloseable {
     }
 
     public String url() {
-        InetSocketAddress address = server.getAddress();
-        return "http://" + address.getHostString() + ":" + address.getPort();
+        return "http://" + hostAndPort();
+    }
+
+    public String host() {
+        return server.getAddress().getHostString();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** This instance's address as other instances reach it (Kafka Streams' application.server). */
+    public String hostAndPort() {
+        return host() + ":" + port();
+    }
+
+    /**
+     * {@code GET /jobs/{id}}: the job's state from whichever instance owns it. The owner is found from
+     * Kafka Streams' metadata; a query that lands elsewhere is forwarded once to the owner.
+     */
+    private void job(HttpExchange exchange) throws IOException {
+        if (!allow(exchange, "GET")) {
+            return;
+        }
+        String jobId = URLDecoder.decode(exchange.getRequestURI().getRawPath().substring("/jobs/".length()),
+                StandardCharsets.UTF_8);
+        boolean forwarded = "forwarded=1".equals(exchange.getRequestURI().getRawQuery());
+        if (jobId.isBlank()) {
+            send(exchange, 400, error("give a job id: /jobs/{id}"));
+            return;
+        }
+        if (app.state() != KafkaStreams.State.RUNNING) {
+            send(exchange, 503, error("router is " + app.state().name().toLowerCase(Locale.ROOT) + "; try again"));
+            return;
+        }
+        RouterApp.JobLocation location = app.locate(jobId);
+        if (!location.known()) {
+            send(exchange, 503, error("job ownership is not known yet (rebalancing); try again"));
+            return;
+        }
+        if (location.local()) {
+            var state = app.localJob(jobId, location.partition());
+            if (state.isEmpty()) {
+                send(exchange, 404, error("no job " + jobId + " (never requested, or finished and forgotten)"));
+            } else {
+                send(exchange, 200, JobJson.of(state.get(), hostAndPort()));
+            }
+            return;
+        }
+        if (forwarded) {
+            send(exchange, 503, error("job " + jobId + " moved while the query was forwarded; try again"));
+            return;
+        }
+        try {
+            HttpResponse<byte[]> answer = FORWARD.send(HttpRequest.newBuilder(URI.create("http://" + location.hostPort()
+                    + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "?forwarded=1"))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(answer.statusCode(), answer.body().length);
+            exchange.getResponseBody().write(answer.body());
+            exchange.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            send(exchange, 503, error("interrupted while asking " + location.hostPort()));
+        } catch (IOException e) {
+            send(exchange, 502, error("the instance owning job " + jobId + " (" + location.hostPort()
+                    + ") did not answer: " + e.getMessage()));
+        }
+    }
+
+    private static ObjectNode error(String message) {
+        return JSON.createObjectNode().put("error", message);
     }
 
     private void health(HttpExchange exchange) throws IOException {
@@ -101,6 +182,7 @@ public final class RouterHttpServer implements AutoCloseable {
         Instant now = Instant.now();
         ObjectNode body = JSON.createObjectNode();
         ArrayNode list = body.putArray("deployments");
+        Map<String, DeploymentStats> learned = app.deploymentStats();
         app.deployments().stream().sorted(Comparator.comparing(ProviderStatus::getDeploymentId)).forEach(d -> {
             ObjectNode node = list.addObject();
             node.put("deployment_id", d.getDeploymentId());
@@ -122,8 +204,34 @@ public final class RouterHttpServer implements AutoCloseable {
             }
             ArrayNode models = node.putArray("models");
             d.getModels().forEach(models::add);
+            DeploymentStats stats = learned.get(d.getDeploymentId());
+            if (stats != null) {
+                ObjectNode l = node.putObject("learned");
+                l.put("attempts", stats.getAttempts());
+                l.put("successes", stats.getSuccesses());
+                l.put("retryable_failures", stats.getRetryableFailures());
+                l.put("permanent_failures", stats.getPermanentFailures());
+                l.put("error_rate", stats.getErrorRate());
+                l.put("latency_ewma_ms", Math.round(stats.getLatencyEwmaMs()));
+                l.put("latency_p95_ms", percentile(stats.getRecentLatenciesMs(), 95));
+                l.put("billed_seconds_ewma", stats.getBilledSecondsEwma());
+                l.put("cost_usd_total", stats.getCostUsdTotal());
+                l.put("cost_per_success_usd", stats.getSuccesses() == 0 ? 0 : stats.getCostUsdTotal() / stats.getSuccesses());
+                l.put("consecutive_failures", stats.getConsecutiveFailures());
+                boolean open = stats.getOpenUntil() != null && stats.getOpenUntil().isAfter(now);
+                l.put("router_circuit", open ? "OPEN" : "CLOSED");
+            }
         });
         send(exchange, 200, body);
+    }
+
+    static long percentile(List<Long> values, int percentile) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = values.stream().sorted().toList();
+        int rank = (int) Math.ceil(percentile / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 
     private static boolean allow(HttpExchange exchange, String method) throws IOException {
