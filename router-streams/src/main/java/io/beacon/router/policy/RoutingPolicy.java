@@ -23,6 +23,7 @@ import java.util.Set;
  *       under the job's price cap.</li>
  *   <li>Provider preference: the first preferred provider with a candidate wins; others only when the
  *       job allows fallbacks.</li>
+ *   <li>Failover: a job whose attempt failed goes to another provider kind when one can take it.</li>
  *   <li>Region preference: same-region candidates with headroom first.</li>
  *   <li>Cost priority: the baseline tier (Golem) while it has headroom, then the cheapest burst
  *       deployment with headroom; when nothing has headroom, the lowest expected completion time (the job
@@ -88,6 +89,18 @@ public final class RoutingPolicy {
                         + ") can take the job and fallbacks are not allowed", scores);
             } else {
                 why.add("preferred providers " + names(preference) + " unavailable, falling back");
+            }
+        }
+
+        // A failover leaves the provider kind that failed when another can take the job: failures within
+        // one provider are correlated (a Golem network problem, a RunPod region outage).
+        Set<ProviderKind> failedKinds = deployments.stream().filter(d -> alreadyTried.contains(d.id()))
+                .map(DeploymentSnapshot::provider).collect(java.util.stream.Collectors.toSet());
+        if (!failedKinds.isEmpty()) {
+            List<DeploymentSnapshot> elsewhere = pool.stream().filter(d -> !failedKinds.contains(d.provider())).toList();
+            if (!elsewhere.isEmpty()) {
+                pool = elsewhere;
+                why.add("failover away from " + names(List.copyOf(failedKinds)));
             }
         }
 

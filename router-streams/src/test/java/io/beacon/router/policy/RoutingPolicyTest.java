@@ -128,6 +128,19 @@ class RoutingPolicyTest {
         assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("golem-eu-2");
     }
 
+    @Test
+    void shouldFailOverToAnotherProviderKindWhenOneCanTakeTheJob() {
+        List<DeploymentSnapshot> twoGolems = List.of(
+                deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0),
+                deployment("golem-eu-2", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0),
+                deployment("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00016, 8, 0));
+
+        Decision decision = policy.decide(request().build(), Set.of("golem-eu-1"), twoGolems, NOW);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("runpod-us-east");
+        assertThat(decision.reason()).contains("failover away from golem");
+    }
+
     private static DeploymentSnapshot warm(DeploymentSnapshot d, double latencyMs, double errorRate) {
         return new DeploymentSnapshot(d.status(), d.routedSinceHeartbeat(), DeploymentStats.newBuilder()
                 .setDeploymentId(d.id()).setAttempts(10).setSuccesses(10).setLatencyEwmaMs(latencyMs)
