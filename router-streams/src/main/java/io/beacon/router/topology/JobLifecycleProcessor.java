@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -115,7 +116,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             finish(state, false, "deadline " + deadline + " had passed when the router received the job", null, now);
             return;
         }
-        route(state, now);
+        route(state, now, false);
     }
 
     private void onAttempt(String key, JobAttempt attempt) {
@@ -164,35 +165,45 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             return;
         }
         LOG.info("attempt {} on {} failed ({}), failing over", attempt.getAttempt(), attempt.getDeploymentId(), error);
-        route(state, now);
+        route(state, now, false);
     }
 
-    /** Sends the job to the best deployment, or parks it to wait with back-off until its deadline. */
-    private void route(JobState state, Instant now) {
+    /**
+     * Sends the job to the best deployment, or parks it to wait with back-off until its deadline.
+     *
+     * @param mayRetryTried when no untried deployment can take the job, may one it already tried (and
+     *                      which is healthy again) get another attempt? True for retries after a wait.
+     */
+    private void route(JobState state, Instant now, boolean mayRetryTried) {
         InferenceRequest request = state.getRequest();
-        Decision decision = policy.decide(request, new HashSet<>(state.getTried()), snapshots(), now);
-        if (decision.chosen().isEmpty()) {
-            if (state.getAttempt() > 0 && !state.getTried().isEmpty()) {
-                // A failover with nowhere left to go: waiting would only retry the same deployments.
-                finish(state, false, "attempt " + state.getAttempt() + " on " + state.getCurrentDeployment()
-                        + " failed (" + state.getLastError() + ") and " + decision.reason(), null, now);
-                return;
+        List<DeploymentSnapshot> snapshots = snapshots();
+        Decision decision = policy.decide(request, new HashSet<>(state.getTried()), snapshots, now);
+        if (decision.chosen().isEmpty() && mayRetryTried && !state.getTried().isEmpty()) {
+            Decision again = policy.decide(request, Set.of(), snapshots, now);
+            if (again.chosen().isPresent()) {
+                decision = again;
             }
+        }
+        if (decision.chosen().isEmpty()) {
             int waits = state.getWaits() + 1;
             long backoffMs = Math.min(settings.waitMax().toMillis(),
                     settings.waitInitial().toMillis() << Math.min(waits - 1, 20));
             Instant next = now.plusMillis(backoffMs);
+            String why = decision.reason() + (state.getAttempt() > 0 && state.getLastError() != null
+                    ? "; last attempt failed: " + state.getLastError() : "");
             if (!next.isBefore(state.getDeadline())) {
-                finish(state, false, decision.reason() + " before the deadline " + state.getDeadline(), null, now);
+                finish(state, false, why + " (deadline " + state.getDeadline() + ")", null, now);
                 return;
             }
             if (waits == 1) {
-                LOG.info("no candidate, waiting: {}", decision.reason());
+                LOG.info("no candidate, waiting: {}", why);
             }
             state.setPhase(JobPhase.WAITING);
             state.setWaits(waits);
             state.setNextRouteAt(next);
-            state.setLastError(decision.reason());
+            if (state.getAttempt() == 0) {
+                state.setLastError(decision.reason());
+            }
             jobs.put(state.getJobId(), state);
             return;
         }
@@ -284,10 +295,11 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
                     String detail = state.getPhase() == JobPhase.ROUTED
                             ? "no answer from " + state.getCurrentDeployment() + " for attempt " + state.getAttempt()
                             : "still waiting: " + state.getLastError();
+                    // (a job that waits after a failed attempt keeps that attempt's error as last_error)
                     finish(state, false, "timed out at the deadline " + state.getDeadline() + " (" + detail + ")",
                             null, now);
                 } else {
-                    route(state, now);
+                    route(state, now, true);
                 }
             });
         }

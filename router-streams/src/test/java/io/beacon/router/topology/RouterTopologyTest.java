@@ -173,6 +173,26 @@ class RouterTopologyTest {
     }
 
     @Test
+    void shouldWaitAndRetryTheSameDeploymentWhenNoOtherCanTakeAFailedJob() {
+        // Given a model only one deployment serves
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+
+        // When its attempt fails retryably, the job waits instead of failing
+        attempts.pipeInput("job-1", attempt(first, AttemptOutcome.RETRYABLE_FAILURE, null, "503 busy"), now());
+        assertThat(results.isEmpty()).isTrue();
+        assertThat(routed.get(ProviderKind.GOLEM).isEmpty()).isTrue();
+
+        // Then after the back-off it is tried again there, and succeeds
+        advance(Duration.ofSeconds(1));
+        RoutedJob second = routed.get(ProviderKind.GOLEM).readValue();
+        assertThat(second.getAttempt()).isEqualTo(2);
+        attempts.pipeInput("job-1", attempt(second, AttemptOutcome.SUCCEEDED, "ok", null), now());
+        assertThat(results.readValue().getAttempts()).isEqualTo(2);
+    }
+
+    @Test
     void shouldFailWithoutRetryOnAPermanentFailure() {
         heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
         heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
