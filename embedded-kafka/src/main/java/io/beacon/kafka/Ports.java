@@ -16,11 +16,13 @@ final class Ports {
 
     /**
      * Fails with a {@link PortInUseException} unless {@code port} can be bound on {@code host} right now.
-     * Address reuse is off so that a port still held by a live listener is reported as taken.
+     * Address reuse is on, as Kafka's own listener has it: a port left in TIME_WAIT by a broker that just
+     * stopped is free to use, while a port held by a live listener still fails to bind (on Linux, a second
+     * listener needs SO_REUSEPORT, which nobody sets here).
      */
     static void requireAvailable(String host, int port, String setting) {
         try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(false);
+            socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
         } catch (IOException e) {
             throw new PortInUseException(host, port, setting, e);
