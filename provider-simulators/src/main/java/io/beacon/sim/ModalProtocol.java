@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * requests still running after the redirect threshold (150 s on Modal) into {@code 303 See Other} to a result
  * URL that blocks until the result is ready.
  */
-final class ModalProtocol implements HttpHandler {
+final class ModalProtocol extends InferenceProtocol {
 
     static final String MISSING_CREDENTIALS = "modal-http: missing credentials for proxy authorization";
     static final String INVALID_CREDENTIALS = "modal-http: invalid credentials for proxy authorization";
@@ -35,13 +35,12 @@ final class ModalProtocol implements HttpHandler {
     private static final Duration MIN_CHUNK_INTERVAL = Duration.ofMillis(5);
     private static final String CALL_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-    private final SimEngine engine;
     private final SimulatedDeployment deployment;
     private final SimCredentials credentials;
     private final Map<String, CompletableFuture<Reply>> redirectedCalls = new ConcurrentHashMap<>();
 
     ModalProtocol(SimEngine engine, SimCredentials credentials) {
-        this.engine = engine;
+        super(engine);
         this.deployment = engine.deployment();
         this.credentials = credentials;
     }
@@ -105,7 +104,12 @@ final class ModalProtocol implements HttpHandler {
         };
     }
 
-    private static String injectedMessage(int status) {
+    @Override
+    protected String injectedFailureMessage(int status) {
+        return injectedMessage(status);
+    }
+
+    static String injectedMessage(int status) {
         return switch (status) {
             case 429 -> "Too many requests: the web endpoint is rate limited";
             case 500 -> "Simulated failure: the function raised an exception";
@@ -142,22 +146,8 @@ final class ModalProtocol implements HttpHandler {
     }
 
     private void chatCompletions(HttpExchange exchange) {
-        engine.countRequest();
-        FaultControl.Faults faults = engine.faults().current();
-        if (faults.failingAll()) {
-            HttpIo.drainBody(exchange);
-            failNow(exchange, faults.failStatus(), injectedMessage(faults.failStatus()));
-            return;
-        }
-        ObjectNode body;
-        try {
-            body = HttpIo.readJsonObject(exchange);
-        } catch (HttpIo.BadRequestException e) {
-            failNow(exchange, 400, e.getMessage());
-            return;
-        } catch (IOException e) {
-            engine.countImmediateOutcome(false);
-            exchange.close();
+        ObjectNode body = admit(exchange);
+        if (body == null) {
             return;
         }
         String model = body.hasNonNull("model") ? body.get("model").asText() : deployment.defaultModel();
@@ -286,7 +276,8 @@ final class ModalProtocol implements HttpHandler {
         HttpIo.send(exchange, reply.status(), HttpIo.APPLICATION_JSON, reply.body());
     }
 
-    private void failNow(HttpExchange exchange, int status, String message) {
+    @Override
+    protected void failNow(HttpExchange exchange, int status, String message) {
         engine.countImmediateOutcome(false);
         sendError(exchange, status, message);
     }

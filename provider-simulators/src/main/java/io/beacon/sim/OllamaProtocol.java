@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * A leased Golem node as Beacon reaches it: {@code ollama serve} behind the node's TCP proxy, answering the
  * Ollama HTTP API at the root. Streaming is the default, as in Ollama; errors are {@code {"error":"..."}}.
  */
-final class OllamaProtocol implements HttpHandler {
+final class OllamaProtocol extends InferenceProtocol {
 
     /** Ollama's exact text (two spaces included) when OLLAMA_MAX_QUEUE is exceeded. */
     static final String QUEUE_FULL = "server busy, please try again.  maximum pending requests exceeded";
@@ -32,14 +32,13 @@ final class OllamaProtocol implements HttpHandler {
     private static final Instant LOADED_FOREVER = Instant.parse("2318-01-01T00:00:00Z");
     private static final Pattern ZERO_DURATION = Pattern.compile("0+(\\.0+)?(ns|us|µs|ms|s|m|h)?");
 
-    private final SimEngine engine;
     private final SimulatedDeployment deployment;
     private final Instant modifiedAt;
     /** The node image warms its models at boot (why Golem nodes have no cold start); keep_alive 0 unloads one. */
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
 
     OllamaProtocol(SimEngine engine) {
-        this.engine = engine;
+        super(engine);
         this.deployment = engine.deployment();
         this.modifiedAt = engine.now();
         loaded.addAll(deployment.models());
@@ -91,6 +90,11 @@ final class OllamaProtocol implements HttpHandler {
         HttpIo.sendJson(exchange, status, HttpIo.object().put("error", message));
     }
 
+    @Override
+    protected String injectedFailureMessage(int status) {
+        return injectedMessage(status);
+    }
+
     static String injectedMessage(int status) {
         return switch (status) {
             case 429 -> "too many requests";
@@ -121,22 +125,8 @@ final class OllamaProtocol implements HttpHandler {
     }
 
     private void infer(HttpExchange exchange, boolean chat) {
-        engine.countRequest();
-        FaultControl.Faults faults = engine.faults().current();
-        if (faults.failingAll()) {
-            HttpIo.drainBody(exchange);
-            failNow(exchange, faults.failStatus(), injectedMessage(faults.failStatus()));
-            return;
-        }
-        ObjectNode body;
-        try {
-            body = HttpIo.readJsonObject(exchange);
-        } catch (HttpIo.BadRequestException e) {
-            failNow(exchange, 400, e.getMessage());
-            return;
-        } catch (IOException e) {
-            engine.countImmediateOutcome(false);
-            exchange.close();
+        ObjectNode body = admit(exchange);
+        if (body == null) {
             return;
         }
         String model = body.path("model").asText("");
@@ -281,7 +271,8 @@ final class OllamaProtocol implements HttpHandler {
         }
     }
 
-    private void failNow(HttpExchange exchange, int status, String message) {
+    @Override
+    protected void failNow(HttpExchange exchange, int status, String message) {
         engine.countImmediateOutcome(false);
         sendError(exchange, status, message);
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code /run} + {@code /status}), synchronous ones ({@code /runsync}, which returns early with the job still
  * IN_QUEUE / IN_PROGRESS when it outlasts {@code wait}), cancel, retry, purge-queue and health.
  */
-final class RunPodProtocol implements HttpHandler {
+final class RunPodProtocol extends InferenceProtocol {
 
     static final String UNAUTHORIZED = "Unauthorized";
     static final long DEFAULT_RUNSYNC_WAIT_MS = 90_000;
@@ -27,7 +27,6 @@ final class RunPodProtocol implements HttpHandler {
     static final Duration DEFAULT_EXECUTION_TIMEOUT = Duration.ofMinutes(10);
     static final Duration DEFAULT_TTL = Duration.ofHours(24);
 
-    private final SimEngine engine;
     private final SimulatedDeployment deployment;
     private final SimCredentials credentials;
     private final String basePath;
@@ -37,7 +36,7 @@ final class RunPodProtocol implements HttpHandler {
     private final AtomicLong retried = new AtomicLong();
 
     RunPodProtocol(SimEngine engine, SimCredentials credentials) {
-        this.engine = engine;
+        super(engine);
         this.deployment = engine.deployment();
         this.credentials = credentials;
         this.basePath = basePath(deployment);
@@ -97,7 +96,12 @@ final class RunPodProtocol implements HttpHandler {
         HttpIo.sendJson(exchange, status, HttpIo.object().put("error", message));
     }
 
-    private static String injectedMessage(int status) {
+    @Override
+    protected String injectedFailureMessage(int status) {
+        return injectedMessage(status);
+    }
+
+    static String injectedMessage(int status) {
         return switch (status) {
             case 429 -> "Too many requests";
             case 500 -> "Internal server error";
@@ -125,22 +129,8 @@ final class RunPodProtocol implements HttpHandler {
     }
 
     private void submit(HttpExchange exchange, boolean sync) {
-        engine.countRequest();
-        FaultControl.Faults faults = engine.faults().current();
-        if (faults.failingAll()) {
-            HttpIo.drainBody(exchange);
-            failNow(exchange, faults.failStatus(), injectedMessage(faults.failStatus()));
-            return;
-        }
-        ObjectNode body;
-        try {
-            body = HttpIo.readJsonObject(exchange);
-        } catch (HttpIo.BadRequestException e) {
-            failNow(exchange, 400, e.getMessage());
-            return;
-        } catch (IOException e) {
-            engine.countImmediateOutcome(false);
-            exchange.close();
+        ObjectNode body = admit(exchange);
+        if (body == null) {
             return;
         }
         JsonNode input = body.get("input");
@@ -293,7 +283,8 @@ final class RunPodProtocol implements HttpHandler {
         sendError(exchange, 405, "Method not allowed");
     }
 
-    private void failNow(HttpExchange exchange, int status, String message) {
+    @Override
+    protected void failNow(HttpExchange exchange, int status, String message) {
         engine.countImmediateOutcome(false);
         sendError(exchange, status, message);
     }

@@ -428,8 +428,9 @@ class RunPodSimulatorTest {
     @Test
     void shouldCarryManyConcurrentSlowJobsOnAFewThreads() throws Exception {
         // Given
+        // Long enough that all 200 overlap even when a loaded machine is slow to open the connections.
         ProviderSimulator endpoint = endpoint(builder -> builder.capacity(200).queueLimit(0)
-                .latency(LatencyModel.fixed(Duration.ofMillis(500))));
+                .latency(LatencyModel.fixed(Duration.ofSeconds(4))));
 
         // When
         List<CompletableFuture<HttpResponse<String>>> jobs = new ArrayList<>();
@@ -437,7 +438,7 @@ class RunPodSimulatorTest {
             jobs.add(http.postAsync(at(endpoint.baseUrl(), "/runsync"),
                     "{\"input\":{\"prompt\":\"job " + i + "\"}}", AUTH));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.stats().inFlight() == 200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.stats().peakInFlight() == 200);
         long simulatorThreads = Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().startsWith("sim-runpod-test-")).count();
 
