@@ -27,6 +27,35 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     private final Map<Integer, Schema> byId = new HashMap<>();
     private final Map<Schema, Integer> idBySchema = new HashMap<>();
     private final Map<String, List<Integer>> versionsBySubject = new HashMap<>();
+    private final Map<String, Compatibility> levelBySubject = new HashMap<>();
+    private Compatibility globalLevel = Compatibility.BACKWARD;
+
+    /** Confluent's compatibility levels: which earlier versions a new schema is checked against, and how. */
+    public enum Compatibility {
+        NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE;
+
+        boolean transitive() {
+            return name().endsWith("_TRANSITIVE");
+        }
+
+        boolean backward() {
+            return name().startsWith("BACKWARD") || name().startsWith("FULL");
+        }
+
+        boolean forward() {
+            return name().startsWith("FORWARD") || name().startsWith("FULL");
+        }
+
+        /** The level named {@code text}, or a 422 with Confluent's code 42203. */
+        public static Compatibility parse(String text) {
+            try {
+                return valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new SchemaRegistryException("Invalid compatibility level: " + text + "; valid levels are "
+                        + java.util.Arrays.toString(values()), 422, 42203);
+            }
+        }
+    }
 
     /** The registry called {@code name} in this JVM, created empty on first use. */
     public static InMemorySchemaRegistry named(String name) {
@@ -40,13 +69,16 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         if (existing != null && versions.contains(existing)) {
             return existing;
         }
-        if (!versions.isEmpty()) {
-            Schema latest = byId.get(versions.get(versions.size() - 1));
-            SchemaCompatibility.SchemaPairCompatibility result =
-                    SchemaCompatibility.checkReaderWriterCompatibility(schema, latest);
-            if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-                throw new SchemaRegistryException("Schema being registered is incompatible with an earlier schema"
-                        + " for subject \"" + subject + "\", details: " + details(result), 409, 409);
+        Compatibility level = levelBySubject.getOrDefault(subject, globalLevel);
+        List<Integer> checked = level == Compatibility.NONE || versions.isEmpty() ? List.of()
+                : level.transitive() ? versions : List.of(versions.get(versions.size() - 1));
+        for (int earlierId : checked) {
+            Schema earlier = byId.get(earlierId);
+            if (level.backward()) {
+                requireCompatible(subject, level, SchemaCompatibility.checkReaderWriterCompatibility(schema, earlier));
+            }
+            if (level.forward()) {
+                requireCompatible(subject, level, SchemaCompatibility.checkReaderWriterCompatibility(earlier, schema));
             }
         }
         int id = existing != null ? existing : byId.size() + 1;
@@ -54,6 +86,38 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         idBySchema.put(schema, id);
         versions.add(id);
         return id;
+    }
+
+    private static void requireCompatible(String subject, Compatibility level,
+                                          SchemaCompatibility.SchemaPairCompatibility result) {
+        if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            throw new SchemaRegistryException("Schema being registered is incompatible with an earlier schema"
+                    + " for subject \"" + subject + "\", details: " + details(result) + " (compatibility " + level + ")",
+                    409, 409);
+        }
+    }
+
+    /** The registry-wide level, used by subjects without one of their own (BACKWARD, as Confluent's). */
+    public synchronized Compatibility globalCompatibility() {
+        return globalLevel;
+    }
+
+    public synchronized void setGlobalCompatibility(Compatibility level) {
+        globalLevel = level;
+    }
+
+    /** The subject's own level, if it has one. */
+    public synchronized java.util.Optional<Compatibility> subjectCompatibility(String subject) {
+        return java.util.Optional.ofNullable(levelBySubject.get(subject));
+    }
+
+    public synchronized void setSubjectCompatibility(String subject, Compatibility level) {
+        levelBySubject.put(subject, level);
+    }
+
+    /** Removes the subject's own level and returns what it was. */
+    public synchronized java.util.Optional<Compatibility> clearSubjectCompatibility(String subject) {
+        return java.util.Optional.ofNullable(levelBySubject.remove(subject));
     }
 
     /** Each incompatibility as kind, location and message; Avro's own description repeats both schemas in full. */

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>Endpoints: {@code POST /subjects/{s}/versions} (register), {@code POST /subjects/{s}} (is this schema
  * registered?), {@code GET /schemas/ids/{id}[/schema]}, {@code GET /schemas/types}, {@code GET /subjects},
  * {@code GET /subjects/{s}/versions}, {@code GET /subjects/{s}/versions/{version|latest}[/schema]},
- * {@code GET /config}. Errors are {@code {"error_code": N, "message": "..."}} with Confluent's codes.
+ * {@code GET|PUT /config}, {@code GET|PUT|DELETE /config/{subject}} (levels NONE, BACKWARD, FORWARD, FULL
+ * and their transitive forms). Errors are {@code {"error_code": N, "message": "..."}} with Confluent's codes.
  * Only AVRO schemas without references are accepted.
  *
  * <p>Requests run on a small bounded pool of daemon threads; the dispatcher thread is a daemon too, so a
@@ -275,7 +276,34 @@ public final class RegistryHttpServer implements AutoCloseable {
             return only(method, "GET", () -> ok(json.createObjectNode()));
         }
         if (first.equals("config") && size == 1) {
-            return only(method, "GET", () -> ok(json.createObjectNode().put("compatibilityLevel", "BACKWARD")));
+            if (method.equals("PUT")) {
+                InMemorySchemaRegistry.Compatibility level = compatibilityFrom(exchange);
+                registry.setGlobalCompatibility(level);
+                return ok(json.createObjectNode().put("compatibility", level.name()));
+            }
+            return only(method, "GET", () -> ok(json.createObjectNode()
+                    .put("compatibilityLevel", registry.globalCompatibility().name())));
+        }
+        if (first.equals("config") && size == 2) {
+            String subject = segments.get(1);
+            if (method.equals("PUT")) {
+                InMemorySchemaRegistry.Compatibility level = compatibilityFrom(exchange);
+                registry.setSubjectCompatibility(subject, level);
+                return ok(json.createObjectNode().put("compatibility", level.name()));
+            }
+            if (method.equals("DELETE")) {
+                return registry.clearSubjectCompatibility(subject)
+                        .map(level -> ok(json.createObjectNode().put("compatibilityLevel", level.name())))
+                        .orElseGet(() -> error(404, 40408, "Subject '" + subject
+                                + "' does not have subject-level compatibility configured"));
+            }
+            boolean defaultToGlobal = "defaultToGlobal=true".equals(exchange.getRequestURI().getRawQuery());
+            return only(method, "GET", () -> registry.subjectCompatibility(subject)
+                    .or(() -> defaultToGlobal ? java.util.Optional.of(registry.globalCompatibility())
+                            : java.util.Optional.empty())
+                    .map(level -> ok(json.createObjectNode().put("compatibilityLevel", level.name())))
+                    .orElseGet(() -> error(404, 40408, "Subject '" + subject
+                            + "' does not have subject-level compatibility configured")));
         }
         if (first.equals("schemas") && size == 2 && segments.get(1).equals("types")) {
             return only(method, "GET", () -> ok(json.createArrayNode().add("AVRO")));
@@ -349,7 +377,8 @@ public final class RegistryHttpServer implements AutoCloseable {
     }
 
     /** The schema in a register or look-up request body; AVRO only, self-contained. */
-    private Schema schemaFrom(HttpExchange exchange) {
+    /** The request's JSON object body, after the content-type and size checks every POST/PUT gets. */
+    private JsonNode jsonBodyFrom(HttpExchange exchange, String expected) {
         String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
         if (contentType != null) {
             String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
@@ -375,8 +404,18 @@ public final class RegistryHttpServer implements AutoCloseable {
             throw new SchemaRegistryException("Request body is not valid JSON: " + reason, 400, 400);
         }
         if (body == null || !body.isObject()) {
-            throw new SchemaRegistryException("Request body must be a JSON object with a 'schema' string", 400, 400);
+            throw new SchemaRegistryException("Request body must be " + expected, 400, 400);
         }
+        return body;
+    }
+
+    private InMemorySchemaRegistry.Compatibility compatibilityFrom(HttpExchange exchange) {
+        JsonNode body = jsonBodyFrom(exchange, "a JSON object with a 'compatibility' string");
+        return InMemorySchemaRegistry.Compatibility.parse(body.path("compatibility").asText(null));
+    }
+
+    private Schema schemaFrom(HttpExchange exchange) {
+        JsonNode body = jsonBodyFrom(exchange, "a JSON object with a 'schema' string");
         String schemaType = body.path("schemaType").asText("AVRO");
         if (!schemaType.equalsIgnoreCase("AVRO")) {
             throw new SchemaRegistryException("Invalid schema: schemaType " + schemaType

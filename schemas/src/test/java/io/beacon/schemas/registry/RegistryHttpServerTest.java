@@ -341,6 +341,57 @@ class RegistryHttpServerTest {
                 HttpResponse.BodyHandlers.ofString())).isInstanceOf(ConnectException.class);
     }
 
+    @Test
+    void shouldKeepACompatibilityLevelPerSubjectAsConfluentClientsExpect() throws Exception {
+        // Given a subject with a first version
+        post("/subjects/" + SUBJECT + "/versions", schemaBody(SCHEMA));
+        assertThat(get("/config/" + SUBJECT).status()).isEqualTo(404);
+        assertThat(get("/config/" + SUBJECT).body().get("error_code").asInt()).isEqualTo(40408);
+        assertThat(get("/config/" + SUBJECT + "?defaultToGlobal=true").body().get("compatibilityLevel").asText())
+                .isEqualTo("BACKWARD");
+
+        // When a client sets the subject's level to NONE (as @kafkajs/confluent-schema-registry does on register)
+        Reply set = put("/config/" + SUBJECT, "{\"compatibility\":\"NONE\"}");
+
+        // Then the level is kept and an incompatible version is accepted for that subject only
+        assertThat(set.status()).isEqualTo(200);
+        assertThat(set.body().get("compatibility").asText()).isEqualTo("NONE");
+        assertThat(get("/config/" + SUBJECT).body().get("compatibilityLevel").asText()).isEqualTo("NONE");
+        Schema incompatible = withField(SCHEMA, "{\"name\":\"tenant\",\"type\":\"string\"}");
+        assertThat(post("/subjects/" + SUBJECT + "/versions", schemaBody(incompatible)).status()).isEqualTo(200);
+        post("/subjects/other-value/versions", schemaBody(SCHEMA));
+        assertThat(post("/subjects/other-value/versions", schemaBody(incompatible)).status()).isEqualTo(409);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownCompatibilityLevelWith42203() throws Exception {
+        Reply reply = put("/config/" + SUBJECT, "{\"compatibility\":\"SIDEWAYS\"}");
+
+        assertThat(reply.status()).isEqualTo(422);
+        assertThat(reply.body().get("error_code").asInt()).isEqualTo(42203);
+    }
+
+    @Test
+    void shouldCheckForwardCompatibilityWhenAskedTo() throws Exception {
+        put("/config", "{\"compatibility\":\"FORWARD\"}");
+        post("/subjects/" + SUBJECT + "/versions", schemaBody(SCHEMA));
+
+        // A new field without a default: old readers ignore it, so FORWARD accepts what BACKWARD refuses
+        Reply added = post("/subjects/" + SUBJECT + "/versions", schemaBody(withField(SCHEMA,
+                "{\"name\":\"tenant\",\"type\":\"string\"}")));
+
+        assertThat(get("/config").body().get("compatibilityLevel").asText()).isEqualTo("FORWARD");
+        assertThat(added.status()).isEqualTo(200);
+    }
+
+    private Reply put(String path, String body) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", MEDIA_TYPE)
+                .header("Accept", MEDIA_TYPE)
+                .PUT(HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
     private record Reply(int status, String contentType, String allow, JsonNode body) {
     }
 
