@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "beacon", mixinStandardHelpOptions = true, version = "beacon 0.1.0",
         description = "Beacon Router: routes LLM inference jobs over Kafka to Golem, Modal and RunPod.",
         subcommands = {DemoCommand.class, RouterCommand.class, WorkerCommand.class, SimCommand.class,
-                CommandLine.HelpCommand.class})
+                SubmitCommand.class, ResultsCommand.class, DlqCommand.class, CommandLine.HelpCommand.class})
 public final class BeaconCli {
 
     private BeaconCli() {
@@ -25,7 +25,18 @@ public final class BeaconCli {
 
     /** As {@link #run(String...)}, with error messages written to {@code err}. */
     public static int run(PrintWriter err, String... args) {
+        return run(null, err, args);
+    }
+
+    /**
+     * As {@link #run(String...)}, with the commands' output (the runner tools' JSON lines) written to
+     * {@code out} (null: standard output) and error messages to {@code err}.
+     */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new BeaconCli());
+        if (out != null) {
+            cli.setOut(out);
+        }
         cli.setErr(err);
         cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> {
             // Setup errors (a taken port, a bad setting) are for a person: the message, not a stack trace.

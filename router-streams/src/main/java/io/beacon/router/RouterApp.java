@@ -1,9 +1,14 @@
 package io.beacon.router;
 
+import io.beacon.router.http.HttpSettings;
+import io.beacon.router.http.InferenceFacade;
+import io.beacon.router.http.InferencePayloadParser;
+import io.beacon.router.http.ResultCorrelator;
 import io.beacon.router.http.RouterHttpServer;
 import io.beacon.router.topology.RouterNames;
 import io.beacon.router.topology.RouterTopology;
 import io.beacon.schemas.avro.DeploymentStats;
+import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.JobState;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.serde.SerdeProvider;
@@ -11,6 +16,7 @@ import io.beacon.schemas.topics.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +27,13 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsConfig;
@@ -35,8 +47,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the router: the Kafka Streams topology plus its HTTP API. Wiring only; the routing logic lives in
- * {@link RouterTopology} and the policy classes.
+ * Runs the router: the Kafka Streams topology plus its HTTP API, including the runner's
+ * {@code POST /inference} answered over Kafka. Wiring only; the routing logic lives in
+ * {@link RouterTopology} and the policy classes, the facade in {@link InferenceFacade}.
  */
 public final class RouterApp implements AutoCloseable {
 
@@ -46,6 +59,8 @@ public final class RouterApp implements AutoCloseable {
     private final SerdeProvider serdes;
     private final KafkaStreams streams;
     private final RouterHttpServer http;
+    private final InferenceFacade inference;
+    private final ResultCorrelator results;
     private final CountDownLatch running = new CountDownLatch(1);
 
     private RouterApp(RouterConfig config) {
@@ -62,15 +77,42 @@ public final class RouterApp implements AutoCloseable {
         }
         // Bind the HTTP port first: its address is this instance's application.server, which other
         // instances use to forward a job query to the instance that owns the job.
+        HttpSettings httpSettings = config.httpSettings();
         this.http = new RouterHttpServer(config.getString(RouterConfig.HTTP_HOST), config.getInt(RouterConfig.HTTP_PORT),
-                this);
-        Properties props = RouterStreamsProperties.forTopology(config.getString(RouterConfig.APPLICATION_ID),
-                config.bootstrapServers(), topics, config.getString(RouterConfig.PROCESSING_GUARANTEE),
-                config.getLong(RouterConfig.COMMIT_INTERVAL_MS), stateDir);
-        props.put("num.stream.threads", config.getInt(RouterConfig.NUM_STREAM_THREADS));
-        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.hostAndPort());
-        RouterStreamsProperties.withPassthrough(props, config.kafkaClientProperties());
-        this.streams = new KafkaStreams(RouterTopology.build(config.settings(), topics, serdes), props);
+                this, httpSettings.threads(), httpSettings.authToken());
+        ResultCorrelator createdResults = null;
+        InferenceFacade createdFacade = null;
+        try {
+            // Its own catalogue instance: the facade's clients close their serializers, which the
+            // topology's must survive.
+            Topics facadeTopics = Topics.create(config.topicNames(), serdes);
+            createdResults = new ResultCorrelator(resultsConsumer(config), facadeTopics.results().name(),
+                    facadeTopics.results().valueSerde().deserializer(), Duration.ofSeconds(30));
+            createdFacade = new InferenceFacade(requestsProducer(config, facadeTopics), facadeTopics.requests(),
+                    createdResults, new InferencePayloadParser(config.getInt(RouterConfig.MAX_PROMPT_CHARS),
+                            config.getInt(RouterConfig.MAX_TOKENS_LIMIT), httpSettings.defaultTimeout(),
+                            httpSettings.maxTimeout()),
+                    httpSettings, http.executor(), Clock.systemUTC(), InferenceFacade.randomJobIds());
+            http.mount(InferenceFacade.PATH, createdFacade);
+            Properties props = RouterStreamsProperties.forTopology(config.getString(RouterConfig.APPLICATION_ID),
+                    config.bootstrapServers(), topics, config.getString(RouterConfig.PROCESSING_GUARANTEE),
+                    config.getLong(RouterConfig.COMMIT_INTERVAL_MS), stateDir);
+            props.put("num.stream.threads", config.getInt(RouterConfig.NUM_STREAM_THREADS));
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.hostAndPort());
+            RouterStreamsProperties.withPassthrough(props, config.kafkaClientProperties());
+            this.streams = new KafkaStreams(RouterTopology.build(config.settings(), topics, serdes), props);
+        } catch (RuntimeException e) {
+            // Nothing started yet: release the port and the facade's clients so a retry can bind again.
+            if (createdFacade != null) {
+                createdFacade.close();
+            } else if (createdResults != null) {
+                createdResults.close();
+            }
+            http.close();
+            throw e;
+        }
+        this.results = createdResults;
+        this.inference = createdFacade;
         this.streams.setUncaughtExceptionHandler(error -> {
             // A bug or a broker hiccup in one thread: replace the thread, keep the instance serving.
             LOG.error("stream thread failed, replacing it", error);
@@ -87,12 +129,48 @@ public final class RouterApp implements AutoCloseable {
     /** Builds and starts the router; the HTTP API answers from the moment this returns. */
     public static RouterApp start(RouterConfig config) {
         RouterApp app = new RouterApp(config);
+        app.results.start();
         app.http.start();
         app.streams.start();
         LOG.info("router started: application.id={}, guarantee={}, http={}",
                 config.getString(RouterConfig.APPLICATION_ID), config.getString(RouterConfig.PROCESSING_GUARANTEE),
                 app.http.url());
         return app;
+    }
+
+    /**
+     * The HTTP facade's reader of {@code inference-results}: no group (it assigns every partition
+     * itself), read_committed (only results of committed transactions), bytes as values (decoded only
+     * for awaited jobs).
+     */
+    private static KafkaConsumer<String, byte[]> resultsConsumer(RouterConfig config) {
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + "-http-results");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The HTTP facade's producer of jobs: idempotent, acks=all, failing fast when Kafka is away. */
+    private static KafkaProducer<String, InferenceRequest> requestsProducer(RouterConfig config, Topics topics) {
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        // A send blocks the HTTP thread only while metadata is missing; bound that, and give up on a
+        // record well before a runner's 60 s time-out so the answer can be 503, not 504. Settings
+        // given as kafka.* win; the delivery time-out must stay above linger + request time-out.
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        if (!props.containsKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
+            long floor = Long.parseLong(props.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG).toString())
+                    + Long.parseLong(props.getOrDefault(ProducerConfig.LINGER_MS_CONFIG, 5).toString());
+            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, Math.max(20_000L, floor)));
+        }
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + "-http-requests");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(props, topics.requests().keySerde().serializer(),
+                topics.requests().valueSerde().serializer());
     }
 
     /** Waits until every stream thread runs; false on time-out. */
@@ -172,7 +250,11 @@ public final class RouterApp implements AutoCloseable {
     }
 
     public void close(Duration timeout) {
+        // Waiting POST /inference requests get an answer (503, the job may still finish) before the
+        // server stops; then the facade's clients close.
+        inference.drain(Duration.ofSeconds(2));
         http.close();
+        inference.close();
         streams.close(timeout);
         serdes.close();
         LOG.info("router stopped");

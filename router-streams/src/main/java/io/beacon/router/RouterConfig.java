@@ -1,16 +1,20 @@
 package io.beacon.router;
 
+import io.beacon.router.http.HttpSettings;
 import io.beacon.router.policy.StatsSettings;
 import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** Settings of the router app: the shared ones plus routing limits, Streams tuning and the HTTP port. */
@@ -37,6 +41,12 @@ public final class RouterConfig extends CommonConfig {
     public static final String WARM_WINDOW_MS = "router.warm.window.ms";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_THREADS = "http.threads";
+    public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
+    public static final String HTTP_REQUEST_TIMEOUT_MS = "http.request.timeout.ms";
+    public static final String HTTP_REQUEST_TIMEOUT_MAX_MS = "http.request.timeout.max.ms";
+    public static final String HTTP_MAX_PENDING_REQUESTS = "http.max.pending.requests";
+    public static final String HTTP_AUTH_TOKEN = "http.auth.token";
 
     public static final ConfigDef DEFINITION = CommonConfig.define(new ConfigDef())
             .define(APPLICATION_ID, Type.STRING, "beacon-router", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -85,7 +95,26 @@ public final class RouterConfig extends CommonConfig {
                     "Idle time after which a serverless deployment is assumed to have scaled to zero.")
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "Address the router's HTTP API binds to.")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
-                    "Port of the router's HTTP API (/health, /providers); 0 picks a free port.");
+                    "Port of the router's HTTP API (/health, /providers); 0 picks a free port.")
+            .define(HTTP_THREADS, Type.INT, 16, Range.between(1, 1024), Importance.LOW,
+                    "Threads of the HTTP API. POST /inference holds no thread while it waits for a result, so a"
+                            + " few threads serve many waiting requests.")
+            .define(HTTP_MAX_BODY_BYTES, Type.INT, 1_048_576, Range.between(1_024, 64 * 1_048_576), Importance.MEDIUM,
+                    "Largest request body POST /inference reads, in bytes; a larger one is refused with 413.")
+            .define(HTTP_REQUEST_TIMEOUT_MS, Type.LONG, 55_000L, Range.atLeast(100), Importance.MEDIUM,
+                    "How long POST /inference waits for the job's final result when the request gives no"
+                            + " timeout_seconds; also the job's deadline, counted from its created_at; past it the"
+                            + " answer is 504. 55 s: the runner's http.Client gives the whole call 60 s"
+                            + " (HYBRID_ROUTER_TIMEOUT), so our JSON 504 reaches it before its own deadline error.")
+            .define(HTTP_REQUEST_TIMEOUT_MAX_MS, Type.LONG, 600_000L, Range.atLeast(100), Importance.LOW,
+                    "Largest timeout_seconds a POST /inference may ask for, in milliseconds.")
+            .define(HTTP_MAX_PENDING_REQUESTS, Type.INT, 10_000, Range.between(1, 1_000_000), Importance.LOW,
+                    "POST /inference requests one instance waits on at once; more are refused with 503 and"
+                            + " Retry-After, so a flood cannot exhaust memory.")
+            .define(HTTP_AUTH_TOKEN, Type.PASSWORD, "", Importance.HIGH,
+                    "Bearer token that /inference, /jobs and /providers require (Authorization: Bearer TOKEN);"
+                            + " /health stays open for health monitors. Empty: no authentication. Set it through"
+                            + " BEACON_HTTP_AUTH_TOKEN rather than a file or the command line.");
 
     public RouterConfig(Map<?, ?> originals) {
         super(DEFINITION, originals);
@@ -94,6 +123,25 @@ public final class RouterConfig extends CommonConfig {
     /** Defaults, then {@code file} (may be null), then BEACON_* environment variables, then {@code overrides}. */
     public static RouterConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
         return new RouterConfig(ConfigLoader.merge(DEFINITION, file, env, overrides));
+    }
+
+    /**
+     * The HTTP API's settings, checked together.
+     *
+     * @throws ConfigException naming the setting when the default timeout is over the maximum
+     */
+    public HttpSettings httpSettings() {
+        long timeoutMs = getLong(HTTP_REQUEST_TIMEOUT_MS);
+        long maxTimeoutMs = getLong(HTTP_REQUEST_TIMEOUT_MAX_MS);
+        if (timeoutMs > maxTimeoutMs) {
+            throw new ConfigException(HTTP_REQUEST_TIMEOUT_MS, timeoutMs,
+                    "must not exceed " + HTTP_REQUEST_TIMEOUT_MAX_MS + " (" + maxTimeoutMs + ")");
+        }
+        Password token = getPassword(HTTP_AUTH_TOKEN);
+        String tokenValue = token == null || token.value() == null ? "" : token.value().trim();
+        return new HttpSettings(getInt(HTTP_THREADS), getInt(HTTP_MAX_BODY_BYTES), Duration.ofMillis(timeoutMs),
+                Duration.ofMillis(maxTimeoutMs), getInt(HTTP_MAX_PENDING_REQUESTS),
+                tokenValue.isEmpty() ? Optional.empty() : Optional.of(tokenValue));
     }
 
     public RouterSettings settings() {

@@ -158,7 +158,7 @@ public final class LocalPipeline implements AutoCloseable {
         out.println("Beacon is up:");
         out.println("  Kafka bootstrap     " + commonConfig.bootstrapServers() + (stack != null ? "  (embedded KRaft broker)" : ""));
         out.println("  schema registry     " + commonConfig.schemaRegistryUrl());
-        out.println("  router HTTP         " + router.httpUrl() + "  (GET /health, GET /providers)");
+        out.println("  router HTTP         " + router.httpUrl() + "  (POST /inference, GET /health, GET /providers, GET /jobs/{id})");
         out.println("  provider simulators");
         out.println(fleet.describe().lines().map(line -> "    " + line).collect(Collectors.joining(System.lineSeparator())));
         out.flush();

@@ -3,7 +3,9 @@ package io.beacon.router.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.beacon.router.RouterApp;
 import io.beacon.schemas.avro.DeploymentStats;
@@ -25,7 +27,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.streams.KafkaStreams;
@@ -34,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The router's HTTP API: {@code GET /health} in the shape the runner's health monitor reads
- * ({@code status, providers_total, providers_healthy, regions}) and {@code GET /providers} with every
- * deployment's live state.
+ * ({@code status, providers_total, providers_healthy, regions}), {@code GET /providers} with every
+ * deployment's live state, {@code GET /jobs/{id}}, and whatever is {@link #mount mounted} (the
+ * {@code POST /inference} facade). Unknown paths get a JSON 404.
  */
 public final class RouterHttpServer implements AutoCloseable {
 
@@ -46,9 +51,17 @@ public final class RouterHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final RouterApp app;
+    private final Optional<String> authToken;
+    private final Optional<BearerAuth> auth;
 
-    public RouterHttpServer(String host, int port, RouterApp app) {
+    /**
+     * @param threads   size of the bounded pool that serves requests and writes answers
+     * @param authToken when present, every endpoint but {@code /health} requires it as a bearer token
+     */
+    public RouterHttpServer(String host, int port, RouterApp app, int threads, Optional<String> authToken) {
         this.app = app;
+        this.authToken = authToken;
+        this.auth = authToken.map(BearerAuth::new);
         try {
             this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
         } catch (BindException e) {
@@ -57,15 +70,30 @@ public final class RouterHttpServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the router's HTTP port " + host + ":" + port, e);
         }
-        this.executor = Executors.newFixedThreadPool(4, runnable -> {
+        this.executor = Executors.newFixedThreadPool(threads, runnable -> {
             Thread thread = new Thread(runnable, "router-http");
             thread.setDaemon(true);
             return thread;
         });
         server.setExecutor(executor);
+        // /health stays open: the runner's health monitor sends no token.
         server.createContext("/health", this::health);
-        server.createContext("/providers", this::providers);
-        server.createContext("/jobs/", this::job);
+        mount("/providers", this::providers);
+        mount("/jobs/", this::job);
+        server.createContext("/", exchange -> JsonReplies.send(exchange, 404,
+                JsonReplies.failure("no such endpoint: " + exchange.getRequestURI().getPath()
+                        + " (POST /inference, GET /health, GET /providers, GET /jobs/{id})")));
+    }
+
+    /** Serves {@code path} with {@code handler}, behind the bearer token when one is configured. */
+    public void mount(String path, HttpHandler handler) {
+        HttpContext context = server.createContext(path, handler);
+        auth.ifPresent(filter -> context.getFilters().add(filter));
+    }
+
+    /** The bounded pool of the server's threads; answers completed later are written on it too. */
+    public Executor executor() {
+        return executor;
     }
 
     public void start() {
@@ -127,9 +155,12 @@ public final class RouterHttpServer implements AutoCloseable {
             return;
         }
         try {
-            HttpResponse<byte[]> answer = FORWARD.send(HttpRequest.newBuilder(URI.create("http://" + location.hostPort()
+            HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create("http://" + location.hostPort()
                     + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "?forwarded=1"))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                    .timeout(Duration.ofSeconds(5)).GET();
+            // Every instance has the same token: the owner checks the forwarded query like any other.
+            authToken.ifPresent(token -> forward.header("Authorization", "Bearer " + token));
+            HttpResponse<byte[]> answer = FORWARD.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(answer.statusCode(), answer.body().length);
             exchange.getResponseBody().write(answer.body());
