@@ -9,6 +9,7 @@ import io.beacon.router.topology.RouterNames;
 import io.beacon.router.topology.RouterTopology;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobState;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.serde.SerdeProvider;
@@ -37,10 +38,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -67,6 +68,10 @@ public final class RouterApp implements AutoCloseable {
         this.config = config;
         this.serdes = config.serdeProvider();
         Topics topics = Topics.create(config.topicNames(), serdes);
+        // Register the runner-facing schemas now, so a runner in any language that encodes with the
+        // latest registered version finds one before the first job.
+        serdes.prepare(topics.requests().name(), InferenceRequest.class);
+        serdes.prepare(topics.results().name(), InferenceResult.class);
         String stateDir = config.getString(RouterConfig.STATE_DIR);
         if (stateDir.isBlank()) {
             try {
@@ -208,34 +213,35 @@ public final class RouterApp implements AutoCloseable {
         return out;
     }
 
-    /** Where a job's state lives: this instance, another one (host:port of its HTTP API), or unknown yet. */
-    public JobLocation locate(String jobId) {
-        KeyQueryMetadata metadata = streams.queryMetadataForKey(RouterNames.JOB_STATE_STORE, jobId,
-                Serdes.String().serializer());
-        if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-            return new JobLocation(false, null, -1);
-        }
-        HostInfo active = metadata.activeHost();
-        boolean local = active.host().equals(http.host()) && active.port() == http.port();
-        return new JobLocation(local, active.host() + ":" + active.port(), metadata.partition());
-    }
-
-    /** The state of a job owned by this instance, or empty when this instance has no such job. */
-    public Optional<JobState> localJob(String jobId, int partition) {
+    /** The state of a job held by this instance, in any of its partitions. */
+    public Optional<JobState> localJobAnyPartition(String jobId) {
         ReadOnlyKeyValueStore<String, JobState> store = streams.store(StoreQueryParameters.fromNameAndType(
-                RouterNames.JOB_STATE_STORE, QueryableStoreTypes.<String, JobState>keyValueStore())
-                .withPartition(partition));
+                RouterNames.JOB_STATE_STORE, QueryableStoreTypes.<String, JobState>keyValueStore()));
         return Optional.ofNullable(store.get(jobId));
     }
 
     /**
-     * @param local     this instance owns the job's partition
-     * @param hostPort  the owning instance's HTTP address, when known
+     * The HTTP addresses of the other instances of this application, the one Streams' metadata names as
+     * the job's owner (by Java's partitioner) first.
      */
-    public record JobLocation(boolean local, String hostPort, int partition) {
-        public boolean known() {
-            return hostPort != null;
+    public List<String> otherInstances(String jobId) {
+        String self = http.hostAndPort();
+        List<String> out = new ArrayList<>();
+        KeyQueryMetadata owner = streams.queryMetadataForKey(RouterNames.JOB_STATE_STORE, jobId,
+                Serdes.String().serializer());
+        if (owner != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+            String hostPort = owner.activeHost().host() + ":" + owner.activeHost().port();
+            if (!hostPort.equals(self)) {
+                out.add(hostPort);
+            }
         }
+        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+            String hostPort = instance.hostInfo().host() + ":" + instance.hostInfo().port();
+            if (!hostPort.equals(self) && !out.contains(hostPort)) {
+                out.add(hostPort);
+            }
+        }
+        return out;
     }
 
     /** True when the deployment's heartbeat is fresh and reports it healthy, as the router judges it. */

@@ -145,6 +145,48 @@ class RouterAppIT {
     }
 
     @Test
+    void shouldFinishAJobWhoseRequestAProducerPutInAnotherPartitionThanJavasHash() throws Exception {
+        // Given a deployment, and a job produced the way a librdkafka runner might: not where murmur2 puts it
+        send(topics.status(), "golem-it-2", ProviderStatus.newBuilder().setDeploymentId("golem-it-2")
+                .setProvider(ProviderKind.GOLEM).setRegion("eu-central").setModels(List.of("llama3.2:1b"))
+                .setPricePerSecondUsd(0.0001).setCapacity(100).setInFlight(0).setHealthy(true)
+                .setObservedAt(Instant.now().plusSeconds(60)).setWorkerId("it").build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> router.deployments().size() == 1);
+        String id = "foreign-partitioner-job";
+        int javaPartition = org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % 3;
+        int elsewhere = (javaPartition + 1) % 3;
+        try (KafkaProducer<String, InferenceRequest> producer = new KafkaProducer<>(producerProps(),
+                new StringSerializer(), topics.requests().valueSerde().serializer())) {
+            producer.send(new ProducerRecord<>(topics.requests().name(), elsewhere, id, InferenceRequest.newBuilder()
+                    .setJobId(id).setModel("llama3.2:1b").setPrompt("p").setCreatedAt(Instant.now()).build())).get();
+        }
+
+        // When the worker answers in the partition the routed job names
+        RoutedJob job = readAtLeast(topics.providerJobs(ProviderKind.GOLEM).name(),
+                topics.providerJobs(ProviderKind.GOLEM).valueSerde().deserializer(), 1, Duration.ofSeconds(30)).get(0);
+        assertThat(job.getJobPartition()).isEqualTo(elsewhere);
+        JobAttempt attempt = JobAttempt.newBuilder().setJobId(id).setDeploymentId(job.getDeploymentId())
+                .setProvider(job.getProvider()).setRegion(job.getRegion()).setAttempt(job.getAttempt())
+                .setOutcome(AttemptOutcome.SUCCEEDED).setResponse("ok").setStartedAt(Instant.now())
+                .setFinishedAt(Instant.now()).setProviderTimeMs(100).setBilledSeconds(0.1)
+                .setCostEstimateUsd(0.00001).setWorkerId("it").build();
+        try (KafkaProducer<String, JobAttempt> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
+                topics.attempts().valueSerde().serializer())) {
+            producer.send(new ProducerRecord<>(topics.attempts().name(), job.getJobPartition(), id, attempt)).get();
+        }
+
+        // Then the job finishes, and its state can be queried
+        List<InferenceResult> results = readAtLeast(topics.results().name(),
+                topics.results().valueSerde().deserializer(), 1, Duration.ofSeconds(30));
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.getSuccess()).isTrue());
+        HttpResponse<String> state = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(router.httpUrl() + "/jobs/" + id)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(state.statusCode()).isEqualTo(200);
+        assertThat(state.body()).contains("\"phase\":\"succeeded\"");
+    }
+
+    @Test
     void shouldAnswerAJobQueryFromEitherInstance() throws Exception {
         // Given a second instance of the same application sharing the partitions
         Map<String, String> second = new HashMap<>(settings);

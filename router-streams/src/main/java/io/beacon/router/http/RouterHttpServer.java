@@ -136,41 +136,48 @@ public final class RouterHttpServer implements AutoCloseable {
             send(exchange, 503, error("router is " + app.state().name().toLowerCase(Locale.ROOT) + "; try again"));
             return;
         }
-        RouterApp.JobLocation location = app.locate(jobId);
-        if (!location.known()) {
-            send(exchange, 503, error("job ownership is not known yet (rebalancing); try again"));
-            return;
-        }
-        if (location.local()) {
-            var state = app.localJob(jobId, location.partition());
-            if (state.isEmpty()) {
-                send(exchange, 404, error("no job " + jobId + " (never requested, or finished and forgotten)"));
-            } else {
-                send(exchange, 200, JobJson.of(state.get(), hostAndPort()));
-            }
+        // The job lives in the partition its request was written to. Streams' metadata names the owner
+        // when the runner used Java's partitioner; another partitioner (librdkafka's CRC32) may have put it
+        // elsewhere, so this instance looks in all its partitions and then asks the others, owner first.
+        var local = app.localJobAnyPartition(jobId);
+        if (local.isPresent()) {
+            send(exchange, 200, JobJson.of(local.get(), hostAndPort()));
             return;
         }
         if (forwarded) {
-            send(exchange, 503, error("job " + jobId + " moved while the query was forwarded; try again"));
+            send(exchange, 404, error("no job " + jobId + " on " + hostAndPort()));
             return;
         }
-        try {
-            HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create("http://" + location.hostPort()
-                    + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "?forwarded=1"))
-                    .timeout(Duration.ofSeconds(5)).GET();
-            // Every instance has the same token: the owner checks the forwarded query like any other.
-            authToken.ifPresent(token -> forward.header("Authorization", "Bearer " + token));
-            HttpResponse<byte[]> answer = FORWARD.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(answer.statusCode(), answer.body().length);
-            exchange.getResponseBody().write(answer.body());
-            exchange.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            send(exchange, 503, error("interrupted while asking " + location.hostPort()));
-        } catch (IOException e) {
-            send(exchange, 502, error("the instance owning job " + jobId + " (" + location.hostPort()
-                    + ") did not answer: " + e.getMessage()));
+        List<String> others = app.otherInstances(jobId);
+        String unreachable = null;
+        for (String hostPort : others) {
+            try {
+                HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create("http://" + hostPort
+                        + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "?forwarded=1"))
+                        .timeout(Duration.ofSeconds(5)).GET();
+                // Every instance has the same token: the owner checks the forwarded query like any other.
+                authToken.ifPresent(token -> forward.header("Authorization", "Bearer " + token));
+                HttpResponse<byte[]> answer = FORWARD.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (answer.statusCode() == 404) {
+                    continue;
+                }
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(answer.statusCode(), answer.body().length);
+                exchange.getResponseBody().write(answer.body());
+                exchange.close();
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                send(exchange, 503, error("interrupted while asking " + hostPort));
+                return;
+            } catch (IOException e) {
+                unreachable = hostPort + ": " + e.getMessage();
+            }
+        }
+        if (unreachable != null) {
+            send(exchange, 502, error("no instance that answered has job " + jobId + "; " + unreachable));
+        } else {
+            send(exchange, 404, error("no job " + jobId + " (never requested, or finished and forgotten)"));
         }
     }
 

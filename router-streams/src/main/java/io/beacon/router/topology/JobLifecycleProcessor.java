@@ -224,7 +224,9 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
                 .setDeploymentId(chosen.id()).setProvider(chosen.provider()).setRegion(chosen.region())
                 .setAttempt(attempt).setReason(decision.reason()).setExpectedCostUsd(decision.expectedCostUsd())
                 .setExpectedLatencyMs(decision.expectedLatencyMs()).setRoutedAt(now)
-                .setDeadline(state.getDeadline()).setCandidates(decision.candidates()).build();
+                .setDeadline(state.getDeadline()).setCandidates(decision.candidates())
+                // The attempt must come back to this task, whichever partitioner put the request here.
+                .setJobPartition(context.taskId().partition()).build();
         LOG.debug("routed attempt {} to {}: {}", attempt, chosen.id(), decision.reason());
         context.forward(new Record<String, SpecificRecord>(state.getJobId(), routed, now.toEpochMilli()),
                 RouterNames.PROVIDER_JOBS_SINK);

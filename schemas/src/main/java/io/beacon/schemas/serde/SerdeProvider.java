@@ -19,6 +19,14 @@ public interface SerdeProvider extends Configurable, Closeable {
     /** A serde for values of {@code type}, ready to use (already configured for values). */
     <T extends SpecificRecord> Serde<T> valueSerde(Class<T> type);
 
+    /**
+     * Makes {@code type}'s schema known for values of {@code topic} before any record is written, so a
+     * client in another language that encodes with the latest registered schema finds it (a registry
+     * serde registers it; others may do nothing).
+     */
+    default void prepare(String topic, Class<? extends SpecificRecord> type) {
+    }
+
     @Override
     default void close() {
     }

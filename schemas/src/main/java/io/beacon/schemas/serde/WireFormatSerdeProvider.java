@@ -3,6 +3,7 @@ package io.beacon.schemas.serde;
 import io.beacon.schemas.registry.SchemaRegistryClient;
 import io.beacon.schemas.registry.SchemaRegistryClients;
 import java.util.Map;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -42,6 +43,13 @@ public class WireFormatSerdeProvider implements SerdeProvider {
         }
         return Serdes.serdeFrom(new WireFormatSerializer<>(registry, autoRegister),
                 new WireFormatDeserializer<>(registry, type));
+    }
+
+    @Override
+    public void prepare(String topic, Class<? extends SpecificRecord> type) {
+        if (registry != null && autoRegister) {
+            registry.register(WireFormat.valueSubject(topic), SpecificData.get().getSchema(type));
+        }
     }
 
     @Override
