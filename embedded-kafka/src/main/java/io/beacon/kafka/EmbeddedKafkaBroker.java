@@ -95,6 +95,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private int brokerPort;
     private int controllerPort;
 
+    private final boolean ownShutdownHook;
+
     private EmbeddedKafkaBroker(Builder builder) {
         this.host = builder.host;
         this.requestedBrokerPort = builder.brokerPort;
@@ -102,6 +104,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.requestedDataDir = builder.dataDir;
         this.extraProperties = Map.copyOf(builder.extraProperties);
         this.startupTimeout = builder.startupTimeout;
+        this.ownShutdownHook = builder.ownShutdownHook;
     }
 
     public static Builder builder() {
@@ -132,8 +135,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             formatIfNew(config);
             server = new KafkaRaftServer(config, Time.SYSTEM);
             // Registered before startup: from here on Kafka threads exist and must not outlive the JVM's exit.
-            shutdownHook = new Thread(this::close, "embedded-kafka-shutdown-hook");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            if (ownShutdownHook) {
+                shutdownHook = new Thread(this::close, "embedded-kafka-shutdown-hook");
+                Runtime.getRuntime().addShutdownHook(shutdownHook);
+            }
             state = State.RUNNING;
             startServer();
             awaitClientRoundTrip(deadlineNanos);
@@ -438,8 +443,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private Path dataDir;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private boolean ownShutdownHook = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the broker registers its own JVM shutdown hook (default true). An application that stops
+         * its clients before the broker in its own hook turns it off: JVM hooks run concurrently, and
+         * clients whose broker vanished first wait out their timeouts.
+         */
+        public Builder ownShutdownHook(boolean ownShutdownHook) {
+            this.ownShutdownHook = ownShutdownHook;
+            return this;
         }
 
         /** The interface to listen on; default {@value EmbeddedKafkaBroker#DEFAULT_HOST}. */

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -56,22 +57,37 @@ final class RouterCommand implements Callable<Integer> {
             System.out.println("Embedded default: Kafka at " + stack.bootstrapServers() + ", schema registry at "
                     + stack.registryUrl());
         }
-        RouterConfig routerConfig = new RouterConfig(settings);
-        try (SerdeProvider serdes = routerConfig.serdeProvider();
-             TopicAdmin admin = new TopicAdmin(routerConfig.bootstrapServers(), ConfigLoader.kafkaPassthrough(settings))) {
-            admin.createTopics(Topics.create(routerConfig.topicNames(), serdes).newTopics(partitions, rf),
-                    Duration.ofSeconds(60));
-        }
-        RouterApp router = RouterApp.start(routerConfig);
         EmbeddedStack embedded = stack;
+        AtomicReference<RouterApp> running = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            router.close(Duration.ofSeconds(30));
+        // One hook for everything this command started, in order: router first, then the broker it uses.
+        Thread hook = new Thread(() -> {
+            RouterApp router = running.getAndSet(null);
+            if (router != null) {
+                router.close(Duration.ofSeconds(30));
+            }
             if (embedded != null) {
                 embedded.close();
             }
             stopped.countDown();
-        }, "router-shutdown"));
+        }, "router-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        RouterApp router;
+        try {
+            RouterConfig routerConfig = new RouterConfig(settings);
+            try (SerdeProvider serdes = routerConfig.serdeProvider();
+                 TopicAdmin admin = new TopicAdmin(routerConfig.bootstrapServers(),
+                         ConfigLoader.kafkaPassthrough(settings))) {
+                admin.createTopics(Topics.create(routerConfig.topicNames(), serdes).newTopics(partitions, rf),
+                        Duration.ofSeconds(60));
+            }
+            router = RouterApp.start(routerConfig);
+            running.set(router);
+        } catch (RuntimeException e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            hook.run();
+            throw e;
+        }
         System.out.println("Router running; HTTP at " + router.httpUrl() + ". Ctrl-C stops it.");
         stopped.await();
         return 0;

@@ -28,8 +28,9 @@ public final class EmbeddedStack implements AutoCloseable {
     /** Starts the broker, then the registry. Ports of 0 pick free ports (tests). */
     public static EmbeddedStack start(String host, int brokerPort, int controllerPort, int registryPort) {
         long started = System.nanoTime();
+        // The launcher's own shutdown hook stops workers and router before the broker, in that order.
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().host(host).brokerPort(brokerPort)
-                .controllerPort(controllerPort).build().start();
+                .controllerPort(controllerPort).ownShutdownHook(false).build().start();
         RegistryHttpServer registry;
         try {
             registry = new RegistryHttpServer(new InMemorySchemaRegistry(), host, registryPort).start();
