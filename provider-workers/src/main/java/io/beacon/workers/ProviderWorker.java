@@ -11,6 +11,8 @@ import io.beacon.workers.delivery.OffsetTracker;
 import io.beacon.workers.delivery.OffsetTracker.PartitionOffsets;
 import io.beacon.workers.health.DeploymentHealth;
 import io.beacon.workers.health.HealthMonitor;
+import io.beacon.workers.resilience.DeploymentCircuit;
+import io.beacon.workers.resilience.ResilientCaller;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +78,15 @@ public final class ProviderWorker implements AutoCloseable {
      * An attempt ready to publish; {@code lastChance} after a non-retriable send error. A null attempt marks a
      * job dropped without a call (its partition was revoked first): it only stops counting as outstanding.
      */
-    private record Finished(Delivery delivery, JobAttempt attempt, boolean lastChance) {
+    private record Finished(Delivery delivery, JobAttempt attempt, boolean lastChance, int jobPartition) {
+
+        Finished(Delivery delivery, JobAttempt attempt, boolean lastChance) {
+            this(delivery, attempt, lastChance, -1);
+        }
+
+        Finished(Delivery delivery, JobAttempt attempt, boolean lastChance, RoutedJob job) {
+            this(delivery, attempt, lastChance, job.getJobPartition());
+        }
     }
 
     private record Acked(Finished finished, Exception error) {
@@ -91,6 +101,10 @@ public final class ProviderWorker implements AutoCloseable {
     private final RecordCodec codec;
     private final Clock clock;
     private final HealthMonitor health;
+    private final ResilientCaller caller;
+    private final Map<String, DeploymentCircuit> circuits = new LinkedHashMap<>();
+    /** Set by a circuit's state change, so the next loop turn publishes heartbeats without waiting. */
+    private final AtomicBoolean heartbeatNow = new AtomicBoolean();
     private final List<AutoCloseable> alsoClose = new CopyOnWriteArrayList<>();
 
     // Poll-thread state.
@@ -143,9 +157,11 @@ public final class ProviderWorker implements AutoCloseable {
                 throw new IllegalArgumentException("deployment id " + d.id() + " is listed twice");
             }
             lanes.put(d.id(), new DeploymentLane(d.id(), d.capacity()));
+            circuits.put(d.id(), new DeploymentCircuit(d.id(), settings.circuit(), clock, () -> heartbeatNow.set(true)));
         }
-        this.health = new HealthMonitor(deployments, client, clock, settings.probeInterval(), settings.probeTimeout(),
-                settings.unhealthyAfterFailures(), settings.workerId());
+        this.health = new HealthMonitor(deployments, circuits, client, clock, settings.probeInterval(),
+                settings.probeTimeout(), settings.workerId());
+        this.caller = new ResilientCaller(client, circuits, settings.retry(), clock);
     }
 
     /** Starts the poll loop on its own thread. */
@@ -233,13 +249,13 @@ public final class ProviderWorker implements AutoCloseable {
                         + settings.workerId() + " (it serves " + String.join(", ", deployments.keySet()) + ")";
                 LOG.warn("job names unknown deployment={} attempt={}", job.getDeploymentId(), job.getAttempt());
                 publish(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(AttemptOutcome.RETRYABLE_FAILURE,
-                        error, clock.instant()), settings.workerId()), false));
+                        error, clock.instant()), settings.workerId()), false, job));
                 return;
             }
             if (deadlinePassed(job)) {
                 LOG.info("job past its deadline before the call deployment={} attempt={}", d.id(), job.getAttempt());
                 publish(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(AttemptOutcome.PERMANENT_FAILURE,
-                        DEADLINE_PASSED, clock.instant()), settings.workerId()), false));
+                        DEADLINE_PASSED, clock.instant()), settings.workerId()), false, job));
                 return;
             }
             LOG.debug("job taken deployment={} attempt={} partition={} offset={}", d.id(), job.getAttempt(), tp,
@@ -269,9 +285,11 @@ public final class ProviderWorker implements AutoCloseable {
             complete(delivery, job, d, CallOutcome.notCalled(AttemptOutcome.PERMANENT_FAILURE, DEADLINE_PASSED, now));
             return CompletableFuture.completedFuture(null);
         }
+        // The circuit breaker and same-deployment retries (429/503 with Retry-After) live in the caller; its
+        // future never fails, but a bug there must still end in an attempt record.
         CompletableFuture<CallOutcome> call;
         try {
-            call = client.call(job, d);
+            call = caller.call(job, d);
         } catch (RuntimeException e) {
             call = CompletableFuture.completedFuture(CallOutcome.notCalled(AttemptOutcome.RETRYABLE_FAILURE,
                     "the call could not start: " + e.getClass().getSimpleName(), now));
@@ -286,7 +304,6 @@ public final class ProviderWorker implements AutoCloseable {
     }
 
     private void complete(Delivery delivery, RoutedJob job, DeploymentEndpoint d, CallOutcome outcome) {
-        health.called(d.id(), outcome);
         MDC.put(MDC_JOB_ID, job.getJobId());
         try {
             if (outcome.succeeded()) {
@@ -301,7 +318,7 @@ public final class ProviderWorker implements AutoCloseable {
         } finally {
             MDC.remove(MDC_JOB_ID);
         }
-        finished.add(new Finished(delivery, Attempts.of(job, outcome, settings.workerId()), false));
+        finished.add(new Finished(delivery, Attempts.of(job, outcome, settings.workerId()), false, job));
         progress.release();
     }
 
@@ -325,11 +342,24 @@ public final class ProviderWorker implements AutoCloseable {
         outstandingView = outstanding;
     }
 
+    /**
+     * The partition of job-attempts that holds the job: the router named it in the routed job, so the
+     * attempt meets its job whatever partitioner put the request where it is. Null (by key) when unknown.
+     */
+    private Integer attemptPartition(Finished f) {
+        if (f.jobPartition() < 0) {
+            return null;
+        }
+        int partitions = producer.partitionsFor(codec.attemptsTopic()).size();
+        return f.jobPartition() < partitions ? f.jobPartition() : null;
+    }
+
     private void publish(Finished f) {
         JobAttempt attempt = f.attempt();
         try {
             byte[] value = codec.encodeAttempt(attempt);
-            producer.send(new ProducerRecord<>(codec.attemptsTopic(), attempt.getJobId(), value), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(codec.attemptsTopic(), attemptPartition(f), attempt.getJobId(), value),
+                    (metadata, error) -> {
                 acked.add(new Acked(f, error));
                 progress.release();
             });
@@ -364,7 +394,7 @@ public final class ProviderWorker implements AutoCloseable {
                     .setOutcome(AttemptOutcome.RETRYABLE_FAILURE)
                     .setError("the attempt could not be published: " + a.error().getClass().getSimpleName())
                     .build();
-            publish(new Finished(f.delivery(), stripped, true));
+            publish(new Finished(f.delivery(), stripped, true, f.jobPartition()));
         } else {
             LOG.error("attempt for job {} cannot be published ({}); giving up, the router's deadline will end the job",
                     f.attempt().getJobId(), a.error().getClass().getSimpleName());
@@ -401,9 +431,10 @@ public final class ProviderWorker implements AutoCloseable {
 
     private void maybeHeartbeat() {
         Instant now = clock.instant();
-        if (now.isBefore(nextHeartbeat)) {
+        if (now.isBefore(nextHeartbeat) && !heartbeatNow.getAndSet(false)) {
             return;
         }
+        heartbeatNow.set(false);
         nextHeartbeat = now.plus(settings.heartbeatInterval());
         for (ProviderStatus status : health.statuses(lanes)) {
             try {

@@ -90,6 +90,9 @@ public final class WorkerApp {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
         // Offsets are committed by the worker, only up to jobs whose attempt the broker acknowledged.
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // A worker killed without a goodbye holds its partitions until its session expires: Kafka's 45 s
+        // default stalled every job behind it that long (WorkerBenchmark's kill -9 run). 10 s rides out GC.
+        props.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         // The router writes jobs in transactions: a job from an aborted routing must never be called.
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

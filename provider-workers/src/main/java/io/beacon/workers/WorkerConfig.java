@@ -3,6 +3,8 @@ package io.beacon.workers;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
+import io.beacon.workers.resilience.CircuitSettings;
+import io.beacon.workers.resilience.RetrySettings;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -36,14 +38,21 @@ public final class WorkerConfig extends CommonConfig {
     public static final String GOLEM_STREAMING = "golem.streaming";
     public static final String DEFAULT_REGION = "default.region";
     public static final String DEFAULT_MODELS = "default.models";
-    public static final String UNHEALTHY_AFTER_FAILURES = "unhealthy.after.failures";
+    public static final String CIRCUIT_WINDOW_TYPE = "circuit.window.type";
+    public static final String CIRCUIT_WINDOW_SIZE = "circuit.window.size";
+    public static final String CIRCUIT_MINIMUM_CALLS = "circuit.minimum.calls";
+    public static final String CIRCUIT_FAILURE_RATE_THRESHOLD = "circuit.failure.rate.threshold";
+    public static final String CIRCUIT_OPEN_WAIT_MS = "circuit.open.wait.ms";
+    public static final String CIRCUIT_HALF_OPEN_CALLS = "circuit.half.open.calls";
+    public static final String RETRY_MAX = "retry.max";
+    public static final String RETRY_MAX_DELAY_MS = "retry.max.delay.ms";
+    public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
 
     public static final int DEFAULT_MAX_OUTSTANDING = 256;
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
     public static final long DEFAULT_PROBE_INTERVAL_MS = 2_000;
     public static final long DEFAULT_PROBE_TIMEOUT_MS = 2_000;
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-    public static final int DEFAULT_UNHEALTHY_AFTER_FAILURES = 3;
 
     private static final ConfigDef DEFINITION = defineWorker(new ConfigDef());
 
@@ -100,9 +109,38 @@ public final class WorkerConfig extends CommonConfig {
                 .define(DEFAULT_MODELS, Type.LIST, "llama3.2:1b", Importance.LOW,
                         "Models served by deployments whose entry gives none. Empty: Golem nodes report theirs"
                                 + " through the probe.")
-                .define(UNHEALTHY_AFTER_FAILURES, Type.INT, DEFAULT_UNHEALTHY_AFTER_FAILURES, Range.between(1, 1_000),
-                        Importance.LOW, "Retryable call failures in a row after which a deployment is reported"
-                                + " unhealthy.");
+                .define(CIRCUIT_WINDOW_TYPE, Type.STRING, "count",
+                        ConfigDef.CaseInsensitiveValidString.in("count", "time"), Importance.LOW,
+                        "What each deployment's circuit breaker judges: 'count' the last circuit.window.size calls,"
+                                + " 'time' the calls of the last circuit.window.size seconds.")
+                .define(CIRCUIT_WINDOW_SIZE, Type.INT, CircuitSettings.DEFAULT_WINDOW_SIZE, Range.between(1, 10_000),
+                        Importance.LOW, "Size of the circuit breaker's sliding window: calls (count) or seconds (time).")
+                .define(CIRCUIT_MINIMUM_CALLS, Type.INT, CircuitSettings.DEFAULT_MINIMUM_CALLS,
+                        Range.between(1, 10_000), Importance.LOW,
+                        "Calls the window must hold before its failure rate can open the circuit.")
+                .define(CIRCUIT_FAILURE_RATE_THRESHOLD, Type.INT, (int) CircuitSettings.DEFAULT_FAILURE_RATE_PERCENT,
+                        Range.between(1, 100), Importance.LOW,
+                        "Percentage of retryable call failures in the window at which the circuit opens. Permanent"
+                                + " failures (400, 401/403, 404 model not found) do not count.")
+                .define(CIRCUIT_OPEN_WAIT_MS, Type.LONG, CircuitSettings.DEFAULT_OPEN_WAIT.toMillis(),
+                        Range.between(100, 3_600_000), Importance.LOW,
+                        "How long an open circuit refuses calls (each refused job gets a retryable 'circuit open'"
+                                + " attempt at once) before it turns half-open, in milliseconds.")
+                .define(CIRCUIT_HALF_OPEN_CALLS, Type.INT, CircuitSettings.DEFAULT_HALF_OPEN_CALLS,
+                        Range.between(1, 1_000), Importance.LOW,
+                        "Trial calls a half-open circuit lets through (health probes count as trials); it closes"
+                                + " when they mostly succeed, else opens again.")
+                .define(RETRY_MAX, Type.INT, RetrySettings.DEFAULT_MAX_RETRIES, Range.between(0, 10), Importance.LOW,
+                        "Retries on the same deployment, within one attempt, of an answer that asks to come back"
+                                + " later (HTTP 429 or 503). 0: never; the router fails over instead.")
+                .define(RETRY_MAX_DELAY_MS, Type.LONG, RetrySettings.DEFAULT_MAX_DELAY.toMillis(),
+                        Range.between(0, 600_000), Importance.LOW,
+                        "Longest Retry-After the worker waits for, in milliseconds; a longer one ends the attempt"
+                                + " as a retryable failure at once. A retry also needs the job's deadline to allow"
+                                + " the wait plus the router's expected latency.")
+                .define(RETRY_BACKOFF_MS, Type.LONG, RetrySettings.DEFAULT_BACKOFF.toMillis(), Range.between(0, 60_000),
+                        Importance.LOW, "Wait before the first retry when the answer has no Retry-After, in"
+                                + " milliseconds; it doubles for each further retry.");
     }
 
     private static ConfigDef.Validator providerValidator() {
@@ -169,8 +207,19 @@ public final class WorkerConfig extends CommonConfig {
         return getBoolean(GOLEM_STREAMING);
     }
 
-    public int unhealthyAfterFailures() {
-        return getInt(UNHEALTHY_AFTER_FAILURES);
+    /** The circuit breaker settings of every deployment. */
+    public CircuitSettings circuitSettings() {
+        CircuitSettings.WindowType type = getString(CIRCUIT_WINDOW_TYPE).equalsIgnoreCase("time")
+                ? CircuitSettings.WindowType.TIME : CircuitSettings.WindowType.COUNT;
+        return new CircuitSettings(type, getInt(CIRCUIT_WINDOW_SIZE), getInt(CIRCUIT_MINIMUM_CALLS),
+                getInt(CIRCUIT_FAILURE_RATE_THRESHOLD), Duration.ofMillis(getLong(CIRCUIT_OPEN_WAIT_MS)),
+                getInt(CIRCUIT_HALF_OPEN_CALLS));
+    }
+
+    /** Retries of 429/503 answers within one attempt. */
+    public RetrySettings retrySettings() {
+        return new RetrySettings(getInt(RETRY_MAX), Duration.ofMillis(getLong(RETRY_MAX_DELAY_MS)),
+                Duration.ofMillis(getLong(RETRY_BACKOFF_MS)));
     }
 
     /** What a deployment entry gets when it does not say. */
@@ -207,7 +256,7 @@ public final class WorkerConfig extends CommonConfig {
     public WorkerSettings settings() {
         int max = maxOutstanding();
         return new WorkerSettings(provider(), workerId(), max, max / 2, heartbeatInterval(), probeInterval(),
-                probeTimeout(), unhealthyAfterFailures(), WorkerSettings.DEFAULT_POLL_TIMEOUT);
+                probeTimeout(), circuitSettings(), retrySettings(), WorkerSettings.DEFAULT_POLL_TIMEOUT);
     }
 
     private static String hostName() {

@@ -225,10 +225,11 @@ class ProviderWorkerIT {
             readAttempts();
             return seenAttempts.keySet().containsAll(failing);
         });
+        // (the node's own 503 after retries, or a refusal once its circuit has opened)
         assertThat(failing).allSatisfy(id -> {
             JobAttempt a = seenAttempts.get(id);
             assertThat(a.getOutcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
-            assertThat(a.getError()).contains("HTTP 503");
+            assertThat(a.getError()).containsAnyOf("HTTP 503", "circuit open for golem-it-2");
         });
 
         // And its heartbeat turns unhealthy within a few seconds while node 1 stays healthy

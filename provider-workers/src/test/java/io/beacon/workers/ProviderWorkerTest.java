@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.CircuitState;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.workers.resilience.CircuitSettings;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -394,10 +396,11 @@ class ProviderWorkerTest {
     }
 
     @Test
-    void shouldReportADeploymentUnhealthyAfterConsecutiveRetryableFailures() {
-        // Given a healthy deployment
+    void shouldOpenTheCircuitOfAFailingDeploymentRefuseItsJobsWithoutCallingAndReportItUnhealthy() {
+        // Given a healthy deployment whose circuit judges the last 10 calls once it has 3
         startWorker(WorkerSettings.defaults(ProviderKind.GOLEM, "worker-test")
-                .withIntervals(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500)));
+                .withIntervals(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500))
+                .withCircuit(new CircuitSettings(CircuitSettings.WindowType.COUNT, 10, 3, 50f, Duration.ofSeconds(60), 1)));
         turnUntil(() -> worker.health("golem-b").healthy());
 
         // When three calls in a row fail with retryable errors
@@ -408,10 +411,28 @@ class ProviderWorkerTest {
         client.started().forEach(id -> client.fail(id, AttemptOutcome.RETRYABLE_FAILURE, "HTTP 503"));
         turnUntil(() -> attempts().size() == 3);
 
-        // Then its health turns false with a reason
+        // Then its circuit is open and its health false with a reason, while the other deployment is fine
+        assertThat(worker.health("golem-b").circuitState()).isEqualTo(CircuitState.OPEN);
         assertThat(worker.health("golem-b").healthy()).isFalse();
-        assertThat(worker.health("golem-b").error()).contains("3 calls in a row failed").contains("HTTP 503");
+        assertThat(worker.health("golem-b").error()).contains("circuit open").contains("HTTP 503");
         assertThat(worker.health("golem-a").healthy()).isTrue();
+        assertThat(worker.health("golem-a").circuitState()).isEqualTo(CircuitState.CLOSED);
+
+        // When another job for it arrives
+        send(p0, "job-after");
+        turnUntil(() -> attempts().size() == 4);
+
+        // Then it is refused at once without a call: a retryable failure, so the router fails over
+        assertThat(client.started()).doesNotContain("job-after");
+        JobAttempt refused = attempts().get(3);
+        assertThat(refused.getJobId()).isEqualTo("job-after");
+        assertThat(refused.getOutcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(refused.getError()).isEqualTo("circuit open for golem-b");
+
+        // And a heartbeat says so
+        turnUntil(() -> statusRecords().stream().map(r -> TestJobs.decodeStatus(topics, r.value()))
+                .anyMatch(st -> st.getDeploymentId().equals("golem-b") && st.getCircuitState() == CircuitState.OPEN
+                        && !st.getHealthy()));
     }
 
     @Test

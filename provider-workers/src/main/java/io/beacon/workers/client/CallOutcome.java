@@ -19,15 +19,23 @@ import java.util.Objects;
  * @param costEstimateUsd  billed seconds times the deployment's price per second
  * @param promptTokens     prompt tokens reported, 0 when unknown
  * @param completionTokens generated tokens reported, 0 when unknown
+ * @param httpStatus       status of the provider's answer that ended the call; 0 when none ended it (a
+ *                         success, a connection error, a time-out, a failure inside a 200 answer)
+ * @param retryAfter       how long the provider asked us to wait before trying again ({@code Retry-After}),
+ *                         null when it did not say; never negative
  */
 public record CallOutcome(AttemptOutcome outcome, String response, String error, Instant startedAt,
                           Instant finishedAt, long providerTimeMs, long queueTimeMs, double billedSeconds,
-                          double costEstimateUsd, int promptTokens, int completionTokens) {
+                          double costEstimateUsd, int promptTokens, int completionTokens, int httpStatus,
+                          Duration retryAfter) {
 
     public CallOutcome {
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(finishedAt, "finishedAt");
+        if (retryAfter != null && retryAfter.isNegative()) {
+            retryAfter = Duration.ZERO;
+        }
     }
 
     public boolean succeeded() {
@@ -41,7 +49,21 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
 
     /** A failure that happened before any call was made (nothing billed). */
     public static CallOutcome notCalled(AttemptOutcome outcome, String error, Instant at) {
-        return new CallOutcome(outcome, null, error, at, at, 0, 0, 0.0, 0.0, 0, 0);
+        return new CallOutcome(outcome, null, error, at, at, 0, 0, 0.0, 0.0, 0, 0, 0, null);
+    }
+
+    /**
+     * This outcome as the end of an attempt that made earlier calls too (retries): it started when the
+     * first call did, bills and costs what all calls did, and says in its error how many retries it took.
+     *
+     * @param note appended to the error of a failure, e.g. {@code " (after 2 retries)"}; may be empty
+     */
+    public CallOutcome spanning(Instant firstStartedAt, double earlierBilledSeconds, double earlierCostUsd,
+                                String note) {
+        String text = error == null || note.isEmpty() ? error : error + note;
+        return new CallOutcome(outcome, response, text, firstStartedAt, finishedAt, providerTimeMs, queueTimeMs,
+                billedSeconds + earlierBilledSeconds, costEstimateUsd + earlierCostUsd, promptTokens,
+                completionTokens, httpStatus, retryAfter);
     }
 
     public static Builder builder(Instant startedAt, Instant finishedAt) {
@@ -61,6 +83,8 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         private double pricePerSecondUsd;
         private int promptTokens;
         private int completionTokens;
+        private int httpStatus;
+        private Duration retryAfter;
 
         private Builder(Instant startedAt, Instant finishedAt) {
             this.startedAt = startedAt;
@@ -115,11 +139,19 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
             return this;
         }
 
+        /** The HTTP status that ended the call and the wait its {@code Retry-After} asked for (null: none). */
+        public Builder httpStatus(int status, Duration retryAfterValue) {
+            this.httpStatus = status;
+            this.retryAfter = retryAfterValue;
+            return this;
+        }
+
         public CallOutcome build() {
             Objects.requireNonNull(outcome, "outcome not set");
             long provider = providerTimeMs != null ? providerTimeMs : wallMillis();
             return new CallOutcome(outcome, response, error, startedAt, finishedAt, provider, queueTimeMs,
-                    billedSeconds, billedSeconds * pricePerSecondUsd, promptTokens, completionTokens);
+                    billedSeconds, billedSeconds * pricePerSecondUsd, promptTokens, completionTokens, httpStatus,
+                    retryAfter);
         }
 
         private long wallMillis() {

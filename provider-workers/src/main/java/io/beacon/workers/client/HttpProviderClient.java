@@ -6,6 +6,7 @@ import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.DeploymentEndpoint;
 import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.resilience.RetryAfter;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -98,6 +99,17 @@ public abstract class HttpProviderClient implements ProviderClient {
             return AttemptOutcome.PERMANENT_FAILURE;
         }
         return AttemptOutcome.RETRYABLE_FAILURE;
+    }
+
+    /**
+     * Marks {@code out} as ended by HTTP {@code response}: its status, and the wait its {@code Retry-After}
+     * header asks for, so the worker can decide whether to try the same deployment again.
+     */
+    protected CallOutcome.Builder statusOf(CallOutcome.Builder out, HttpResponse<?> response) {
+        Duration retryAfter = response.headers().firstValue("Retry-After")
+                .flatMap(value -> RetryAfter.parse(value, clock.instant()))
+                .orElse(null);
+        return out.httpStatus(response.statusCode(), retryAfter);
     }
 
     /** "HTTP 503: queue full", with the provider's own message when its body says one. */

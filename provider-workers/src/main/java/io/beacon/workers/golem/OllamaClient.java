@@ -103,7 +103,8 @@ public final class OllamaClient extends HttpProviderClient {
                 .billWallTime();
         int status = response.statusCode();
         if (status != 200) {
-            return out.failed(statusOutcome(status), httpError("ollama", status, response.body())).build();
+            return statusOf(out, response).failed(statusOutcome(status), httpError("ollama", status, response.body()))
+                    .build();
         }
         JsonNode json = parse(response.body());
         if (json == null || !json.isObject()) {
@@ -129,7 +130,8 @@ public final class OllamaClient extends HttpProviderClient {
         NdjsonCollector.Result result = response.body();
         int status = response.statusCode();
         if (status != 200) {
-            return out.failed(statusOutcome(status), httpError("ollama", status, result.rawText())).build();
+            return statusOf(out, response).failed(statusOutcome(status), httpError("ollama", status, result.rawText()))
+                    .build();
         }
         if (result.error() != null) {
             // Ollama reports trouble after the 200 header as an {"error": ...} line: the node failed mid-answer.

@@ -1,12 +1,11 @@
 package io.beacon.workers.health;
 
-import io.beacon.schemas.avro.CircuitState;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.workers.DeploymentEndpoint;
-import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.client.ProviderClient;
 import io.beacon.workers.delivery.DeploymentLane;
+import io.beacon.workers.resilience.DeploymentCircuit;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Probes each deployment on a fixed interval (asynchronously, one probe per deployment at a time) and
- * turns probes, call outcomes and lane load into {@link ProviderStatus} heartbeats. It does no Kafka I/O:
- * the worker's poll thread asks it for statuses and sends them.
+ * turns probes, circuit states and lane load into {@link ProviderStatus} heartbeats. A probe of a deployment
+ * whose circuit is not closed doubles as a trial call of the circuit (see {@link DeploymentCircuit}). It does
+ * no Kafka I/O: the worker's poll thread asks it for statuses and sends them.
  */
 public final class HealthMonitor {
 
@@ -34,19 +34,25 @@ public final class HealthMonitor {
     private Instant nextProbe = Instant.MIN;
 
     /**
-     * @param probeTimeout           the probe's own time-out; a probe result is fresh for one interval plus it
-     * @param unhealthyAfterFailures consecutive retryable call failures that make a deployment unhealthy
+     * @param circuits     the circuit of every deployment, by deployment id
+     * @param probeTimeout the probe's own time-out; a probe result is fresh for two intervals plus it
      */
-    public HealthMonitor(List<DeploymentEndpoint> deployments, ProviderClient client, Clock clock,
-                         Duration probeInterval, Duration probeTimeout, int unhealthyAfterFailures, String workerId) {
+    public HealthMonitor(List<DeploymentEndpoint> deployments, Map<String, DeploymentCircuit> circuits,
+                         ProviderClient client, Clock clock, Duration probeInterval, Duration probeTimeout,
+                         String workerId) {
         this.client = client;
         this.clock = clock;
         this.probeInterval = probeInterval;
         this.workerId = workerId;
         // Fresh for two intervals plus the time-out: one slow probe must not flap a healthy deployment.
         Duration fresh = probeInterval.multipliedBy(2).plus(probeTimeout);
-        Duration failureMemory = probeInterval.multipliedBy(5);
-        deployments.forEach(d -> health.put(d.id(), new DeploymentHealth(d, unhealthyAfterFailures, fresh, failureMemory)));
+        for (DeploymentEndpoint d : deployments) {
+            DeploymentCircuit circuit = circuits.get(d.id());
+            if (circuit == null) {
+                throw new IllegalArgumentException("no circuit for deployment " + d.id());
+            }
+            health.put(d.id(), new DeploymentHealth(d, circuit, fresh));
+        }
     }
 
     /** Starts a probe of every deployment when the interval has passed; never blocks. */
@@ -61,29 +67,29 @@ public final class HealthMonitor {
                 continue;
             }
             DeploymentEndpoint d = h.deployment();
+            DeploymentCircuit.Trial trial = h.circuit().tryStartTrial();
             try {
                 client.probe(d).whenComplete((outcome, thrown) -> {
                     ProbeOutcome result = outcome != null ? outcome
                             : ProbeOutcome.unhealthy(null, "probe failed: " + thrown.getClass().getSimpleName(),
                             clock.instant());
-                    boolean was = h.snapshot(clock.instant()).healthy();
-                    h.probed(result);
-                    if (was != result.healthy()) {
+                    boolean changed = h.probed(result);
+                    if (trial != null) {
+                        trial.finish(result.healthy(), result.latency(), result.error());
+                    }
+                    if (changed) {
                         LOG.info("deployment={} probe {}{}", d.id(), result.healthy() ? "healthy" : "unhealthy",
                                 result.healthy() ? "" : ": " + result.error());
                     }
                 });
             } catch (RuntimeException e) {
-                h.probed(ProbeOutcome.unhealthy(null, "probe could not start: " + e.getClass().getSimpleName(), now));
+                ProbeOutcome failed = ProbeOutcome.unhealthy(null, "probe could not start: "
+                        + e.getClass().getSimpleName(), now);
+                h.probed(failed);
+                if (trial != null) {
+                    trial.finish(false, null, failed.error());
+                }
             }
-        }
-    }
-
-    /** Records a finished call of deployment {@code deploymentId}. */
-    public void called(String deploymentId, CallOutcome outcome) {
-        DeploymentHealth h = health.get(deploymentId);
-        if (h != null) {
-            h.called(outcome);
         }
     }
 
@@ -113,8 +119,7 @@ public final class HealthMonitor {
                     .setInFlight(lane == null ? 0 : lane.inFlight())
                     .setQueued(lane == null ? 0 : lane.queued())
                     .setHealthy(s.healthy())
-                    // No circuit breaker yet: the circuit is always closed; `healthy` carries the verdict.
-                    .setCircuitState(CircuitState.CLOSED)
+                    .setCircuitState(s.circuitState())
                     .setProbeLatencyMs(s.probeLatencyMs())
                     .setError(s.error())
                     .setObservedAt(now)

@@ -107,10 +107,10 @@ public final class ModalClient extends HttpProviderClient {
                     ? "Modal refused the proxy credentials (HTTP " + status + "); check MODAL_KEY and MODAL_SECRET"
                     : "Modal refused the request: credentials are required (HTTP " + status + ") and none are"
                     + " configured; set MODAL_KEY and MODAL_SECRET (or MODAL_API_TOKEN)";
-            return out.failed(AttemptOutcome.PERMANENT_FAILURE, why).build();
+            return statusOf(out, response).failed(AttemptOutcome.PERMANENT_FAILURE, why).build();
         }
         if (status != 200) {
-            return out.failed(classify(status), httpError("modal", status, response.body())).build();
+            return statusOf(out, response).failed(classify(status), httpError("modal", status, response.body())).build();
         }
         JsonNode json = parse(response.body());
         if (json == null || !json.isObject()) {

@@ -157,7 +157,7 @@ public final class RunPodClient extends HttpProviderClient {
             String why = secrets.runpodApiKey().isPresent()
                     ? "RunPod refused the API key (HTTP " + status + "); check RUNPOD_API_KEY"
                     : "RunPod requires an API key (HTTP " + status + ") and none is configured; set RUNPOD_API_KEY";
-            return done(attempt.outcome().failed(AttemptOutcome.PERMANENT_FAILURE, why).build());
+            return done(statusOf(attempt.outcome(), response).failed(AttemptOutcome.PERMANENT_FAILURE, why).build());
         }
         if (status != 200) {
             AttemptOutcome outcome = classify(status);
@@ -169,7 +169,9 @@ public final class RunPodClient extends HttpProviderClient {
                 return done(attempt.outcome().failed(AttemptOutcome.RETRYABLE_FAILURE,
                         "RunPod no longer knows job " + attempt.runpodId + " (HTTP 404 on status)").build());
             }
-            return done(attempt.outcome().failed(outcome, httpError("runpod " + what, status, response.body())).build());
+            // E.g. 429 on /runsync (rate limit or a full queue): the worker may retry after Retry-After.
+            return done(statusOf(attempt.outcome(), response)
+                    .failed(outcome, httpError("runpod " + what, status, response.body())).build());
         }
         JsonNode json = parse(response.body());
         if (json == null || !json.isObject()) {
