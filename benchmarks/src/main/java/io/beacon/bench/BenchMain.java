@@ -20,6 +20,7 @@ public final class BenchMain {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("router", "io.beacon.bench.RouterBenchmark");
         all.put("worker", "io.beacon.bench.WorkerBenchmark");
+        all.put("facade", "io.beacon.bench.FacadeBenchmark");
         return all;
     }
 

@@ -113,7 +113,7 @@ class DeploymentCircuitIT {
         if (worker != null) {
             worker.close(Duration.ofSeconds(10));
         }
-        for (AutoCloseable c : new AutoCloseable[] {jobs, attempts, statuses, flaky, steady}) {
+        for (AutoCloseable c : new AutoCloseable[] {jobs, attempts, statuses, flaky, steady, serdes}) {
             try {
                 if (c != null) {
                     c.close();

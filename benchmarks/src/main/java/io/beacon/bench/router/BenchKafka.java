@@ -1,0 +1,193 @@
+package io.beacon.bench.router;
+
+import io.beacon.kafka.EmbeddedKafkaBroker;
+import io.beacon.kafka.TopicAdmin;
+import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.schemas.config.CommonConfig;
+import io.beacon.schemas.serde.SerdeProvider;
+import io.beacon.schemas.serde.WireFormatSerdeProvider;
+import io.beacon.schemas.topics.TopicNames;
+import io.beacon.schemas.topics.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The one broker of a benchmark run and the topics of each phase. Every phase gets the full topic
+ * layout under names of its own, so no phase reads another's data, and its topics (the router's
+ * changelog included) are deleted when it ends.
+ */
+public final class BenchKafka implements AutoCloseable {
+
+    /** The in-process registry every serde of the run shares, as the router's own serdes do. */
+    public static final String REGISTRY_URL = "mem://bench";
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(60);
+
+    private final EmbeddedKafkaBroker broker;
+    private final TopicAdmin admin;
+    private final SerdeProvider serdes;
+    private final int partitions;
+    /** A data directory made inside a given one: the broker deletes only the ones it made itself. */
+    private final Path ownDataDir;
+    private final AtomicInteger phases = new AtomicInteger();
+
+    private BenchKafka(EmbeddedKafkaBroker broker, int partitions, Path ownDataDir) {
+        this.broker = broker;
+        this.ownDataDir = ownDataDir;
+        this.admin = new TopicAdmin(broker.bootstrapServers());
+        this.serdes = new WireFormatSerdeProvider();
+        this.serdes.configure(Map.of(CommonConfig.SCHEMA_REGISTRY_URL, REGISTRY_URL));
+        this.partitions = partitions;
+    }
+
+    /**
+     * Starts an embedded broker on free ports.
+     *
+     * @param dataDir Kafka's log directory, a new one inside it; null for a temporary directory (both are
+     *                deleted when the broker closes)
+     */
+    public static BenchKafka start(int partitions, Path dataDir) throws IOException {
+        EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder().freePorts();
+        Path ownDir = null;
+        if (dataDir != null) {
+            Files.createDirectories(dataDir);
+            ownDir = Files.createTempDirectory(dataDir, "router-bench-kafka-");
+            builder.dataDir(ownDir);
+        }
+        EmbeddedKafkaBroker broker = null;
+        try {
+            broker = builder.build().start();
+            return new BenchKafka(broker, partitions, ownDir);
+        } catch (RuntimeException e) {
+            if (broker != null) {
+                broker.close();
+            }
+            BenchFiles.deleteRecursively(ownDir);
+            throw e;
+        }
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    /** The serdes every client of the run uses (the router makes its own, on the same registry). */
+    public SerdeProvider serdes() {
+        return serdes;
+    }
+
+    /** A new phase with its topics created; {@code label} becomes part of every name (kebab-case). */
+    public Phase newPhase(String label) {
+        String id = String.format("rb%03d-%s", phases.incrementAndGet(), label);
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put(CommonConfig.BOOTSTRAP_SERVERS, bootstrapServers());
+        settings.put(CommonConfig.SCHEMA_REGISTRY_URL, REGISTRY_URL);
+        // Every topic setting the catalogue defines, so a topic added to the router later is isolated too.
+        TopicNames.define(new ConfigDef()).configKeys().forEach((name, key) ->
+                settings.put(name, id + "." + key.defaultValue));
+        TopicNames names = new CommonConfig(CommonConfig.define(new ConfigDef()), settings).topicNames();
+        Topics topics = Topics.create(names, serdes);
+        admin.createTopics(topics.newTopics(partitions, (short) 1), ADMIN_TIMEOUT);
+        return new Phase(id, Map.copyOf(settings), topics);
+    }
+
+    /** Deletes every topic of the phase, the ones Kafka Streams made for it included. */
+    public void drop(Phase phase) {
+        List<String> owned = admin.listTopics(ADMIN_TIMEOUT).stream()
+                .filter(name -> name.startsWith(phase.id() + ".") || name.startsWith(phase.id() + "-"))
+                .toList();
+        admin.deleteTopics(owned, ADMIN_TIMEOUT);
+    }
+
+    /** Publishes the deployments' heartbeats, observed far in the future so they never go stale. */
+    public void publishHeartbeats(Phase phase) {
+        try (KafkaProducer<String, ProviderStatus> producer = new KafkaProducer<>(producerProps(0),
+                new StringSerializer(), phase.topics().status().valueSerde().serializer())) {
+            for (ProviderStatus status : SyntheticJobs.heartbeats(Instant.now().plus(Duration.ofDays(3650)))) {
+                producer.send(new ProducerRecord<>(phase.topics().status().name(), status.getDeploymentId(), status));
+            }
+            producer.flush();
+        }
+    }
+
+    /**
+     * Writes {@code count} requests to the phase's requests topic as fast as the producer goes.
+     *
+     * @return the producer's rate, records per second (context: the raw produce ceiling of this machine)
+     */
+    public double preProduceRequests(Phase phase, SyntheticJobs jobs, int count) {
+        Map<String, Object> props = producerProps(20);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        long start = System.nanoTime();
+        try (KafkaProducer<String, InferenceRequest> producer = new KafkaProducer<>(props, new StringSerializer(),
+                phase.topics().requests().valueSerde().serializer())) {
+            Instant now = Instant.now();
+            for (int i = 0; i < count; i++) {
+                String jobId = phase.jobId(i);
+                producer.send(new ProducerRecord<>(phase.topics().requests().name(), jobId,
+                        jobs.request(jobId, i, now)));
+            }
+            producer.flush();
+        }
+        return count / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Producer settings for this broker with the given linger; acks=all, Kafka's default. */
+    public Map<String, Object> producerProps(int lingerMs) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        return props;
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        serdes.close();
+        broker.close();
+        BenchFiles.deleteRecursively(ownDataDir);
+    }
+
+    /**
+     * One phase: its id (prefix of its topics, its consumer group and its Streams application id), the
+     * settings naming its topics (ready for {@code RouterConfig}) and its typed topic catalogue.
+     */
+    public record Phase(String id, Map<String, String> settings, Topics topics) {
+
+        public String jobId(int index) {
+            return id + "-" + index;
+        }
+
+        /** The index a job id of this phase was made from. */
+        public static int indexOf(String jobId) {
+            return Integer.parseInt(jobId.substring(jobId.lastIndexOf('-') + 1));
+        }
+
+        /** The three provider topics and the results topic: everything a routed request can produce. */
+        public List<String> outputTopics() {
+            List<String> out = new ArrayList<>();
+            topics.allProviderJobs().forEach(spec -> out.add(spec.name()));
+            out.add(topics.results().name());
+            return out;
+        }
+    }
+}
