@@ -115,6 +115,12 @@ class ConfluentClientInteropIT {
             Files.createDirectories(outputDir);
             Files.writeString(schemaFile, InferenceRequest.getClassSchema().toString());
 
+            // The router registered the subject at start. A Confluent client checks the subject's own level
+            // before registering and refuses unless it is BACKWARD; Apicurio reports NONE for a subject
+            // without a level of its own (its global BACKWARD rule still applies), so the operator sets it,
+            // as docs/runner-guide.md says.
+            new RegistryAdmin(registryUrl).setSubjectCompatibility(requestSubject, "BACKWARD");
+
             // When: the Confluent client registers it, produces the jobs and waits for their results
             NodeInteropClient.Run run = new NodeInteropClient(Path.of(property("interop.node.dir")), outputDir)
                     .run(label, new NodeInteropClient.Invocation(pipeline.bootstrapServers(), registryUrl,

@@ -40,6 +40,13 @@ final class RegistryAdmin {
     }
 
     /** Sets the registry-wide compatibility level ({@code PUT /config}); fails unless the registry accepts it. */
+    /** Sets {@code subject}'s own compatibility level, as a registry operator would. */
+    void setSubjectCompatibility(String subject, String level) {
+        Reply reply = send("PUT", "/config/" + encode(subject),
+                json.createObjectNode().put("compatibility", level).toString());
+        ok(reply, "PUT /config/" + subject);
+    }
+
     void setCompatibility(String level) {
         Reply reply = send("PUT", "/config", json.createObjectNode().put("compatibility", level).toString());
         if (reply.status() != 200) {
