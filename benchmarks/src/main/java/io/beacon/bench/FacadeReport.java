@@ -154,18 +154,21 @@ final class FacadeReport {
         StringBuilder out = new StringBuilder();
         out.append("| guarantee | commit.interval.ms | rate | requests | errors | response p50 | p95 | p99 | max"
                 + " | provider p50 | overhead p50 | p95 | p99 | max | sim peak in flight | client peak open"
-                + " | CPU bench JVM / sims | CPU pressure | accept-queue overflows / SYN resent |\n");
+                + " | overhead p50 by third of window | CPU bench JVM / sims | CPU pressure"
+                + " | accept-queue overflows / SYN resent |\n");
         out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-                + "| ---: | ---: | ---: | ---: | ---: |\n");
+                + "| ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Cell c : cells) {
             FacadeLoad.Result r = c.load();
             out.append(String.format(Locale.ROOT,
                     "| %s | %d | %d/s | %d | %d | %s | %s | %s | %s | %s | **%s** | %s | **%s** | %s | %d of %d | %d"
-                            + " | %.2f / %.2f cores | %s | %s / %s |\n",
+                            + " | %s | %.2f / %.2f cores | %s | %s / %s |\n",
                     c.guarantee(), c.commitIntervalMs(), r.ratePerSecond(), r.measured(), r.failed(),
                     ms(r.response(), 50), ms(r.response(), 95), ms(r.response(), 99), max(r.response()),
                     ms(r.providerTime(), 50), ms(r.overhead(), 50), ms(r.overhead(), 95), ms(r.overhead(), 99),
                     max(r.overhead()), c.simulators().peakInFlight(), c.simulators().capacity(), r.peakOutstanding(),
+                    thirds(r).stream().map(v -> v.isNaN() ? "-" : String.format(Locale.ROOT, "%.0f", v))
+                            .collect(Collectors.joining(" / ")),
                     c.benchJvmCpuCores(), c.simulatorJvmCpuCores(),
                     Double.isNaN(c.cpuPressure()) ? "?" : String.format(Locale.ROOT, "%.0f%%", c.cpuPressure() * 100),
                     tcp(c, "ListenOverflows"),
@@ -198,6 +201,7 @@ final class FacadeReport {
         setup.put("warmupSeconds", options.warmup().toSeconds());
         setup.put("windowSeconds", options.window().toSeconds());
         setup.put("facadeTcpNoDelay", options.nodelay());
+        setup.put("routerSettingsGiven", options.routerSettings());
         root.put("setup", setup);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Cell c : cells) {
@@ -206,6 +210,8 @@ final class FacadeReport {
             row.put("guarantee", c.guarantee());
             row.put("commitIntervalMs", c.commitIntervalMs());
             row.put("ratePerSecond", r.ratePerSecond());
+            row.put("warmupSeconds", r.warmup().toSeconds());
+            row.put("windowSeconds", r.window().toSeconds());
             row.put("requests", r.measured());
             row.put("succeeded", r.succeeded());
             row.put("failed", r.failed());
@@ -277,8 +283,12 @@ final class FacadeReport {
                 .append(" 20), request i due at start + i/rate; response time counted from the due time, so a")
                 .append(" stall anywhere counts for every request due during it. Each guarantee gets fresh topics, a")
                 .append(" fresh router and worker; each rate ").append(options.warmup().toSeconds())
-                .append(" s of warm-up (not counted) then ").append(options.window().toSeconds())
-                .append(" s measured.\n\n");
+                .append(" s of warm-up (not counted; twice that for a new router's first rate) then ")
+                .append(options.window().toSeconds())
+                .append(" s measured.")
+                .append(options.routerSettings().isEmpty() ? "" : " Router settings given with `--set`: "
+                        + options.routerSettings() + ".")
+                .append("\n\n");
 
         md.append(table()).append('\n');
         md.append("Where the time goes, hop by hop:\n\n").append(hopTable()).append('\n');
@@ -333,21 +343,28 @@ final class FacadeReport {
         if (!behind.isEmpty()) {
             md.append("- **Where a cell fell behind, its figures measure a queue, not a request's cost.** ")
                     .append(behind.stream().map(c -> String.format(Locale.ROOT, "%s at %d req/s (the overhead's"
-                                    + " median rose from %s to %s ms from the first to the last third of the window)",
-                            c.guarantee(), c.load().ratePerSecond(), thirds(c.load()).get(0), thirds(c.load()).get(2)))
+                                    + " median by third of the window: %s ms; %d of %d requests failed)",
+                            c.guarantee(), c.load().ratePerSecond(), thirds(c.load()), c.load().failed(),
+                            c.load().measured()))
                             .collect(Collectors.joining("; ")))
-                    .append(": requests arrived faster than the pipeline finished them with the CPU this machine gave")
-                    .append(" it, so every later request waited behind the earlier ones. Such a cell says the")
-                    .append(" single-JVM setup did not sustain that rate here; it does not say what one request costs.\n");
+                    .append(": for a while requests arrived faster than the pipeline finished them with the CPU this")
+                    .append(" machine gave it, so later requests waited behind earlier ones (a backlog that grew, or")
+                    .append(" one left from a stall that was still draining). Such a cell's percentiles measure that")
+                    .append(" queue; they say the single-JVM setup did not keep up at that rate here, not what one")
+                    .append(" request costs. The last third of a draining cell comes closest to the steady state.\n");
         }
         md.append("- **Exactly-once: the commit interval.** Under `exactly_once_v2` the router writes in transactions")
                 .append(" that commit every `commit.interval.ms` (")
-                .append(commitMs < 0 ? "the router's default" : commitMs + " ms, the router's default, in effect here")
+                .append(commitMs < 0 ? "the router's default" : commitMs + " ms in effect here"
+                        + (options.routerSettings().containsKey("commit.interval.ms") ? ", given with `--set`"
+                        : ", the router's default"))
                 .append("), and the worker and the facade read `read_committed`: a routed job becomes readable to the")
                 .append(" worker, and a result to the facade, only when the router's transaction commits. A request")
                 .append(" crosses two such commits; each wait is spread over one interval, so the commits alone add")
                 .append(" about one interval at the median and up to two at the tail, plus the time a commit takes")
-                .append(" (flush, offsets, commit markers on every partition written).\n");
+                .append(" (flush, offsets, commit markers on every partition written). A shorter interval shortens")
+                .append(" the wait but makes the stream thread commit more often, which costs CPU and broker round")
+                .append(" trips: whether it pays depends on the machine (the router benchmark measures that trade).\n");
         for (int rate : options.rates()) {
             Optional<Cell> eos = find("exactly_once_v2", rate);
             Optional<Cell> alos = find("at_least_once", rate);
@@ -369,13 +386,16 @@ final class FacadeReport {
                         + " hops (table above) show where the rest went.%n", commitMs));
             }
         }
-        md.append("- **At-least-once: the Kafka hops.** Without transactions each hop is a produce (`acks=all`,")
-                .append(" the producers' default `linger.ms` of 5 ms) and a fetch that returns as soon as the record")
-                .append(" is there: facade -> `inference-requests` -> router -> provider topic -> worker -> HTTP call")
-                .append(" -> `job-attempts` -> router -> `inference-results` -> the facade's reader, then the answer is")
-                .append(" written on the facade's pool. Four produces and four fetches, plus the router's state-store")
-                .append(" writes; with a few milliseconds each when a CPU is free, tens of milliseconds when every")
-                .append(" thread waits its turn for one.\n");
+        md.append("- **At-least-once: the Kafka hops, and the router's producer linger.** Without transactions a")
+                .append(" request still takes four produces (`acks=all`) and four fetches: facade -> `inference-requests`")
+                .append(" -> router -> provider topic -> worker -> HTTP call -> `job-attempts` -> router ->")
+                .append(" `inference-results` -> the facade's reader, then the answer is written on the facade's pool.")
+                .append(" The facade's and the worker's producers linger 5 ms (Kafka's default), but Kafka Streams")
+                .append(" gives its producer `linger.ms` 100 unless told otherwise, and the router does not set it:")
+                .append(" each of the router's two outputs waits for that linger or for the next commit's flush,")
+                .append(" whichever comes first, about half a commit interval on average. The router hops in the")
+                .append(" table above carry that wait. To see what it costs, run with")
+                .append(" `--set=kafka.linger.ms=5` (and `--set=commit.interval.ms=N` for the commit interval).\n");
         md.append("- **The HTTP facade itself** holds no thread while a request waits (a future per job, completed")
                 .append(" by the one results-reader thread, answered on the 16-thread HTTP pool): its own share is")
                 .append(" parsing, one `send()` and one JSON answer per request, visible in the first and last hop.\n");
@@ -446,13 +466,14 @@ final class FacadeReport {
     }
 
     /**
-     * True when the overhead's median rose through the window, or more than 1% of the requests failed:
-     * arrivals outran the pipeline.
+     * True when the overhead's median rose through the window, stood above a second in some third of it
+     * (a backlog, growing or draining), or more than 1% of the requests failed: arrivals outran the pipeline.
      */
     static boolean fellBehind(FacadeLoad.Result r) {
         List<Double> t = thirds(r);
         boolean rising = t.size() == 3 && t.get(2) > 2 * t.get(0) && t.get(2) - t.get(0) > 200;
-        return rising || r.failed() * 100 > r.measured();
+        boolean backlog = t.stream().anyMatch(v -> !v.isNaN() && v > 1000);
+        return rising || backlog || r.failed() * 100 > r.measured();
     }
 
     /** A stream-thread metric, scaled (100: a ratio as a percentage), or "?" when Streams had none. */

@@ -570,8 +570,10 @@ public final class WorkerBenchmark implements BenchMain.Benchmark {
                         + " skewed latency) use a %d s window, the HTTP baselines 10 s after 5 s. The simulators'"
                         + " JDK HTTP server runs with TCP_NODELAY (sun.net.httpserver.nodelay=true), as Ollama's Go"
                         + " server does; without it every call waits about 40 ms for a delayed ACK. Heap of the"
-                        + " worker JVM: sampled every %d ms; 'used' includes garbage not yet collected, 'after GC' is"
-                        + " what survives a collection. Whole run: %d s.%n%n", CHILD_HEAP, options.windowS(),
+                        + " worker JVM, over its whole life: 'used' is sampled every %d ms and includes garbage not"
+                        + " yet collected; 'after GC' is the most heap left right after any collection (from the"
+                        + " collector's notifications), i.e. what the worker retains. Whole run: %d s.%n%n",
+                CHILD_HEAP, options.windowS(),
                 options.warmupS(), mb(benchJvmPeakHeap), options.comparison().windowS(), WorkerHeapSampler.PERIOD_MS,
                 took.toSeconds()));
         md.append(table).append('\n');
@@ -635,10 +637,11 @@ public final class WorkerBenchmark implements BenchMain.Benchmark {
         }
         if (workerCrash != null && shareCrash != null) {
             d.append(String.format(Locale.ROOT, "- On kill -9 neither loses a job (lost: %d and %d). The worker's"
-                            + " successor made its first attempt %.1f s after the kill, because the dead member keeps"
-                            + " its partitions until its group session expires (45 s by default), and every job had"
-                            + " an attempt %.1f s after the kill, with %d duplicate attempts (jobs attempted again"
-                            + " because their offsets were not committed yet). The share group's successor made its"
+                            + " successor made its first attempt %.1f s after the kill (the dead member holds its"
+                            + " partitions until the group coordinator drops it, at the latest when its session times"
+                            + " out: session.timeout.ms, 45 s by default), and every job had an attempt %.1f s after"
+                            + " the kill, with %d duplicate attempts (jobs attempted again because their offsets were"
+                            + " not committed yet; bounded by max.outstanding). The share group's successor made its"
                             + " first attempt after %.1f s, but the records the dead consumer had acquired came back only"
                             + " when their acquisition locks expired (30 s by default): every"
                             + " job had an attempt %.1f s after the kill, %d duplicates. Both delays are timeouts a"
