@@ -61,7 +61,8 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
 
     static final String USAGE = "usage: ./benchmarks/run facade [--rates=100,500] [--warmup=S (10)] [--window=S (30)]"
             + " [--guarantees=exactly_once_v2,at_least_once] [--latency-ms=60] [--deployments=4] [--capacity=64]"
-            + " [--partitions=3] [--set=ROUTER_SETTING=VALUE ...] [--nodelay] [--out=DIR (benchmarks/results)]"
+            + " [--partitions=3] [--max-open=2000] [--set=ROUTER_SETTING=VALUE ...] [--nodelay]"
+            + " [--out=DIR (benchmarks/results)]"
             + " [--quick (warm-up 5 s, window 10 s)]";
 
     /**
@@ -70,7 +71,7 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
      */
     record Options(List<Integer> rates, Duration warmup, Duration window, List<String> guarantees,
                    Duration providerLatency, int deployments, int capacity, int partitions, boolean nodelay,
-                   Map<String, String> routerSettings, Path outDir) {
+                   Map<String, String> routerSettings, Path outDir, int maxOpen) {
 
         static Options parse(String[] args) {
             List<Integer> rates = List.of(100, 500);
@@ -84,6 +85,7 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
             boolean nodelay = false;
             Map<String, String> routerSettings = new LinkedHashMap<>();
             Path outDir = RESULTS;
+            int maxOpen = 2000;
             for (String a : args) {
                 String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "";
                 if (a.startsWith("--rates=")) {
@@ -104,6 +106,8 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
                     partitions = Integer.parseInt(value);
                 } else if (a.startsWith("--set=") && value.contains("=")) {
                     routerSettings.put(value.substring(0, value.indexOf('=')), value.substring(value.indexOf('=') + 1));
+                } else if (a.startsWith("--max-open=")) {
+                    maxOpen = Integer.parseInt(value);
                 } else if (a.startsWith("--out=")) {
                     outDir = Path.of(value);
                 } else if (a.equals("--nodelay")) {
@@ -123,13 +127,14 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
                     throw new IllegalArgumentException("--guarantees: exactly_once_v2 or at_least_once, not " + g);
                 }
             }
-            if (warmup < 1 || window < 1 || latency < 1 || deployments < 1 || capacity < 1 || partitions < 1) {
-                throw new IllegalArgumentException("--warmup, --window, --latency-ms, --deployments, --capacity and"
-                        + " --partitions must be at least 1");
+            if (warmup < 1 || window < 1 || latency < 1 || deployments < 1 || capacity < 1 || partitions < 1
+                    || maxOpen < 1) {
+                throw new IllegalArgumentException("--warmup, --window, --latency-ms, --deployments, --capacity,"
+                        + " --partitions and --max-open must be at least 1");
             }
             return new Options(rates, Duration.ofSeconds(warmup), Duration.ofSeconds(window), guarantees,
                     Duration.ofMillis(latency), deployments, capacity, partitions, nodelay, Map.copyOf(routerSettings),
-                    outDir);
+                    outDir, maxOpen);
         }
     }
 
@@ -264,7 +269,7 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
         FacadeLoad.Result result;
         Map<String, Integer> peakThreadsByKind;
         try (FacadeThreadCensus census = new FacadeThreadCensus().start()) {
-            result = load.run(rate, warmup, options.window());
+            result = load.run(rate, warmup, options.window(), options.maxOpen());
             peakThreadsByKind = census.peaks(6);
         }
         double wallNanos = System.nanoTime() - wallStart;

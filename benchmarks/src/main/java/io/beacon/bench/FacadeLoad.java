@@ -97,8 +97,13 @@ final class FacadeLoad implements AutoCloseable {
     /**
      * Sends {@code rate x (warmup + window)} requests on the absolute schedule, then waits for every
      * answer (at most the client time-out after the last send). Only requests due after the warm-up count.
+     *
+     * @param maxOpen requests allowed to wait for an answer at once; one due while that many wait is not
+     *                sent and counts as an error. Each open request holds a connection (two file
+     *                descriptors in this JVM, which also hosts the server), so a pipeline that falls far
+     *                behind would otherwise exhaust the process's descriptors and take the broker down.
      */
-    Result run(int ratePerSecond, Duration warmup, Duration window) throws InterruptedException {
+    Result run(int ratePerSecond, Duration warmup, Duration window, int maxOpen) throws InterruptedException {
         int total = (int) (ratePerSecond * (warmup.toMillis() + window.toMillis()) / 1000);
         long intervalNanos = 1_000_000_000L / ratePerSecond;
         Histogram response = histogram();
@@ -129,6 +134,13 @@ final class FacadeLoad implements AutoCloseable {
             if (inWindow) {
                 measured.incrementAndGet();
                 sendLag.recordValue(Math.max(0, (System.nanoTime() - due) / 1000));
+            }
+            if (outstanding.get() >= maxOpen) {
+                if (inWindow) {
+                    errors.merge("not sent: " + maxOpen + " requests already open (the client's cap)", 1L, Long::sum);
+                }
+                done.countDown();
+                continue;
             }
             peakOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
             client.sendAsync(request(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((answer, error) -> {

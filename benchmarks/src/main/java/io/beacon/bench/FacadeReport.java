@@ -202,6 +202,7 @@ final class FacadeReport {
         setup.put("windowSeconds", options.window().toSeconds());
         setup.put("facadeTcpNoDelay", options.nodelay());
         setup.put("routerSettingsGiven", options.routerSettings());
+        setup.put("clientMaxOpenRequests", options.maxOpen());
         root.put("setup", setup);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Cell c : cells) {
@@ -281,7 +282,10 @@ final class FacadeReport {
                         : "keeps the JDK default (Nagle's algorithm on), as the router runs in production.")
                 .append(" Load: open loop, HTTP/1.1, the runner guide's payload (`max_tokens` 32, `timeout_seconds`")
                 .append(" 20), request i due at start + i/rate; response time counted from the due time, so a")
-                .append(" stall anywhere counts for every request due during it. Each guarantee gets fresh topics, a")
+                .append(" stall anywhere counts for every request due during it; at most ").append(options.maxOpen())
+                .append(" requests open at once (one due beyond that is not sent and counts as an error: an HTTP/1.1")
+                .append(" client holds a connection per open request, and without a cap a pipeline far behind")
+                .append(" exhausts this JVM's file descriptors). Each guarantee gets fresh topics, a")
                 .append(" fresh router and worker; each rate ").append(options.warmup().toSeconds())
                 .append(" s of warm-up (not counted; twice that for a new router's first rate) then ")
                 .append(options.window().toSeconds())

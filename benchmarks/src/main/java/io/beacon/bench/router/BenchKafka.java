@@ -20,9 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -136,16 +138,30 @@ public final class BenchKafka implements AutoCloseable {
     public double preProduceRequests(Phase phase, SyntheticJobs jobs, int count) {
         Map<String, Object> props = producerProps(20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        // On a starved machine the idempotent producer can retry an out-of-order sequence until it gives up:
+        // give up after 30 s rather than the default 2 minutes, so the run is repeated sooner.
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        AtomicReference<Exception> failure = new AtomicReference<>();
         long start = System.nanoTime();
         try (KafkaProducer<String, InferenceRequest> producer = new KafkaProducer<>(props, new StringSerializer(),
                 phase.topics().requests().valueSerde().serializer())) {
             Instant now = Instant.now();
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < count && failure.get() == null; i++) {
                 String jobId = phase.jobId(i);
                 producer.send(new ProducerRecord<>(phase.topics().requests().name(), jobId,
-                        jobs.request(jobId, i, now)));
+                        jobs.request(jobId, i, now)), (metadata, error) -> {
+                            if (error != null) {
+                                failure.compareAndSet(null, error);
+                            }
+                        });
             }
             producer.flush();
+        }
+        // A lost request would leave the run waiting for an output that never comes: fail the run instead.
+        if (failure.get() != null) {
+            throw new KafkaException("could not pre-produce the requests of " + phase.id() + ": " + failure.get(),
+                    failure.get());
         }
         return count / ((System.nanoTime() - start) / 1e9);
     }

@@ -13,7 +13,8 @@ import java.util.Locale;
  * throughput (a longer interval means fewer commits and, under exactly-once, fewer transactions, so it
  * usually wins). If none meets the target, the latency target cannot be reached through the commit
  * interval; then the lowest p99, and between intervals whose p99 is within 10 % of it, the highest
- * throughput.
+ * throughput. Points measured while other processes took much of the CPU are named, as their figures
+ * do not compare well with the rest.
  *
  * @param recommendedMs      the interval to make the default
  * @param meetsLatencyTarget whether its p99 meets the target
@@ -23,7 +24,7 @@ public record CommitIntervalAdvice(String guarantee, long recommendedMs, long cu
                                    boolean meetsLatencyTarget, boolean meetsRatioTarget, String reason) {
 
     public static CommitIntervalAdvice advise(String guarantee, List<SweepPoint> points, double p99TargetMs,
-                                              double ratioTarget, long currentDefaultMs) {
+                                              double ratioTarget, long currentDefaultMs, double disturbedShare) {
         if (points.isEmpty()) {
             throw new IllegalArgumentException("no sweep points for " + guarantee);
         }
@@ -61,8 +62,22 @@ public record CommitIntervalAdvice(String guarantee, long recommendedMs, long cu
         }
         why.append(chosen.commitIntervalMs() == currentDefaultMs ? " This is the current default: keep it."
                 : String.format(Locale.ROOT, " The current default is %d ms.", currentDefaultMs));
+        List<String> disturbed = points.stream().filter(p -> othersShare(p) > disturbedShare)
+                .map(p -> String.format(Locale.ROOT, "%d ms (%.0f %%)", p.commitIntervalMs(), othersShare(p) * 100))
+                .toList();
+        if (!disturbed.isEmpty()) {
+            why.append(String.format(Locale.ROOT, " Compare with care: other processes took more than %.0f %% of the"
+                    + " CPU while these were measured: %s.", disturbedShare * 100, String.join(", ", disturbed)));
+        }
         return new CommitIntervalAdvice(guarantee, chosen.commitIntervalMs(), currentDefaultMs,
                 p99(chosen) <= p99TargetMs, ratioMet, why.toString());
+    }
+
+    /** The larger share of CPU other processes took during the point's throughput or latency runs. */
+    private static double othersShare(SweepPoint point) {
+        double throughput = point.throughput().maxOthersCpuShare();
+        double latency = point.latency().othersCpuShare();
+        return Math.max(Double.isFinite(throughput) ? throughput : 0, Double.isFinite(latency) ? latency : 0);
     }
 
     private static double p99(SweepPoint point) {

@@ -90,8 +90,8 @@ public final class Results {
      * Where the router's stream thread spent its CPU during one extra throughput run (not a measured one),
      * as shares of its execution samples.
      */
-    public record Profile(String label, String guarantee, double recordsPerSecond, long samples,
-                          Map<String, Double> shares) {
+    public record Profile(String label, String guarantee, double recordsPerSecond, double othersCpuShare,
+                          long samples, Map<String, Double> shares) {
     }
 
     static double median(List<Double> sorted) {

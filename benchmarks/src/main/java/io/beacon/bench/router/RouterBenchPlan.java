@@ -92,7 +92,7 @@ public final class RouterBenchPlan {
             List<SweepPoint> points = sweep.stream().filter(p -> p.guarantee().equals(guarantee)).toList();
             if (!points.isEmpty()) {
                 advice.add(CommitIntervalAdvice.advise(guarantee, points, RouterBenchReport.p99Target(guarantee),
-                        RouterBenchReport.RATIO_TARGET, defaultCommitMs));
+                        RouterBenchReport.RATIO_TARGET, defaultCommitMs, RouterBenchReport.DISTURBED_OTHERS_SHARE));
             }
         }
 
@@ -166,7 +166,7 @@ public final class RouterBenchPlan {
                     () -> run.add(runner.throughput(router, options.records())));
             LOG.info("profiled {}: {} stream-thread samples", router.label(), result.samples());
             profiles.add(new Profile(router.label(), router.guarantee(), run.get(0).recordsPerSecond(),
-                    result.samples(), result.shares()));
+                    run.get(0).othersCpuShare(), result.samples(), result.shares()));
         }
     }
 

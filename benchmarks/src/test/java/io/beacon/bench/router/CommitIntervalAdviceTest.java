@@ -21,7 +21,7 @@ class CommitIntervalAdviceTest {
                 point(200, 7_000, 0.9, 230));
 
         // When
-        CommitIntervalAdvice advice = CommitIntervalAdvice.advise(EOS, sweep, 60, 0.8, 100);
+        CommitIntervalAdvice advice = CommitIntervalAdvice.advise(EOS, sweep, 60, 0.8, 100, 0.15);
 
         // Then
         assertThat(advice.recommendedMs()).isEqualTo(50);
@@ -36,7 +36,7 @@ class CommitIntervalAdviceTest {
         List<SweepPoint> sweep = List.of(point(100, 3_000, 0.4, 100), point(1000, 3_300, 0.45, 105));
 
         // When
-        CommitIntervalAdvice advice = CommitIntervalAdvice.advise("at_least_once", sweep, 15, 0.8, 100);
+        CommitIntervalAdvice advice = CommitIntervalAdvice.advise("at_least_once", sweep, 15, 0.8, 100, 0.15);
 
         // Then
         assertThat(advice.recommendedMs()).isEqualTo(1000);
@@ -50,12 +50,32 @@ class CommitIntervalAdviceTest {
         List<SweepPoint> sweep = List.of(point(100, 3_000, 0.9, 30));
 
         // When
-        CommitIntervalAdvice advice = CommitIntervalAdvice.advise(EOS, sweep, 60, 0.8, 100);
+        CommitIntervalAdvice advice = CommitIntervalAdvice.advise(EOS, sweep, 60, 0.8, 100, 0.15);
 
         // Then
         assertThat(advice.recommendedMs()).isEqualTo(100);
         assertThat(advice.meetsRatioTarget()).isTrue();
         assertThat(advice.reason()).endsWith("This is the current default: keep it.");
+    }
+
+    @Test
+    void shouldNameThePointsMeasuredWhileOtherProcessesTookTheCpu() {
+        // Given: the 1000 ms point was measured while other processes took 40 % of the CPU
+        List<SweepPoint> sweep = List.of(point(100, 3_000, 0.4, 100), disturbed(point(1000, 3_300, 0.45, 90), 0.4));
+
+        // When
+        CommitIntervalAdvice advice = CommitIntervalAdvice.advise("at_least_once", sweep, 15, 0.8, 100, 0.15);
+
+        // Then
+        assertThat(advice.reason()).endsWith("Compare with care: other processes took more than 15 % of the CPU"
+                + " while these were measured: 1000 ms (40 %).");
+    }
+
+    private static SweepPoint disturbed(SweepPoint point, double othersShare) {
+        Throughput t = point.throughput();
+        return new SweepPoint(point.guarantee(), point.commitIntervalMs(), new Throughput(t.label(), t.guarantee(),
+                t.commitIntervalMs(), t.settings(), t.medianPerSecond(), t.minPerSecond(), t.maxPerSecond(),
+                t.medianStartToLastMs(), othersShare, t.runs()), point.ratioToPipe(), point.latency());
     }
 
     private static SweepPoint point(long commitMs, double perSecond, double ratio, double p99Ms) {
