@@ -19,12 +19,21 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -41,6 +50,8 @@ public final class BenchKafka implements AutoCloseable {
 
     private final EmbeddedKafkaBroker broker;
     private final TopicAdmin admin;
+    /** Plain admin client for what TopicAdmin does not offer (list offsets, to see partitions served). */
+    private final Admin probe;
     private final SerdeProvider serdes;
     private final int partitions;
     /** A data directory made inside a given one: the broker deletes only the ones it made itself. */
@@ -51,6 +62,7 @@ public final class BenchKafka implements AutoCloseable {
         this.broker = broker;
         this.ownDataDir = ownDataDir;
         this.admin = new TopicAdmin(broker.bootstrapServers());
+        this.probe = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
         this.serdes = new WireFormatSerdeProvider();
         this.serdes.configure(Map.of(CommonConfig.SCHEMA_REGISTRY_URL, REGISTRY_URL));
         this.partitions = partitions;
@@ -107,8 +119,35 @@ public final class BenchKafka implements AutoCloseable {
                 settings.put(name, id + "." + key.defaultValue));
         TopicNames names = new CommonConfig(CommonConfig.define(new ConfigDef()), settings).topicNames();
         Topics topics = Topics.create(names, serdes);
-        admin.createTopics(topics.newTopics(partitions, (short) 1), ADMIN_TIMEOUT);
+        List<NewTopic> newTopics = topics.newTopics(partitions, (short) 1);
+        admin.createTopics(newTopics, ADMIN_TIMEOUT);
+        awaitServed(newTopics);
         return new Phase(id, Map.copyOf(settings), topics);
+    }
+
+    /**
+     * Waits until the broker serves every partition as leader, not only until the metadata names one.
+     * In between, an idempotent producer's first batch is refused (NOT_LEADER_OR_FOLLOWER) while a later
+     * one is accepted into the empty producer state; the first batch then retries as out of order until
+     * its delivery time-out and its records are lost. A list-offsets request is answered by the leader's
+     * replica itself, and the admin client retries it until the partition is served.
+     */
+    private void awaitServed(List<NewTopic> topics) {
+        Map<TopicPartition, OffsetSpec> partitionsToProbe = new HashMap<>();
+        for (NewTopic topic : topics) {
+            for (int p = 0; p < topic.numPartitions(); p++) {
+                partitionsToProbe.put(new TopicPartition(topic.name(), p), OffsetSpec.latest());
+            }
+        }
+        try {
+            probe.listOffsets(partitionsToProbe, new ListOffsetsOptions().timeoutMs((int) ADMIN_TIMEOUT.toMillis()))
+                    .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaException("partitions not served after " + ADMIN_TIMEOUT + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted waiting for partitions to be served", e);
+        }
     }
 
     /** Deletes every topic of the phase, the ones Kafka Streams made for it included. */
@@ -177,6 +216,7 @@ public final class BenchKafka implements AutoCloseable {
 
     @Override
     public void close() {
+        probe.close();
         admin.close();
         serdes.close();
         broker.close();

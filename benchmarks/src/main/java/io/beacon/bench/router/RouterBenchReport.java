@@ -248,7 +248,8 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
         if (!profiles.isEmpty()) {
             md.append("\nWhere the stream thread spends its CPU during a throughput run (an extra run per guarantee"
                     + " under Java Flight Recorder, not one of the measured runs; shares of the thread's execution"
-                    + " samples, each sample counted once in the first category that matches its stack):\n\n");
+                    + " samples, each sample counted once in the first category that matches its stack; the run is"
+                    + " slower under the recorder, so the shares, not its rate, are the result):\n\n");
             Set<String> categories = new LinkedHashSet<>();
             profiles.forEach(p -> categories.addAll(p.shares().keySet()));
             md.append("| category |");

@@ -27,7 +27,8 @@ class CommitIntervalAdviceTest {
         assertThat(advice.recommendedMs()).isEqualTo(50);
         assertThat(advice.meetsLatencyTarget()).isTrue();
         assertThat(advice.meetsRatioTarget()).isFalse();
-        assertThat(advice.reason()).contains("50 ms", "200 ms (p99 230.0 ms)", "current default is 100 ms");
+        assertThat(advice.reason()).contains("Of these, 50 ms has the highest throughput",
+                "Missing it: 200 ms (p99 230.0 ms, 7,000/s)", "current default is 100 ms");
     }
 
     @Test
@@ -42,6 +43,21 @@ class CommitIntervalAdviceTest {
         assertThat(advice.recommendedMs()).isEqualTo(1000);
         assertThat(advice.meetsLatencyTarget()).isFalse();
         assertThat(advice.reason()).startsWith("No swept interval meets p99 <= 15 ms");
+    }
+
+    @Test
+    void shouldKeepTheDefaultWhenTheFasterIntervalIsWithinTheSpreadOfTheDefaultsOwnRuns() {
+        // Given: 1000 ms is faster than the default's median, but not than its best run
+        List<SweepPoint> sweep = List.of(withSpread(point(100, 3_000, 0.4, 100), 2_500, 3_500),
+                point(1000, 3_300, 0.45, 104));
+
+        // When
+        CommitIntervalAdvice advice = CommitIntervalAdvice.advise("at_least_once", sweep, 15, 0.8, 100, 0.15);
+
+        // Then
+        assertThat(advice.recommendedMs()).isEqualTo(100);
+        assertThat(advice.reason()).contains("1000 ms is faster on paper (3,300/s against 3,000/s) but not beyond"
+                + " the spread of the default's own runs (2,500-3,500/s)").endsWith("keep it.");
     }
 
     @Test
@@ -69,6 +85,13 @@ class CommitIntervalAdviceTest {
         // Then
         assertThat(advice.reason()).endsWith("Compare with care: other processes took more than 15 % of the CPU"
                 + " while these were measured: 1000 ms (40 %).");
+    }
+
+    private static SweepPoint withSpread(SweepPoint point, double min, double max) {
+        Throughput t = point.throughput();
+        return new SweepPoint(point.guarantee(), point.commitIntervalMs(), new Throughput(t.label(), t.guarantee(),
+                t.commitIntervalMs(), t.settings(), t.medianPerSecond(), min, max, t.medianStartToLastMs(),
+                t.maxOthersCpuShare(), t.runs()), point.ratioToPipe(), point.latency());
     }
 
     private static SweepPoint disturbed(SweepPoint point, double othersShare) {
