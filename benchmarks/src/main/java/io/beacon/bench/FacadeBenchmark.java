@@ -209,7 +209,7 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
         routerSettings.put(RouterConfig.HTTP_HOST, "127.0.0.1");
         routerSettings.put(RouterConfig.HTTP_PORT, "0");
         RouterConfig routerConfig = new RouterConfig(routerSettings);
-        long commitIntervalMs = routerConfig.getLong(RouterConfig.COMMIT_INTERVAL_MS);
+        long commitIntervalMs = routerConfig.commitIntervalMs();
 
         Map<String, String> workerSettings = new LinkedHashMap<>(phase.settings());
         workerSettings.put(WorkerConfig.PROVIDER, "golem");

@@ -101,7 +101,7 @@ public final class RouterApp implements AutoCloseable {
             http.mount(InferenceFacade.PATH, createdFacade);
             Properties props = RouterStreamsProperties.forTopology(config.getString(RouterConfig.APPLICATION_ID),
                     config.bootstrapServers(), topics, config.getString(RouterConfig.PROCESSING_GUARANTEE),
-                    config.getLong(RouterConfig.COMMIT_INTERVAL_MS), stateDir);
+                    config.commitIntervalMs(), stateDir);
             props.put("num.stream.threads", config.getInt(RouterConfig.NUM_STREAM_THREADS));
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.hostAndPort());
             RouterStreamsProperties.withPassthrough(props, config.kafkaClientProperties());

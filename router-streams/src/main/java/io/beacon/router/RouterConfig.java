@@ -47,6 +47,13 @@ public final class RouterConfig extends CommonConfig {
     public static final String HTTP_REQUEST_TIMEOUT_MAX_MS = "http.request.timeout.max.ms";
     public static final String HTTP_MAX_PENDING_REQUESTS = "http.max.pending.requests";
     public static final String HTTP_AUTH_TOKEN = "http.auth.token";
+    public static final String LAG_POLL_INTERVAL_MS = "lag.poll.interval.ms";
+    public static final String BACKLOG_MAX_LAG_SECONDS = "router.backlog.max.lag.seconds";
+
+    /** Commit interval under exactly_once_v2 unless set: the longest swept that kept hop p99 within 60 ms. */
+    static final long EOS_COMMIT_MS = 20;
+    /** Commit interval under at_least_once unless set: output is visible before the commit either way. */
+    static final long ALOS_COMMIT_MS = 1_000;
 
     public static final ConfigDef DEFINITION = CommonConfig.define(new ConfigDef())
             .define(APPLICATION_ID, Type.STRING, "beacon-router", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -55,9 +62,12 @@ public final class RouterConfig extends CommonConfig {
                     ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE), Importance.HIGH,
                     "exactly_once_v2 (default: a job's routing, state and result commit atomically) or"
                             + " at_least_once (lower latency; duplicates are still absorbed by the job-state store).")
-            .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(10), Importance.MEDIUM,
-                    "How often Streams commits. Under exactly-once this bounds how long a routed job waits before"
-                            + " workers can read it (read_committed).")
+            .define(COMMIT_INTERVAL_MS, Type.LONG, -1L, commitIntervalValidator(), Importance.MEDIUM,
+                    "How often Streams commits, in milliseconds; -1 (default) picks by guarantee from the router"
+                            + " benchmark: " + EOS_COMMIT_MS + " under exactly_once_v2, where it bounds how long a"
+                            + " routed job waits before read_committed workers see it (p99 hop latency within 60 ms),"
+                            + " and " + ALOS_COMMIT_MS + " under at_least_once, where output is visible at once and"
+                            + " fewer commits mean more throughput.")
             .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM,
                     "Stream threads in this instance.")
             .define(STATE_DIR, Type.STRING, "", Importance.MEDIUM,
@@ -114,7 +124,14 @@ public final class RouterConfig extends CommonConfig {
             .define(HTTP_AUTH_TOKEN, Type.PASSWORD, "", Importance.HIGH,
                     "Bearer token that /inference, /jobs and /providers require (Authorization: Bearer TOKEN);"
                             + " /health stays open for health monitors. Empty: no authentication. Set it through"
-                            + " BEACON_HTTP_AUTH_TOKEN rather than a file or the command line.");
+                            + " BEACON_HTTP_AUTH_TOKEN rather than a file or the command line.")
+            .define(LAG_POLL_INTERVAL_MS, Type.LONG, 5_000L, Range.atLeast(100), Importance.LOW,
+                    "How often the router reads the consumer groups' committed and end offsets for GET /lag, the"
+                            + " lag metrics and the backlog check.")
+            .define(BACKLOG_MAX_LAG_SECONDS, Type.DOUBLE, 30.0, Range.atLeast(0.1), Importance.MEDIUM,
+                    "A provider whose worker group lags more than this many seconds behind its jobs topic, or"
+                            + " whose group status is STALLED or STOPPED, gets no new jobs while another provider"
+                            + " can take them.");
 
     public RouterConfig(Map<?, ?> originals) {
         super(DEFINITION, originals);
@@ -142,6 +159,25 @@ public final class RouterConfig extends CommonConfig {
         return new HttpSettings(getInt(HTTP_THREADS), getInt(HTTP_MAX_BODY_BYTES), Duration.ofMillis(timeoutMs),
                 Duration.ofMillis(maxTimeoutMs), getInt(HTTP_MAX_PENDING_REQUESTS),
                 tokenValue.isEmpty() ? Optional.empty() : Optional.of(tokenValue));
+    }
+
+    /** The commit interval in effect: the configured one, or the default of the processing guarantee. */
+    public long commitIntervalMs() {
+        long configured = getLong(COMMIT_INTERVAL_MS);
+        return configured > 0 ? configured : defaultCommitIntervalMs(getString(PROCESSING_GUARANTEE));
+    }
+
+    public static long defaultCommitIntervalMs(String processingGuarantee) {
+        return StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee) ? ALOS_COMMIT_MS : EOS_COMMIT_MS;
+    }
+
+    private static ConfigDef.Validator commitIntervalValidator() {
+        return (name, value) -> {
+            long ms = (Long) value;
+            if (ms != -1 && ms < 10) {
+                throw new ConfigException(name, value, "must be -1 (by guarantee) or at least 10 ms");
+            }
+        };
     }
 
     public RouterSettings settings() {

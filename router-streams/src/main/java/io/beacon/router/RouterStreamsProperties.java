@@ -4,6 +4,7 @@ import io.beacon.schemas.topics.Topics;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
@@ -23,6 +24,10 @@ public final class RouterStreamsProperties {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        // Kafka Streams lingers its producer 100 ms; at hundreds of jobs per second no batch fills, so a
+        // routed job would wait out the linger (at-least-once hop p99 105.8 ms, 15.6 ms at 5 ms: router
+        // benchmark). 5 ms is the plain producer's default. Not prefixed, so kafka.linger.ms overrides it.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         // Undecodable input must not stop the router: log it, write it to the dead-letter topic with
         // the __streams.errors.* headers (exception, message, stack trace, topic, partition, offset), go on.
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,

@@ -38,7 +38,8 @@ public final class RouterBenchPlan {
     private final RouterBenchRunner runner;
     private final SyntheticJobs jobs;
     private final RouterConfig defaults = new RouterConfig(Map.of());
-    private final long defaultCommitMs = defaults.getLong(RouterConfig.COMMIT_INTERVAL_MS);
+    private final long alosCommitMs = RouterConfig.defaultCommitIntervalMs(StreamsConfig.AT_LEAST_ONCE);
+    private final long eosCommitMs = RouterConfig.defaultCommitIntervalMs(StreamsConfig.EXACTLY_ONCE_V2);
     private final Subject pipePlain;
     private final Subject pipeTxn;
     private final Subject routerAlos;
@@ -50,10 +51,10 @@ public final class RouterBenchPlan {
         this.options = options;
         this.runner = runner;
         this.jobs = jobs;
-        this.pipePlain = new Subject.Pipe(RoutingPipe.Mode.PLAIN, defaultCommitMs);
-        this.pipeTxn = new Subject.Pipe(RoutingPipe.Mode.TRANSACTIONAL, defaultCommitMs);
-        this.routerAlos = Subject.Router.of(StreamsConfig.AT_LEAST_ONCE, defaultCommitMs);
-        this.routerEos = Subject.Router.of(StreamsConfig.EXACTLY_ONCE_V2, defaultCommitMs);
+        this.pipePlain = new Subject.Pipe(RoutingPipe.Mode.PLAIN, alosCommitMs);
+        this.pipeTxn = new Subject.Pipe(RoutingPipe.Mode.TRANSACTIONAL, eosCommitMs);
+        this.routerAlos = Subject.Router.of(StreamsConfig.AT_LEAST_ONCE, alosCommitMs);
+        this.routerEos = Subject.Router.of(StreamsConfig.EXACTLY_ONCE_V2, eosCommitMs);
     }
 
     /** Runs everything and returns the report; {@code machine} gets the load average at the end. */
@@ -92,7 +93,7 @@ public final class RouterBenchPlan {
             List<SweepPoint> points = sweep.stream().filter(p -> p.guarantee().equals(guarantee)).toList();
             if (!points.isEmpty()) {
                 advice.add(CommitIntervalAdvice.advise(guarantee, points, RouterBenchReport.p99Target(guarantee),
-                        RouterBenchReport.RATIO_TARGET, defaultCommitMs, RouterBenchReport.DISTURBED_OTHERS_SHARE));
+                        RouterBenchReport.RATIO_TARGET, defaultCommitMs(guarantee), RouterBenchReport.DISTURBED_OTHERS_SHARE));
             }
         }
 
@@ -111,6 +112,10 @@ public final class RouterBenchPlan {
                 diagnosticThroughput, profiles, punctuator, (System.nanoTime() - startNanos) / 1e9);
     }
 
+    private long defaultCommitMs(String guarantee) {
+        return RouterConfig.defaultCommitIntervalMs(guarantee);
+    }
+
     /**
      * One point per interval; the default interval's point reuses the main measurements (its
      * {@code repeat} runs), the others get {@code sweepRepeat} throughput runs and one latency run.
@@ -122,7 +127,7 @@ public final class RouterBenchPlan {
         for (long ms : intervals) {
             Throughput throughput = atDefault;
             Latency latency = latencyAtDefault;
-            if (ms != defaultCommitMs) {
+            if (ms != defaultCommitMs(guarantee)) {
                 Subject router = Subject.Router.of(guarantee, ms);
                 List<ThroughputRun> runs = new ArrayList<>();
                 for (int i = 1; i <= options.sweepRepeat(); i++) {
@@ -146,11 +151,11 @@ public final class RouterBenchPlan {
      */
     private void diagnose(List<Latency> latencies, List<Throughput> throughputs, List<Profile> profiles)
             throws Exception {
-        Subject lingerShort = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, defaultCommitMs,
+        Subject lingerShort = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, alosCommitMs,
                 Map.of("kafka.linger.ms", "5"), "linger5");
-        Subject lingerShortNoScan = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, defaultCommitMs,
+        Subject lingerShortNoScan = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, alosCommitMs,
                 Map.of("kafka.linger.ms", "5", RouterConfig.SCAN_INTERVAL_MS, SCAN_OFF_MS), "linger5-noscan");
-        Subject eosNoScan = new Subject.Router(StreamsConfig.EXACTLY_ONCE_V2, defaultCommitMs,
+        Subject eosNoScan = new Subject.Router(StreamsConfig.EXACTLY_ONCE_V2, eosCommitMs,
                 Map.of(RouterConfig.SCAN_INTERVAL_MS, SCAN_OFF_MS), "noscan");
         for (Subject subject : List.of(lingerShort, lingerShortNoScan, eosNoScan)) {
             latencies.add(latency(subject));
@@ -232,7 +237,8 @@ public final class RouterBenchPlan {
         setup.put("ratePerSecond", options.ratePerSecond());
         setup.put("latencyWarmupSeconds", options.latencyWarmup().toSeconds());
         setup.put("latencyMeasuredSeconds", options.latencyMeasured().toSeconds());
-        setup.put("defaultCommitMs", defaultCommitMs);
+        setup.put("defaultCommitMsAtLeastOnce", alosCommitMs);
+        setup.put("defaultCommitMsExactlyOnce", eosCommitMs);
         setup.put("sweepExactlyOnce", options.sweepExactlyOnce());
         setup.put("sweepAtLeastOnce", options.sweepAtLeastOnce());
         setup.put("brokerDir", options.brokerDir() == null ? "system temporary directory"

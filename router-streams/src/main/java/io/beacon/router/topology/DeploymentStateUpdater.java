@@ -12,7 +12,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class DeploymentStateUpdater implements Processor<String, ProviderStatus, Void, Void> {
 
+    private final DeploymentView view;
     private KeyValueStore<String, ProviderStatus> store;
+
+    DeploymentStateUpdater(DeploymentView view) {
+        this.view = view;
+    }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
@@ -27,11 +32,13 @@ final class DeploymentStateUpdater implements Processor<String, ProviderStatus, 
         ProviderStatus status = record.value();
         if (status == null) {
             store.delete(record.key());
+            view.changed();
             return;
         }
         ProviderStatus current = store.get(record.key());
         if (current == null || !status.getObservedAt().isBefore(current.getObservedAt())) {
             store.put(record.key(), status);
+            view.changed();
         }
     }
 }

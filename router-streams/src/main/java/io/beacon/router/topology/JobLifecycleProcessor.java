@@ -3,6 +3,7 @@ package io.beacon.router.topology;
 import io.beacon.router.RouterSettings;
 import io.beacon.router.policy.Decision;
 import io.beacon.router.policy.DeploymentSnapshot;
+import io.beacon.router.policy.ProviderBacklog;
 import io.beacon.router.policy.RequestValidator;
 import io.beacon.router.policy.RoutingPolicy;
 import io.beacon.schemas.avro.AttemptOutcome;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,6 +48,10 @@ import org.slf4j.MDC;
 final class JobLifecycleProcessor implements Processor<String, JobEvent, String, SpecificRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobLifecycleProcessor.class);
+    /** A new job has no timer yet. */
+    private static final long NO_TIMER = -1;
+    /** Most due timers handled in one punctuation; the rest wait for the next one. */
+    private static final int SCAN_BATCH = 10_000;
 
     private final RouterSettings settings;
     private final RoutingPolicy policy;
@@ -58,14 +62,28 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
      * is reset by every heartbeat, so it is not state another instance would need.
      */
     private final Map<String, RoutedSinceHeartbeat> routedSince = new HashMap<>();
+    private final DeploymentView view;
+    private final ProviderBacklog backlog;
+    /** The global stores decoded, as of {@link #cachedVersion}; decoded again only when they change. */
+    private List<ProviderStatus> cachedStatuses = List.of();
+    private Map<String, DeploymentStats> cachedStats = Map.of();
+    private long cachedVersion = -1;
+    private long cachedAtMs;
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, JobState> jobs;
+    private KeyValueStore<String, String> timers;
     private KeyValueStore<String, ProviderStatus> deployments;
     private KeyValueStore<String, DeploymentStats> learned;
 
     JobLifecycleProcessor(RouterSettings settings) {
+        this(settings, new DeploymentView(), ProviderBacklog.NONE);
+    }
+
+    JobLifecycleProcessor(RouterSettings settings, DeploymentView view, ProviderBacklog backlog) {
         this.settings = settings;
+        this.view = view;
+        this.backlog = backlog;
         this.policy = new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(),
                 settings.stats());
         this.validator = new RequestValidator(settings.maxPromptChars(), settings.maxTokensLimit());
@@ -75,9 +93,34 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.jobs = context.getStateStore(RouterNames.JOB_STATE_STORE);
+        this.timers = context.getStateStore(RouterNames.JOB_TIMER_STORE);
         this.deployments = context.getStateStore(RouterNames.DEPLOYMENT_STATE_STORE);
         this.learned = context.getStateStore(RouterNames.DEPLOYMENT_STATS_VIEW_STORE);
+        indexJobsWithoutTimers();
         context.schedule(settings.scanInterval(), PunctuationType.WALL_CLOCK_TIME, this::scan);
+    }
+
+    /**
+     * A job-state store written before the timer store existed has jobs no timer points to: index them
+     * once (a full scan, only when the timer store is empty and the job store is not).
+     */
+    private void indexJobsWithoutTimers() {
+        try (KeyValueIterator<String, String> anyTimer = timers.all()) {
+            if (anyTimer.hasNext()) {
+                return;
+            }
+        }
+        int indexed = 0;
+        try (KeyValueIterator<String, JobState> all = jobs.all()) {
+            while (all.hasNext()) {
+                JobState state = all.next().value;
+                timers.put(JobTimers.key(timerOf(state), state.getJobId()), state.getJobId());
+                indexed++;
+            }
+        }
+        if (indexed > 0) {
+            LOG.info("indexed the timers of {} jobs stored before the timer store existed", indexed);
+        }
     }
 
     @Override
@@ -109,14 +152,14 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         Optional<String> problem = validator.problem(key, request);
         if (problem.isPresent()) {
             LOG.info("invalid request: {}", problem.get());
-            finish(state, false, "invalid request: " + problem.get(), null, now);
+            finish(state, false, "invalid request: " + problem.get(), null, now, NO_TIMER);
             return;
         }
         if (!now.isBefore(deadline)) {
-            finish(state, false, "deadline " + deadline + " had passed when the router received the job", null, now);
+            finish(state, false, "deadline " + deadline + " had passed when the router received the job", null, now, NO_TIMER);
             return;
         }
-        route(state, now, false);
+        route(state, now, false, NO_TIMER);
     }
 
     private void onAttempt(String key, JobAttempt attempt) {
@@ -138,34 +181,35 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
                     attempt.getDeploymentId(), state.getAttempt(), state.getCurrentDeployment());
             return;
         }
+        long timer = timerOf(state);
         state.setCostUsd(state.getCostUsd() + attempt.getCostEstimateUsd());
         // Teach the deployment's statistics (owned by the task of that deployment id) about this outcome.
         context.forward(new Record<String, SpecificRecord>(attempt.getDeploymentId(), attempt, now.toEpochMilli()),
                 RouterNames.ATTEMPTS_BY_DEPLOYMENT_SINK);
         AttemptOutcome outcome = attempt.getOutcome();
         if (outcome == AttemptOutcome.SUCCEEDED) {
-            finish(state, true, null, attempt, now);
+            finish(state, true, null, attempt, now, timer);
             return;
         }
         String error = attempt.getError() == null ? outcome.name().toLowerCase() : attempt.getError();
         state.setLastError(error);
         if (outcome == AttemptOutcome.PERMANENT_FAILURE) {
             finish(state, false, "attempt " + attempt.getAttempt() + " on " + attempt.getDeploymentId()
-                    + " failed permanently: " + error, attempt, now);
+                    + " failed permanently: " + error, attempt, now, timer);
             return;
         }
         if (state.getAttempt() >= settings.maxAttempts()) {
             finish(state, false, "all " + settings.maxAttempts() + " attempts failed; last on "
-                    + attempt.getDeploymentId() + ": " + error, attempt, now);
+                    + attempt.getDeploymentId() + ": " + error, attempt, now, timer);
             return;
         }
         if (!now.isBefore(state.getDeadline())) {
             finish(state, false, "deadline passed after attempt " + attempt.getAttempt() + " failed: " + error,
-                    attempt, now);
+                    attempt, now, timer);
             return;
         }
         LOG.info("attempt {} on {} failed ({}), failing over", attempt.getAttempt(), attempt.getDeploymentId(), error);
-        route(state, now, false);
+        route(state, now, false, timer);
     }
 
     /**
@@ -174,12 +218,12 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
      * @param mayRetryTried when no untried deployment can take the job, may one it already tried (and
      *                      which is healthy again) get another attempt? True for retries after a wait.
      */
-    private void route(JobState state, Instant now, boolean mayRetryTried) {
+    private void route(JobState state, Instant now, boolean mayRetryTried, long previousTimer) {
         InferenceRequest request = state.getRequest();
         List<DeploymentSnapshot> snapshots = snapshots();
-        Decision decision = policy.decide(request, new HashSet<>(state.getTried()), snapshots, now);
+        Decision decision = policy.decide(request, new HashSet<>(state.getTried()), snapshots, now, backlog);
         if (decision.chosen().isEmpty() && mayRetryTried && !state.getTried().isEmpty()) {
-            Decision again = policy.decide(request, Set.of(), snapshots, now);
+            Decision again = policy.decide(request, Set.of(), snapshots, now, backlog);
             if (again.chosen().isPresent()) {
                 decision = again;
             }
@@ -192,7 +236,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             String why = decision.reason() + (state.getAttempt() > 0 && state.getLastError() != null
                     ? "; last attempt failed: " + state.getLastError() : "");
             if (!next.isBefore(state.getDeadline())) {
-                finish(state, false, why + " (deadline " + state.getDeadline() + ")", null, now);
+                finish(state, false, why + " (deadline " + state.getDeadline() + ")", null, now, previousTimer);
                 return;
             }
             if (waits == 1) {
@@ -204,7 +248,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             if (state.getAttempt() == 0) {
                 state.setLastError(decision.reason());
             }
-            jobs.put(state.getJobId(), state);
+            save(state, previousTimer);
             return;
         }
         DeploymentSnapshot chosen = decision.chosen().get();
@@ -217,7 +261,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         state.setTried(tried);
         state.setRoutedAt(now);
         state.setNextRouteAt(null);
-        jobs.put(state.getJobId(), state);
+        save(state, previousTimer);
         routedSince.computeIfAbsent(chosen.id(), id -> new RoutedSinceHeartbeat()).add(chosen.status().getObservedAt());
 
         RoutedJob routed = RoutedJob.newBuilder().setJobId(state.getJobId()).setRequest(request)
@@ -233,7 +277,8 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     }
 
     /** Writes the one final result and keeps the state, marked final, to absorb duplicates. */
-    private void finish(JobState state, boolean success, String error, JobAttempt attempt, Instant now) {
+    private void finish(JobState state, boolean success, String error, JobAttempt attempt, Instant now,
+                        long previousTimer) {
         InferenceRequest request = state.getRequest();
         String used = attempt != null && success ? attempt.getDeploymentId() : "";
         InferenceResult result = InferenceResult.newBuilder()
@@ -260,7 +305,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             LOG.info("job failed: {}", error);
         }
         if (!state.getJobId().isEmpty()) {
-            jobs.put(state.getJobId(), state);
+            save(state, previousTimer);
         }
         context.forward(new Record<String, SpecificRecord>(state.getJobId(), result, now.toEpochMilli()),
                 RouterNames.RESULTS_SINK);
@@ -268,54 +313,103 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
 
     /**
      * Wall-clock housekeeping: time out jobs past their deadline, retry waiting jobs whose back-off has
-     * elapsed, and drop finished jobs older than the retention.
+     * elapsed, and drop finished jobs older than the retention. Reads only the due entries of the timer
+     * store, at most {@link #SCAN_BATCH} per run, so its cost follows the jobs that are due, not the jobs
+     * stored (the full scan it replaced blocked the stream thread for 117 ms over 16,666 jobs).
      */
     private void scan(long timestampMs) {
         Instant now = Instant.ofEpochMilli(timestampMs);
-        List<KeyValue<String, JobState>> due = new ArrayList<>();
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, JobState> all = jobs.all()) {
-            while (all.hasNext()) {
-                KeyValue<String, JobState> entry = all.next();
-                JobState state = entry.value;
-                if (isFinal(state)) {
-                    if (state.getFinishedAt().plus(settings.finishedRetention()).isBefore(now)) {
-                        expired.add(entry.key);
-                    }
-                } else if (!now.isBefore(state.getDeadline())
-                        || (state.getPhase() == JobPhase.WAITING && state.getNextRouteAt() != null
-                        && !now.isBefore(state.getNextRouteAt()))) {
-                    due.add(entry);
-                }
+        List<String> dueKeys = new ArrayList<>();
+        try (KeyValueIterator<String, String> due = timers.range(JobTimers.FIRST, JobTimers.upTo(timestampMs))) {
+            while (due.hasNext() && dueKeys.size() < SCAN_BATCH) {
+                dueKeys.add(due.next().key);
             }
         }
-        expired.forEach(jobs::delete);
-        for (KeyValue<String, JobState> entry : due) {
-            JobState state = entry.value;
-            withJob(entry.key, () -> {
+        for (String timerKey : dueKeys) {
+            long timer = JobTimers.time(timerKey);
+            String jobId = JobTimers.jobId(timerKey);
+            JobState state = jobs.get(jobId);
+            if (state == null || timerOf(state) != timer) {
+                // The job was forgotten, or moved on and has a newer timer: this entry is left over.
+                timers.delete(timerKey);
+                continue;
+            }
+            if (isFinal(state)) {
+                jobs.delete(jobId);
+                timers.delete(timerKey);
+                continue;
+            }
+            withJob(jobId, () -> {
                 if (!now.isBefore(state.getDeadline())) {
                     String detail = state.getPhase() == JobPhase.ROUTED
                             ? "no answer from " + state.getCurrentDeployment() + " for attempt " + state.getAttempt()
                             : "still waiting: " + state.getLastError();
                     // (a job that waits after a failed attempt keeps that attempt's error as last_error)
                     finish(state, false, "timed out at the deadline " + state.getDeadline() + " (" + detail + ")",
-                            null, now);
+                            null, now, timer);
                 } else {
-                    route(state, now, true);
+                    route(state, now, true, timer);
                 }
             });
         }
     }
 
-    private List<DeploymentSnapshot> snapshots() {
-        List<DeploymentSnapshot> out = new ArrayList<>();
-        try (KeyValueIterator<String, ProviderStatus> all = deployments.all()) {
-            while (all.hasNext()) {
-                ProviderStatus status = all.next().value;
-                RoutedSinceHeartbeat routed = routedSince.get(status.getDeploymentId());
-                out.add(new DeploymentSnapshot(status, routed == null ? 0 : routed.since(status.getObservedAt()),
-                        learned.get(status.getDeploymentId())));
+    /** Stores the job and moves its timer entry when its next moment changed. */
+    private void save(JobState state, long previousTimer) {
+        jobs.put(state.getJobId(), state);
+        long timer = timerOf(state);
+        if (timer != previousTimer) {
+            if (previousTimer != NO_TIMER) {
+                timers.delete(JobTimers.key(previousTimer, state.getJobId()));
             }
+            timers.put(JobTimers.key(timer, state.getJobId()), state.getJobId());
+        }
+    }
+
+    /**
+     * The next wall-clock moment the job needs attention: a finished job's end of retention, a waiting
+     * job's next routing attempt, otherwise its deadline (epoch milliseconds).
+     */
+    private long timerOf(JobState state) {
+        if (isFinal(state)) {
+            return state.getFinishedAt().plus(settings.finishedRetention()).toEpochMilli();
+        }
+        long deadline = state.getDeadline().toEpochMilli();
+        if (state.getPhase() == JobPhase.WAITING && state.getNextRouteAt() != null) {
+            return Math.min(deadline, state.getNextRouteAt().toEpochMilli());
+        }
+        return deadline;
+    }
+
+    private List<DeploymentSnapshot> snapshots() {
+        long version = view.version();
+        long nowMs = context.currentSystemTimeMs();
+        // Decode the global stores again when they changed, and at least every second should a change
+        // ever go unsignalled (a store restored from its topic at start-up bypasses the updaters).
+        if (version != cachedVersion || nowMs - cachedAtMs >= 1_000 || nowMs < cachedAtMs) {
+            List<ProviderStatus> statuses = new ArrayList<>();
+            try (KeyValueIterator<String, ProviderStatus> all = deployments.all()) {
+                while (all.hasNext()) {
+                    statuses.add(all.next().value);
+                }
+            }
+            Map<String, DeploymentStats> stats = new HashMap<>();
+            for (ProviderStatus status : statuses) {
+                DeploymentStats learnedStats = learned.get(status.getDeploymentId());
+                if (learnedStats != null) {
+                    stats.put(status.getDeploymentId(), learnedStats);
+                }
+            }
+            cachedStatuses = statuses;
+            cachedStats = stats;
+            cachedVersion = version;
+            cachedAtMs = nowMs;
+        }
+        List<DeploymentSnapshot> out = new ArrayList<>(cachedStatuses.size());
+        for (ProviderStatus status : cachedStatuses) {
+            RoutedSinceHeartbeat routed = routedSince.get(status.getDeploymentId());
+            out.add(new DeploymentSnapshot(status, routed == null ? 0 : routed.since(status.getObservedAt()),
+                    cachedStats.get(status.getDeploymentId())));
         }
         return out;
     }

@@ -27,6 +27,11 @@ public final class RouterNames {
     public static final String RESULTS_SINK = "inference-results-sink";
 
     public static final String JOB_STATE_STORE = "job-state-store";
+    /**
+     * Each job's next wall-clock moment (deadline, end of a back-off, end of retention), keyed so that a
+     * range scan finds the due ones: the punctuator reads only those, never the whole job-state store.
+     */
+    public static final String JOB_TIMER_STORE = "job-timer-store";
     public static final String DEPLOYMENT_STATE_STORE = "deployment-state-store";
     /** The single writer's running statistics per deployment (local, changelogged). */
     public static final String DEPLOYMENT_STATS_STORE = "deployment-stats-store";

@@ -1,6 +1,7 @@
 package io.beacon.router.topology;
 
 import io.beacon.router.RouterSettings;
+import io.beacon.router.policy.ProviderBacklog;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.JobAttempt;
@@ -34,9 +35,9 @@ import org.apache.kafka.streams.state.Stores;
  * provider-status ─> update-deployment-state ─> [deployment-state-store, global]
  * router.deployment-stats ─> update-deployment-stats ─> [deployment-stats-view-store, global]
  * inference-requests ─> tag-request ─┐
- * job-attempts ───────> tag-attempt ─┴─> job-lifecycle [job-state-store] ─┬─> provider-jobs.{golem,modal,runpod}
- *                                                                         ├─> inference-results
- *                                                                         └─> router.attempts-by-deployment
+ * job-attempts ───────> tag-attempt ─┴─> job-lifecycle ─┬─> provider-jobs.{golem,modal,runpod}
+ *                     [job-state-store, job-timer-store] ├─> inference-results
+ *                                                        └─> router.attempts-by-deployment
  * router.attempts-by-deployment ─> aggregate-deployment-stats [deployment-stats-store] ─> router.deployment-stats
  * </pre>
  * Undecodable records never reach a processor: the deserialization handler writes them to the
@@ -48,7 +49,16 @@ public final class RouterTopology {
     }
 
     public static Topology build(RouterSettings settings, Topics topics, SerdeProvider serdes) {
+        return build(settings, topics, serdes, ProviderBacklog.NONE);
+    }
+
+    /**
+     * @param backlog which providers' worker groups fall behind (from consumer lag, which each instance
+     *                reads from Kafka itself); consulted on every routing decision
+     */
+    public static Topology build(RouterSettings settings, Topics topics, SerdeProvider serdes, ProviderBacklog backlog) {
         Serde<String> keys = Serdes.String();
+        DeploymentView view = new DeploymentView();
         Serde<ProviderStatus> statusSerde = topics.status().valueSerde();
         Serde<JobState> jobStateSerde = serdes.valueSerde(JobState.class);
 
@@ -60,7 +70,7 @@ public final class RouterTopology {
                 .withLoggingDisabled();
         topology.addGlobalStore(deploymentState, RouterNames.STATUS_SOURCE, keys.deserializer(),
                 statusSerde.deserializer(), topics.status().name(), RouterNames.UPDATE_DEPLOYMENT_STATE,
-                DeploymentStateUpdater::new);
+                () -> new DeploymentStateUpdater(view));
 
         topology.addSource(RouterNames.REQUESTS_SOURCE, keys.deserializer(),
                 topics.requests().valueSerde().deserializer(), topics.requests().name());
@@ -73,15 +83,17 @@ public final class RouterTopology {
 
         StoreBuilder<KeyValueStore<String, JobState>> jobState = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(RouterNames.JOB_STATE_STORE), keys, jobStateSerde);
+        StoreBuilder<KeyValueStore<String, String>> jobTimers = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RouterNames.JOB_TIMER_STORE), keys, Serdes.String());
         topology.addProcessor(RouterNames.JOB_LIFECYCLE, new ProcessorSupplier<String, JobEvent, String, SpecificRecord>() {
             @Override
             public Processor<String, JobEvent, String, SpecificRecord> get() {
-                return new JobLifecycleProcessor(settings);
+                return new JobLifecycleProcessor(settings, view, backlog);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(jobState);
+                return Set.of(jobState, jobTimers);
             }
         }, RouterNames.TAG_REQUEST, RouterNames.TAG_ATTEMPT);
 
@@ -114,7 +126,7 @@ public final class RouterTopology {
                         Stores.inMemoryKeyValueStore(RouterNames.DEPLOYMENT_STATS_VIEW_STORE), keys, statsSerde)
                         .withLoggingDisabled(),
                 RouterNames.DEPLOYMENT_STATS_SOURCE, keys.deserializer(), statsSerde.deserializer(),
-                topics.deploymentStats().name(), RouterNames.UPDATE_DEPLOYMENT_STATS, LatestStatsUpdater::new);
+                topics.deploymentStats().name(), RouterNames.UPDATE_DEPLOYMENT_STATS, () -> new LatestStatsUpdater(view));
         Serializer<?> resultSerializer = topics.results().valueSerde().serializer();
         topology.addSink(RouterNames.RESULTS_SINK, topics.results().name(), keys.serializer(), resultSerializer,
                 RouterNames.JOB_LIFECYCLE);
@@ -123,7 +135,12 @@ public final class RouterTopology {
 
     /** Keeps the global view of every deployment's learned statistics. */
     static final class LatestStatsUpdater implements Processor<String, DeploymentStats, Void, Void> {
+        private final DeploymentView view;
         private KeyValueStore<String, DeploymentStats> store;
+
+        LatestStatsUpdater(DeploymentView view) {
+            this.view = view;
+        }
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
@@ -140,6 +157,7 @@ public final class RouterTopology {
             } else {
                 store.put(record.key(), record.value());
             }
+            view.changed();
         }
     }
 

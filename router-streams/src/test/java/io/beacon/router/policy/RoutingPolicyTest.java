@@ -9,6 +9,7 @@ import io.beacon.schemas.avro.ProviderStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -158,6 +159,27 @@ class RoutingPolicyTest {
 
     private static InferenceRequest.Builder request() {
         return InferenceRequest.newBuilder().setJobId("job-1").setModel("llama3.2:1b").setPrompt("p").setCreatedAt(NOW);
+    }
+
+    @Test
+    void shouldPassOverAProviderFallingBehindWhenAnotherCanTakeTheJob() {
+        ProviderBacklog golemBehind = kind -> kind == ProviderKind.GOLEM
+                ? Optional.of("group beacon-worker-golem STALLED") : Optional.empty();
+
+        Decision decision = policy.decide(request().build(), Set.of(), fleet, NOW, golemBehind);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::provider).hasValueSatisfying(
+                provider -> assertThat(provider).isNotEqualTo(ProviderKind.GOLEM));
+        assertThat(decision.reason()).contains("avoiding providers falling behind (golem group beacon-worker-golem STALLED)");
+    }
+
+    @Test
+    void shouldFormatDollarsWithSixDecimals() {
+        assertThat(RoutingPolicy.usd(0.000164)).isEqualTo("$0.000164");
+        assertThat(RoutingPolicy.usd(1.5)).isEqualTo("$1.500000");
+        assertThat(RoutingPolicy.usd(0.0000004)).isEqualTo("$0.000000");
+        assertThat(RoutingPolicy.usd(0.0000005)).isEqualTo("$0.000001");
+        assertThat(RoutingPolicy.usd(-0.25)).isEqualTo("-$0.250000");
     }
 
     private static DeploymentSnapshot deployment(String id, ProviderKind kind, String region, double price,

@@ -8,6 +8,7 @@ import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.JobState;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
@@ -19,14 +20,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,6 +53,8 @@ class RouterTopologyTest {
     private Map<ProviderKind, TestOutputTopic<String, RoutedJob>> routed;
     private TestOutputTopic<String, InferenceResult> results;
     private TestOutputTopic<byte[], byte[]> dlq;
+    /** Provider kinds whose worker groups the test declares behind, with the reason. */
+    private final Map<ProviderKind, String> behind = new ConcurrentHashMap<>();
 
     @BeforeEach
     void startDriver() {
@@ -57,7 +64,8 @@ class RouterTopologyTest {
         RouterSettings settings = RouterSettings.defaults();
         Properties props = RouterStreamsProperties.forTopology("router-test", "dummy:9092", topics,
                 "at_least_once", 100, null);
-        driver = new TopologyTestDriver(RouterTopology.build(settings, topics, serdes), props, START);
+        driver = new TopologyTestDriver(RouterTopology.build(settings, topics, serdes,
+                kind -> Optional.ofNullable(behind.get(kind))), props, START);
         requests = driver.createInputTopic(topics.requests().name(), new StringSerializer(),
                 topics.requests().valueSerde().serializer());
         attempts = driver.createInputTopic(topics.attempts().name(), new StringSerializer(),
@@ -376,6 +384,83 @@ class RouterTopologyTest {
         requests.pipeInput("job-2", request("job-2").build(), now());
 
         assertThat(routed.get(ProviderKind.GOLEM).readValue().getDeploymentId()).isEqualTo("golem-b");
+    }
+
+    @Test
+    void shouldAvoidAProviderWhoseWorkersFallBehindWhileAnotherCanTakeTheJob() {
+        // Given a cheap Golem node with headroom whose worker group has stalled, and a RunPod endpoint
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00016, 8, 0);
+        behind.put(ProviderKind.GOLEM, "group beacon-worker-golem STALLED, 120 s behind");
+
+        // When a cost-priority job arrives
+        requests.pipeInput("job-1", request("job-1").build(), now());
+
+        // Then it goes to RunPod, saying why
+        RoutedJob job = routed.get(ProviderKind.RUNPOD).readValue();
+        assertThat(job.getReason()).contains("avoiding providers falling behind").contains("STALLED");
+        assertThat(routed.get(ProviderKind.GOLEM).isEmpty()).isTrue();
+
+        // And once the group flows again, Golem takes new jobs
+        behind.clear();
+        requests.pipeInput("job-2", request("job-2").build(), now());
+        assertThat(routed.get(ProviderKind.GOLEM).readValue().getJobId()).isEqualTo("job-2");
+    }
+
+    @Test
+    void shouldStillUseAProviderFallingBehindWhenNoOtherCanTakeTheJob() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        behind.put(ProviderKind.GOLEM, "group beacon-worker-golem 45 s behind");
+
+        requests.pipeInput("job-1", request("job-1").build(), now());
+
+        assertThat(routed.get(ProviderKind.GOLEM).readValue().getReason())
+                .contains("every candidate provider is falling behind");
+    }
+
+    @Test
+    void shouldForgetAFinishedJobAfterTheRetentionAndAbsorbDuplicatesUntilThen() {
+        // Given a job that succeeded
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob job = routed.get(ProviderKind.GOLEM).readValue();
+        attempts.pipeInput("job-1", attempt(job, AttemptOutcome.SUCCEEDED, "an answer", null), now());
+        assertThat(results.readValuesToList()).hasSize(1);
+        KeyValueStore<String, JobState> jobs = driver.getKeyValueStore(RouterNames.JOB_STATE_STORE);
+        KeyValueStore<String, String> timers = driver.getKeyValueStore(RouterNames.JOB_TIMER_STORE);
+
+        // When most of the retention has passed, a late duplicate is still absorbed
+        advance(RouterSettings.defaults().finishedRetention().minusSeconds(10));
+        attempts.pipeInput("job-1", attempt(job, AttemptOutcome.SUCCEEDED, "an answer", null), now());
+        assertThat(results.isEmpty()).isTrue();
+        assertThat(jobs.get("job-1")).isNotNull();
+
+        // Then after the retention the job and its timer are gone
+        advance(Duration.ofSeconds(20));
+        assertThat(jobs.get("job-1")).isNull();
+        try (KeyValueIterator<String, String> left = timers.all()) {
+            assertThat(left.hasNext()).isFalse();
+        }
+    }
+
+    @Test
+    void shouldKeepExactlyOneTimerPerJobAsItMovesThroughItsLifecycle() {
+        // Given a job that waits for a candidate, is routed, fails over and is still running
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+        advance(Duration.ofSeconds(2));
+        RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+        attempts.pipeInput("job-1", attempt(first, AttemptOutcome.RETRYABLE_FAILURE, null, "503"), now());
+        assertThat(routed.get(ProviderKind.MODAL).readValue().getAttempt()).isEqualTo(2);
+
+        // Then the timer store holds one entry for it: its deadline
+        KeyValueStore<String, String> timers = driver.getKeyValueStore(RouterNames.JOB_TIMER_STORE);
+        JobState state = driver.<String, JobState>getKeyValueStore(RouterNames.JOB_STATE_STORE).get("job-1");
+        try (KeyValueIterator<String, String> all = timers.all()) {
+            assertThat(all.next().key).isEqualTo(JobTimers.key(state.getDeadline().toEpochMilli(), "job-1"));
+            assertThat(all.hasNext()).isFalse();
+        }
     }
 
     /** The driver's wall clock, which the router reads for deadlines and heartbeat freshness. */
