@@ -33,6 +33,15 @@ public final class ProviderSimulator implements AutoCloseable {
     /** Accept backlog: enough for a burst of hundreds of concurrent clients on one deployment. */
     private static final int BACKLOG = 1024;
 
+    static {
+        // Real provider servers (Ollama's Go server, Modal's and RunPod's front ends) answer with
+        // TCP_NODELAY; the JDK server leaves Nagle's algorithm on unless told, which adds a delayed-ACK
+        // wait (up to 40 ms) to calls on a kept-alive connection. Read once per JVM; an explicit -D wins.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final SimulatedDeployment deployment;
     private final FaultControl faults;
     private final SimEngine engine;

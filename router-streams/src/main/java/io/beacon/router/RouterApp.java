@@ -5,12 +5,25 @@ import io.beacon.router.http.InferenceFacade;
 import io.beacon.router.http.InferencePayloadParser;
 import io.beacon.router.http.ResultCorrelator;
 import io.beacon.router.http.RouterHttpServer;
+import io.beacon.dashboard.DashboardHandler;
+import io.beacon.dashboard.ResultStats;
+import io.beacon.ops.http.OpsEndpoints;
+import io.beacon.ops.lag.LagMonitor;
+import io.beacon.ops.lag.LagReport;
+import io.beacon.ops.metrics.InferenceMeters;
+import io.beacon.ops.metrics.MetricsBinding;
+import io.beacon.ops.metrics.OpsMetrics;
+import io.beacon.ops.metrics.StreamsBinding;
+import io.beacon.router.ops.DeadLetterWatch;
+import io.beacon.router.ops.LagBacklog;
+import io.beacon.router.ops.RouterTelemetry;
 import io.beacon.router.topology.RouterNames;
 import io.beacon.router.topology.RouterTopology;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobState;
+import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.serde.SerdeProvider;
 import io.beacon.schemas.topics.Topics;
@@ -23,11 +36,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -62,6 +78,12 @@ public final class RouterApp implements AutoCloseable {
     private final RouterHttpServer http;
     private final InferenceFacade inference;
     private final ResultCorrelator results;
+    private final OpsMetrics metrics;
+    private final Admin admin;
+    private final LagMonitor lag;
+    private final LagBacklog backlog;
+    private final DeadLetterWatch deadLetters;
+    private final List<MetricsBinding> bindings = new ArrayList<>();
     private final CountDownLatch running = new CountDownLatch(1);
 
     private RouterApp(RouterConfig config) {
@@ -87,13 +109,48 @@ public final class RouterApp implements AutoCloseable {
                 this, httpSettings.threads(), httpSettings.authToken());
         ResultCorrelator createdResults = null;
         InferenceFacade createdFacade = null;
+        OpsMetrics createdMetrics = null;
+        Admin createdAdmin = null;
+        LagMonitor createdLag = null;
+        DeadLetterWatch createdDeadLetters = null;
+        KafkaProducer<String, InferenceRequest> facadeProducer = null;
         try {
+            // What ops watch: metrics on this registry, lag of the router's own group and of every worker
+            // group (which also tells the routing policy which providers fall behind), the dashboard.
+            String applicationId = config.getString(RouterConfig.APPLICATION_ID);
+            createdMetrics = OpsMetrics.create("router");
+            InferenceMeters meters = new InferenceMeters(createdMetrics.registry());
+            ResultStats resultStats = new ResultStats();
+            createdAdmin = Admin.create(adminProperties(config));
+            String workerPrefix = config.getString(RouterConfig.LAG_WORKER_GROUP_PREFIX);
+            List<String> groups = new ArrayList<>(List.of(applicationId));
+            for (ProviderKind kind : ProviderKind.values()) {
+                if (kind != ProviderKind.UNKNOWN) {
+                    groups.add(workerPrefix + kind.name().toLowerCase(Locale.ROOT));
+                }
+            }
+            createdLag = LagMonitor.builder(createdAdmin).groups(groups)
+                    .pollInterval(Duration.ofMillis(config.getLong(RouterConfig.LAG_POLL_INTERVAL_MS)))
+                    .meterRegistry(createdMetrics.registry()).build();
+            createdDeadLetters = new DeadLetterWatch(deadLetterConsumer(config), topics.requestsDlq().name(), meters);
+            DeadLetterWatch watch = createdDeadLetters;
+            createdLag.addListener(report -> watch.poll());
+            this.backlog = new LagBacklog(createdLag, workerPrefix, config.getDouble(RouterConfig.BACKLOG_MAX_LAG_SECONDS));
+            http.mount("/metrics", OpsEndpoints.metricsHandler(createdMetrics));
+            http.mount("/lag", OpsEndpoints.lagHandler(createdLag));
+            DashboardHandler dashboard = new DashboardHandler(resultStats);
+            // The page itself is open (a browser cannot send a bearer token on navigation; it takes
+            // ?token= and sends it with its data requests); its data is behind the token like the rest.
+            http.mountOpen(dashboard.basePath(), dashboard);
+            http.mount(dashboard.statsPath(), dashboard);
+
             // Its own catalogue instance: the facade's clients close their serializers, which the
             // topology's must survive.
             Topics facadeTopics = Topics.create(config.topicNames(), serdes);
             createdResults = new ResultCorrelator(resultsConsumer(config), facadeTopics.results().name(),
                     facadeTopics.results().valueSerde().deserializer(), Duration.ofSeconds(30));
-            createdFacade = new InferenceFacade(requestsProducer(config, facadeTopics), facadeTopics.requests(),
+            facadeProducer = requestsProducer(config, facadeTopics);
+            createdFacade = new InferenceFacade(facadeProducer, facadeTopics.requests(),
                     createdResults, new InferencePayloadParser(config.getInt(RouterConfig.MAX_PROMPT_CHARS),
                             config.getInt(RouterConfig.MAX_TOKENS_LIMIT), httpSettings.defaultTimeout(),
                             httpSettings.maxTimeout()),
@@ -105,7 +162,11 @@ public final class RouterApp implements AutoCloseable {
             props.put("num.stream.threads", config.getInt(RouterConfig.NUM_STREAM_THREADS));
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.hostAndPort());
             RouterStreamsProperties.withPassthrough(props, config.kafkaClientProperties());
-            this.streams = new KafkaStreams(RouterTopology.build(config.settings(), topics, serdes), props);
+            this.streams = new KafkaStreams(RouterTopology.build(config.settings(), topics, serdes, backlog,
+                    new RouterTelemetry(meters, resultStats, Clock.systemUTC())), props);
+            bindings.add(StreamsBinding.bind(createdMetrics, streams));
+            bindings.add(createdMetrics.bind(facadeProducer));
+            bindings.add(createdMetrics.bind(createdAdmin));
         } catch (RuntimeException e) {
             // Nothing started yet: release the port and the facade's clients so a retry can bind again.
             if (createdFacade != null) {
@@ -113,11 +174,28 @@ public final class RouterApp implements AutoCloseable {
             } else if (createdResults != null) {
                 createdResults.close();
             }
+            bindings.forEach(MetricsBinding::close);
+            if (createdLag != null) {
+                createdLag.close();
+            }
+            if (createdDeadLetters != null) {
+                createdDeadLetters.close();
+            }
+            if (createdAdmin != null) {
+                createdAdmin.close(Duration.ofSeconds(5));
+            }
+            if (createdMetrics != null) {
+                createdMetrics.close();
+            }
             http.close();
             throw e;
         }
         this.results = createdResults;
         this.inference = createdFacade;
+        this.metrics = createdMetrics;
+        this.admin = createdAdmin;
+        this.lag = createdLag;
+        this.deadLetters = createdDeadLetters;
         this.streams.setUncaughtExceptionHandler(error -> {
             // A bug or a broker hiccup in one thread: replace the thread, keep the instance serving.
             LOG.error("stream thread failed, replacing it", error);
@@ -135,6 +213,7 @@ public final class RouterApp implements AutoCloseable {
     public static RouterApp start(RouterConfig config) {
         RouterApp app = new RouterApp(config);
         app.results.start();
+        app.lag.start();
         app.http.start();
         app.streams.start();
         LOG.info("router started: application.id={}, guarantee={}, http={}",
@@ -156,6 +235,25 @@ public final class RouterApp implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Reads the dead-letter topic to count it: no group, read_committed, from the beginning. */
+    private static KafkaConsumer<byte[], byte[]> deadLetterConsumer(RouterConfig config) {
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + "-dlq-watch");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The lag monitor's client: offsets of every watched group and topic, nothing else. */
+    private static Map<String, Object> adminProperties(RouterConfig config) {
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        props.keySet().removeIf(key -> !AdminClientConfig.configNames().contains(key));
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + "-lag");
+        return props;
     }
 
     /** The HTTP facade's producer of jobs: idempotent, acks=all, failing fast when Kafka is away. */
@@ -244,6 +342,21 @@ public final class RouterApp implements AutoCloseable {
         return out;
     }
 
+    /** The latest lag report (router and worker groups), as {@code GET /lag} shows it. */
+    public LagReport lag() {
+        return lag.report();
+    }
+
+    /** Why {@code kind}'s worker group counts as behind, or empty while its queue flows. */
+    public Optional<String> backlog(ProviderKind kind) {
+        return backlog.behind(kind);
+    }
+
+    /** The worker group of a provider kind, as the lag monitor watches it. */
+    public String workerGroup(ProviderKind kind) {
+        return backlog.groupOf(kind);
+    }
+
     /** True when the deployment's heartbeat is fresh and reports it healthy, as the router judges it. */
     public boolean isUsable(ProviderStatus status, Instant now) {
         return status.getHealthy()
@@ -262,6 +375,11 @@ public final class RouterApp implements AutoCloseable {
         http.close();
         inference.close();
         streams.close(timeout);
+        lag.close();
+        deadLetters.close();
+        bindings.forEach(MetricsBinding::close);
+        admin.close(Duration.ofSeconds(5));
+        metrics.close();
         serdes.close();
         LOG.info("router stopped");
     }

@@ -49,6 +49,7 @@ public final class RouterConfig extends CommonConfig {
     public static final String HTTP_AUTH_TOKEN = "http.auth.token";
     public static final String LAG_POLL_INTERVAL_MS = "lag.poll.interval.ms";
     public static final String BACKLOG_MAX_LAG_SECONDS = "router.backlog.max.lag.seconds";
+    public static final String LAG_WORKER_GROUP_PREFIX = "lag.worker.group.prefix";
 
     /** Commit interval under exactly_once_v2 unless set: the longest swept that kept hop p99 within 60 ms. */
     static final long EOS_COMMIT_MS = 20;
@@ -128,6 +129,9 @@ public final class RouterConfig extends CommonConfig {
             .define(LAG_POLL_INTERVAL_MS, Type.LONG, 5_000L, Range.atLeast(100), Importance.LOW,
                     "How often the router reads the consumer groups' committed and end offsets for GET /lag, the"
                             + " lag metrics and the backlog check.")
+            .define(LAG_WORKER_GROUP_PREFIX, Type.STRING, "beacon-worker-", Importance.LOW,
+                    "The workers' consumer groups are this prefix plus the provider kind (golem, modal, runpod),"
+                            + " as the workers' consumer.group default has it; their lag is watched.")
             .define(BACKLOG_MAX_LAG_SECONDS, Type.DOUBLE, 30.0, Range.atLeast(0.1), Importance.MEDIUM,
                     "A provider whose worker group lags more than this many seconds behind its jobs topic, or"
                             + " whose group status is STALLED or STOPPED, gets no new jobs while another provider"

@@ -63,6 +63,7 @@ class RouterAppIT {
         settings.put("schema.registry.url", "mem://router-it-" + suffix);
         settings.put("application.id", "router-it-" + suffix);
         settings.put("http.port", "0");
+        settings.put("lag.poll.interval.ms", "500");
         settings.put("state.dir", Files.createTempDirectory("router-it").toString());
         for (String key : TopicNames.ALL) {
             settings.put(key, key.replace("topics.", "") + "-" + suffix);
@@ -142,6 +143,30 @@ class RouterAppIT {
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"providers_total\":1").contains("\"providers_healthy\":1")
                 .contains("\"regions\":[\"eu-central\"]");
+
+        // And /metrics carries the runner guide's metric names for those jobs, with provider and region
+        HttpClient client = HttpClient.newHttpClient();
+        String metrics = client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics)
+                .containsPattern("hybrid_requests_total\\{[^}]*provider=\"golem\"[^}]*region=\"eu-central\"[^}]*"
+                        + "status=\"success\"[^}]*} 20\\.0")
+                .containsPattern("hybrid_request_duration_seconds_count\\{[^}]*provider=\"golem\"[^}]*} 20")
+                .containsPattern("hybrid_cost_total\\{[^}]*provider=\"golem\"[^}]*} 0\\.0018")
+                .containsPattern("beacon_routing_decisions_total\\{[^}]*reason=\"baseline\"[^}]*} 20\\.0")
+                .contains("kafka_stream_").contains("jvm_memory_used_bytes");
+        // And the dead-letter counter and /lag see what the router and the (absent) workers did
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String lag = client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/lag")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(lag).contains("\"group\":\"router-it-" + suffix + "\"");
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).containsPattern("beacon_dlq_records_total\\{[^}]*} [1-9]");
+        });
+        HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/dashboard/"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<html");
     }
 
     @Test

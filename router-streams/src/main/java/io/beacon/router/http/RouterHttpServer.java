@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.beacon.router.RouterApp;
 import io.beacon.schemas.avro.DeploymentStats;
+import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,6 +48,17 @@ public final class RouterHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RouterHttpServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient FORWARD = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Connections the kernel queues before the server accepts them: a burst of runners must not get resets. */
+    private static final int BACKLOG = 1024;
+
+    static {
+        // The JDK server writes an answer's headers and body separately; with Nagle's algorithm on, the
+        // body can wait for the client's delayed ACK (up to 40 ms on Linux) on a keep-alive connection.
+        // The property is read once, when the JVM's first HTTP server starts; an explicit -D wins.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -63,7 +75,7 @@ public final class RouterHttpServer implements AutoCloseable {
         this.authToken = authToken;
         this.auth = authToken.map(BearerAuth::new);
         try {
-            this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
+            this.server = HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
         } catch (BindException e) {
             throw new IllegalStateException("port " + port + " on " + host + " is already in use (setting: http.port);"
                     + " stop what holds it or choose another port", e);
@@ -82,7 +94,13 @@ public final class RouterHttpServer implements AutoCloseable {
         mount("/jobs/", this::job);
         server.createContext("/", exchange -> JsonReplies.send(exchange, 404,
                 JsonReplies.failure("no such endpoint: " + exchange.getRequestURI().getPath()
-                        + " (POST /inference, GET /health, GET /providers, GET /jobs/{id})")));
+                        + " (POST /inference, GET /health, GET /providers, GET /jobs/{id}, GET /lag, GET /metrics,"
+                        + " GET /dashboard)")));
+    }
+
+    /** Serves {@code path} with {@code handler} without the bearer token (pages a browser navigates to). */
+    public void mountOpen(String path, HttpHandler handler) {
+        server.createContext(path, handler);
     }
 
     /** Serves {@code path} with {@code handler}, behind the bearer token when one is configured. */
@@ -202,9 +220,13 @@ public final class RouterHttpServer implements AutoCloseable {
         }
         Instant now = Instant.now();
         List<ProviderStatus> deployments = app.deployments();
-        long healthy = deployments.stream().filter(d -> app.isUsable(d, now)).count();
+        // A deployment whose provider's worker group has stalled or lags far behind is as good as down for
+        // a new job, whatever its heartbeat says.
+        long healthy = deployments.stream().filter(d -> app.isUsable(d, now) && app.backlog(d.getProvider()).isEmpty())
+                .count();
         TreeSet<String> regions = new TreeSet<>();
-        deployments.stream().filter(d -> app.isUsable(d, now)).forEach(d -> regions.add(d.getRegion()));
+        deployments.stream().filter(d -> app.isUsable(d, now) && app.backlog(d.getProvider()).isEmpty())
+                .forEach(d -> regions.add(d.getRegion()));
         body.put("status", healthy == 0 ? "unhealthy" : healthy < deployments.size() ? "degraded" : "healthy");
         body.put("providers_total", deployments.size());
         body.put("providers_healthy", healthy);
@@ -221,12 +243,29 @@ public final class RouterHttpServer implements AutoCloseable {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode list = body.putArray("deployments");
         Map<String, DeploymentStats> learned = app.deploymentStats();
+        // Each provider's job queue as its worker group's lag shows it.
+        ArrayNode queues = body.putArray("queues");
+        for (ProviderKind kind : ProviderKind.values()) {
+            if (kind == ProviderKind.UNKNOWN) {
+                continue;
+            }
+            String group = app.workerGroup(kind);
+            ObjectNode queue = queues.addObject();
+            queue.put("provider", kind.name().toLowerCase(Locale.ROOT));
+            queue.put("group", group);
+            app.lag().groups().stream().filter(g -> g.group().equals(group)).findFirst().ifPresentOrElse(g -> {
+                queue.put("status", g.status().name());
+                queue.put("lag", g.totalLag());
+                queue.put("lag_seconds", g.maxLagSeconds());
+            }, () -> queue.put("status", "UNKNOWN"));
+            app.backlog(kind).ifPresentOrElse(why -> queue.put("behind", why), () -> queue.putNull("behind"));
+        }
         app.deployments().stream().sorted(Comparator.comparing(ProviderStatus::getDeploymentId)).forEach(d -> {
             ObjectNode node = list.addObject();
             node.put("deployment_id", d.getDeploymentId());
             node.put("provider", d.getProvider().name().toLowerCase(Locale.ROOT));
             node.put("region", d.getRegion());
-            node.put("healthy", app.isUsable(d, now));
+            node.put("healthy", app.isUsable(d, now) && app.backlog(d.getProvider()).isEmpty());
             node.put("reported_healthy", d.getHealthy());
             node.put("circuit_state", d.getCircuitState().name());
             node.put("price_per_second_usd", d.getPricePerSecondUsd());

@@ -150,28 +150,33 @@ public final class RoutingPolicy {
         }
 
         DeploymentSnapshot chosen;
+        String rule;
         List<DeploymentSnapshot> withHeadroom = pool.stream().filter(DeploymentSnapshot::hasHeadroom).toList();
         Comparator<DeploymentSnapshot> byCost = byCost(now);
         Comparator<DeploymentSnapshot> byLatency = byLatency(now);
         if (withHeadroom.isEmpty()) {
             chosen = pool.stream().min(byLatency).orElseThrow();
             why.add("every candidate is at capacity, queueing where it completes soonest");
+            rule = Decision.QUEUED;
         } else if (request.getCostPriority()) {
             List<DeploymentSnapshot> baseline = withHeadroom.stream().filter(d -> d.provider() == BASELINE).toList();
             if (!baseline.isEmpty()) {
                 chosen = baseline.stream().min(byCost).orElseThrow();
                 why.add("baseline tier has headroom, cheapest");
+                rule = Decision.BASELINE;
             } else {
                 chosen = withHeadroom.stream().min(byCost).orElseThrow();
                 why.add("baseline tier full, cheapest burst deployment");
+                rule = Decision.BURST_OVERFLOW;
             }
         } else {
             // Expected latency already counts the queue behind a full deployment, so a busy but warm
             // deployment can still beat a cold one.
             chosen = pool.stream().min(byLatency).orElseThrow();
             why.add("speed priority, fastest expected completion");
+            rule = Decision.SPEED;
         }
-        return new Decision(Optional.of(chosen), String.join("; ", why), scores, expectedCostUsd(chosen, now),
+        return new Decision(Optional.of(chosen), String.join("; ", why), rule, scores, expectedCostUsd(chosen, now),
                 expectedLatencyMs(chosen, now));
     }
 

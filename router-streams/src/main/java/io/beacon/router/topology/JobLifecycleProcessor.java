@@ -64,6 +64,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     private final Map<String, RoutedSinceHeartbeat> routedSince = new HashMap<>();
     private final DeploymentView view;
     private final ProviderBacklog backlog;
+    private final RoutingEvents events;
     /** The global stores decoded, as of {@link #cachedVersion}; decoded again only when they change. */
     private List<ProviderStatus> cachedStatuses = List.of();
     private Map<String, DeploymentStats> cachedStats = Map.of();
@@ -77,13 +78,15 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     private KeyValueStore<String, DeploymentStats> learned;
 
     JobLifecycleProcessor(RouterSettings settings) {
-        this(settings, new DeploymentView(), ProviderBacklog.NONE);
+        this(settings, new DeploymentView(), ProviderBacklog.NONE, RoutingEvents.NONE);
     }
 
-    JobLifecycleProcessor(RouterSettings settings, DeploymentView view, ProviderBacklog backlog) {
+    JobLifecycleProcessor(RouterSettings settings, DeploymentView view, ProviderBacklog backlog,
+                          RoutingEvents events) {
         this.settings = settings;
         this.view = view;
         this.backlog = backlog;
+        this.events = events;
         this.policy = new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(),
                 settings.stats());
         this.validator = new RequestValidator(settings.maxPromptChars(), settings.maxTokensLimit());
@@ -252,6 +255,9 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             return;
         }
         DeploymentSnapshot chosen = decision.chosen().get();
+        ProviderKind failoverFrom = state.getAttempt() == 0 ? null : snapshots.stream()
+                .filter(d -> d.id().equals(state.getCurrentDeployment())).map(DeploymentSnapshot::provider)
+                .findFirst().orElse(ProviderKind.UNKNOWN);
         int attempt = state.getAttempt() + 1;
         List<String> tried = new ArrayList<>(state.getTried());
         tried.add(chosen.id());
@@ -274,6 +280,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         LOG.debug("routed attempt {} to {}: {}", attempt, chosen.id(), decision.reason());
         context.forward(new Record<String, SpecificRecord>(state.getJobId(), routed, now.toEpochMilli()),
                 RouterNames.PROVIDER_JOBS_SINK);
+        events.routed(routed, decision.rule(), failoverFrom);
     }
 
     /** Writes the one final result and keeps the state, marked final, to absorb duplicates. */
@@ -309,6 +316,8 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         }
         context.forward(new Record<String, SpecificRecord>(state.getJobId(), result, now.toEpochMilli()),
                 RouterNames.RESULTS_SINK);
+        events.finished(result, request.getCreatedAt() == null ? 0
+                : Math.max(0, now.toEpochMilli() - request.getCreatedAt().toEpochMilli()));
     }
 
     /**

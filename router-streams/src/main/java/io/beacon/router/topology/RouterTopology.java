@@ -57,6 +57,12 @@ public final class RouterTopology {
      *                reads from Kafka itself); consulted on every routing decision
      */
     public static Topology build(RouterSettings settings, Topics topics, SerdeProvider serdes, ProviderBacklog backlog) {
+        return build(settings, topics, serdes, backlog, RoutingEvents.NONE);
+    }
+
+    /** @param events told of every routing and every final result (metrics, dashboard) */
+    public static Topology build(RouterSettings settings, Topics topics, SerdeProvider serdes, ProviderBacklog backlog,
+                                 RoutingEvents events) {
         Serde<String> keys = Serdes.String();
         DeploymentView view = new DeploymentView();
         Serde<ProviderStatus> statusSerde = topics.status().valueSerde();
@@ -88,7 +94,7 @@ public final class RouterTopology {
         topology.addProcessor(RouterNames.JOB_LIFECYCLE, new ProcessorSupplier<String, JobEvent, String, SpecificRecord>() {
             @Override
             public Processor<String, JobEvent, String, SpecificRecord> get() {
-                return new JobLifecycleProcessor(settings, view, backlog);
+                return new JobLifecycleProcessor(settings, view, backlog, events);
             }
 
             @Override

@@ -55,6 +55,8 @@ class RouterTopologyTest {
     private TestOutputTopic<byte[], byte[]> dlq;
     /** Provider kinds whose worker groups the test declares behind, with the reason. */
     private final Map<ProviderKind, String> behind = new ConcurrentHashMap<>();
+    /** What the lifecycle told its listener, one line per event. */
+    private final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startDriver() {
@@ -65,7 +67,19 @@ class RouterTopologyTest {
         Properties props = RouterStreamsProperties.forTopology("router-test", "dummy:9092", topics,
                 "at_least_once", 100, null);
         driver = new TopologyTestDriver(RouterTopology.build(settings, topics, serdes,
-                kind -> Optional.ofNullable(behind.get(kind))), props, START);
+                kind -> Optional.ofNullable(behind.get(kind)), new RoutingEvents() {
+                    @Override
+                    public void routed(RoutedJob job, String rule, ProviderKind failoverFrom) {
+                        events.add("routed " + job.getJobId() + " to " + job.getDeploymentId() + " by " + rule
+                                + (failoverFrom == null ? "" : " from " + failoverFrom));
+                    }
+
+                    @Override
+                    public void finished(InferenceResult result, long durationMs) {
+                        events.add("finished " + result.getJobId() + " " + (result.getSuccess() ? "ok" : "failed")
+                                + " after " + durationMs + " ms");
+                    }
+                }), props, START);
         requests = driver.createInputTopic(topics.requests().name(), new StringSerializer(),
                 topics.requests().valueSerde().serializer());
         attempts = driver.createInputTopic(topics.attempts().name(), new StringSerializer(),
@@ -384,6 +398,24 @@ class RouterTopologyTest {
         requests.pipeInput("job-2", request("job-2").build(), now());
 
         assertThat(routed.get(ProviderKind.GOLEM).readValue().getDeploymentId()).isEqualTo("golem-b");
+    }
+
+    @Test
+    void shouldTellItsListenerOfEachRoutingAndTheFinalResult() {
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+        advance(Duration.ofMillis(1500));
+        attempts.pipeInput("job-1", attempt(first, AttemptOutcome.RETRYABLE_FAILURE, null, "503"), now());
+        RoutedJob second = routed.get(ProviderKind.MODAL).readValue();
+        advance(Duration.ofMillis(500));
+        attempts.pipeInput("job-1", attempt(second, AttemptOutcome.SUCCEEDED, "an answer", null), now());
+
+        assertThat(events).containsExactly(
+                "routed job-1 to golem-eu-1 by baseline",
+                "routed job-1 to modal-us-east by burst_overflow from GOLEM",
+                "finished job-1 ok after 2000 ms");
     }
 
     @Test

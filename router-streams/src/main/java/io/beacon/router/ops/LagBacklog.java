@@ -1,0 +1,51 @@
+package io.beacon.router.ops;
+
+import io.beacon.ops.lag.GroupLag;
+import io.beacon.ops.lag.LagMonitor;
+import io.beacon.ops.lag.LagStatus;
+import io.beacon.router.policy.ProviderBacklog;
+import io.beacon.schemas.avro.ProviderKind;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A provider's job queue is behind when its worker group has STALLED (members, no progress) or STOPPED
+ * (no members, lag left), or lags more seconds than the threshold. Heartbeats cannot tell this: a worker
+ * whose consumer is wedged may still report itself healthy. Every router instance reads the same
+ * offsets from Kafka, so every instance reaches the same view within one poll.
+ */
+public final class LagBacklog implements ProviderBacklog {
+
+    private final LagMonitor monitor;
+    private final String groupPrefix;
+    private final double maxLagSeconds;
+
+    /**
+     * @param groupPrefix   the worker groups are this prefix plus the provider kind in lower case
+     * @param maxLagSeconds lag beyond which a provider counts as behind whatever its status
+     */
+    public LagBacklog(LagMonitor monitor, String groupPrefix, double maxLagSeconds) {
+        this.monitor = monitor;
+        this.groupPrefix = groupPrefix;
+        this.maxLagSeconds = maxLagSeconds;
+    }
+
+    public String groupOf(ProviderKind kind) {
+        return groupPrefix + kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public Optional<String> behind(ProviderKind kind) {
+        Optional<GroupLag> lag = monitor.group(groupOf(kind));
+        if (lag.isEmpty()) {
+            return Optional.empty();
+        }
+        GroupLag group = lag.get();
+        boolean stuck = group.status() == LagStatus.STALLED || group.status() == LagStatus.STOPPED;
+        if (!stuck && group.maxLagSeconds() <= maxLagSeconds) {
+            return Optional.empty();
+        }
+        return Optional.of("group " + group.group() + " " + group.status() + ", " + group.totalLag() + " jobs, "
+                + Math.round(group.maxLagSeconds()) + " s behind");
+    }
+}

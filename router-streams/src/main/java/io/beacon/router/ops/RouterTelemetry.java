@@ -1,0 +1,55 @@
+package io.beacon.router.ops;
+
+import io.beacon.dashboard.ResultStats;
+import io.beacon.ops.metrics.InferenceMeters;
+import io.beacon.router.topology.RoutingEvents;
+import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.RoutedJob;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Turns the job lifecycle's events into the metrics ops scrape (the runner guide's
+ * {@code hybrid_requests_total}, {@code hybrid_request_duration_seconds}, {@code hybrid_cost_total}, plus
+ * routing decisions and failovers) and into the dashboard's result statistics. Each instance counts the
+ * jobs its own tasks finish, so summing over instances counts every job once.
+ */
+public final class RouterTelemetry implements RoutingEvents {
+
+    /** The provider label of a job that failed without any provider answering it. */
+    public static final String NO_PROVIDER = ResultStats.NO_PROVIDER;
+
+    private final InferenceMeters meters;
+    private final ResultStats stats;
+    private final Clock clock;
+
+    public RouterTelemetry(InferenceMeters meters, ResultStats stats, Clock clock) {
+        this.meters = meters;
+        this.stats = stats;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routed(RoutedJob job, String rule, ProviderKind failoverFrom) {
+        String provider = label(job.getProvider());
+        meters.recordDecision(provider, rule);
+        if (failoverFrom != null) {
+            meters.recordFailover(label(failoverFrom), provider);
+        }
+    }
+
+    @Override
+    public void finished(InferenceResult result, long durationMs) {
+        String provider = result.getProvider() == ProviderKind.UNKNOWN ? NO_PROVIDER : label(result.getProvider());
+        String region = result.getRegion() == null ? "" : result.getRegion();
+        meters.recordResult(provider, region, result.getSuccess(), Duration.ofMillis(durationMs),
+                result.getCostEstimate());
+        stats.record(provider, region, result.getSuccess(), durationMs, result.getCostEstimate(), clock.millis());
+    }
+
+    private static String label(ProviderKind kind) {
+        return kind.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,31 @@
+package io.beacon.router.topology;
+
+import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.RoutedJob;
+
+/**
+ * What the job lifecycle tells the outside world as it happens: metrics and the dashboard listen; the
+ * topology stays free of them. Called on the stream thread, so listeners must be quick and thread-safe.
+ * Under exactly-once, an event belongs to a transaction that may still abort and be processed again, so
+ * counts built from it can exceed the committed output in rare retries; the topics stay exact.
+ */
+public interface RoutingEvents {
+
+    /** Listens to nothing. */
+    RoutingEvents NONE = new RoutingEvents() {
+    };
+
+    /**
+     * A job was sent to a deployment.
+     *
+     * @param rule         the rule that chose it ({@code Decision}'s codes)
+     * @param failoverFrom the provider kind of the failed attempt this one replaces, or null for a first attempt
+     */
+    default void routed(RoutedJob job, String rule, ProviderKind failoverFrom) {
+    }
+
+    /** A job got its one final result, {@code durationMs} after it was created. */
+    default void finished(InferenceResult result, long durationMs) {
+    }
+}
