@@ -1,0 +1,191 @@
+package io.beacon.ops.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The inference meters. Names are chosen so Prometheus shows exactly the integration guide's
+ * {@code hybrid_requests_total{provider,region,status}}, {@code hybrid_request_duration_seconds{provider,region}}
+ * (a histogram) and {@code hybrid_cost_total{provider,region}} (USD), plus the router's and workers' own
+ * {@code beacon_*} meters.
+ *
+ * <p>Labels are kept low-cardinality: provider names lower-cased, an empty region becomes {@code unknown},
+ * reasons are short codes. Safe to call from any thread.
+ */
+public final class InferenceMeters {
+
+    public static final String REQUESTS = "hybrid.requests";
+    public static final String REQUEST_DURATION = "hybrid.request.duration";
+    public static final String COST = "hybrid.cost";
+    public static final String ROUTING_DECISIONS = "beacon.routing.decisions";
+    public static final String FAILOVERS = "beacon.failovers";
+    public static final String DLQ_RECORDS = "beacon.dlq.records";
+    public static final String DEPLOYMENT_IN_FLIGHT = "beacon.deployment.in.flight";
+    public static final String DEPLOYMENT_CIRCUIT_STATE = "beacon.deployment.circuit.state";
+
+    /** Values of {@code beacon_deployment_circuit_state}. */
+    public static final int CIRCUIT_UNKNOWN = -1;
+    public static final int CIRCUIT_CLOSED = 0;
+    public static final int CIRCUIT_HALF_OPEN = 1;
+    public static final int CIRCUIT_OPEN = 2;
+
+    static final String UNKNOWN = "unknown";
+
+    /** Bucket bounds that matter for LLM calls, from a fast cached answer to the 120 s ceiling. */
+    private static final Duration[] DURATION_SLOS = {
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+        Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+        Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
+
+    private record Where(String provider, String region) {
+    }
+
+    private record Deployment(String deployment, String provider) {
+    }
+
+    private record ResultMeters(Counter success, Counter failure, Timer duration, Counter costUsd) {
+    }
+
+    private record Gauged(AtomicInteger value, Meter meter) {
+    }
+
+    private final MeterRegistry registry;
+    private final Map<Where, ResultMeters> results = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> decisions = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> failovers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+    private final Map<Deployment, Gauged> inFlight = new ConcurrentHashMap<>();
+    private final Map<Deployment, Gauged> circuits = new ConcurrentHashMap<>();
+
+    public InferenceMeters(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * One finished job: counts it under {@code status=success|failure}, records its end-to-end duration
+     * (skipped when null) and adds its cost (negative or NaN costs are not added).
+     */
+    public void recordResult(String provider, String region, boolean success, Duration duration, double costUsd) {
+        ResultMeters meters = results.computeIfAbsent(new Where(provider(provider), label(region)), this::resultMeters);
+        (success ? meters.success() : meters.failure()).increment();
+        if (duration != null && !duration.isNegative()) {
+            meters.duration().record(duration);
+        }
+        if (costUsd > 0) {
+            meters.costUsd().increment(costUsd);
+        }
+    }
+
+    /** One routing decision for {@code provider}, with a short reason code (baseline, burst_overflow, ...). */
+    public void recordDecision(String provider, String reasonCode) {
+        String reason = label(reasonCode).toLowerCase(Locale.ROOT);
+        decisions.computeIfAbsent(List.of(provider(provider), reason), key -> Counter
+                .builder(ROUTING_DECISIONS).description("Routing decisions by chosen provider and reason")
+                .tags("provider", key.get(0), "reason", key.get(1)).register(registry)).increment();
+    }
+
+    /** A job moved from one provider to another after a failed attempt. */
+    public void recordFailover(String fromProvider, String toProvider) {
+        failovers.computeIfAbsent(List.of(provider(fromProvider), provider(toProvider)), key -> Counter
+                .builder(FAILOVERS).description("Jobs retried on another provider after a failed attempt")
+                .tags("from_provider", key.get(0), "to_provider", key.get(1)).register(registry)).increment();
+    }
+
+    /** A record written to the dead-letter topic {@code topic}. */
+    public void recordDeadLetter(String topic) {
+        deadLetters.computeIfAbsent(label(topic), key -> Counter.builder(DLQ_RECORDS)
+                .description("Records written to a dead-letter topic").tags("topic", key).register(registry))
+                .increment();
+    }
+
+    /** Jobs a deployment is running now. */
+    public void setInFlight(String deployment, String provider, int jobs) {
+        gauge(inFlight, DEPLOYMENT_IN_FLIGHT, "Jobs a deployment is running now", deployment, provider).set(jobs);
+    }
+
+    /**
+     * A deployment's circuit breaker: {@link #CIRCUIT_CLOSED}, {@link #CIRCUIT_HALF_OPEN}, {@link #CIRCUIT_OPEN},
+     * or {@link #CIRCUIT_UNKNOWN}.
+     */
+    public void setCircuitState(String deployment, String provider, int state) {
+        if (state < CIRCUIT_UNKNOWN || state > CIRCUIT_OPEN) {
+            throw new IllegalArgumentException("circuit state must be -1 (unknown), 0 (closed), 1 (half open) or"
+                    + " 2 (open), was " + state);
+        }
+        gauge(circuits, DEPLOYMENT_CIRCUIT_STATE, "Circuit breaker of a deployment: 0 closed, 1 half open, 2 open,"
+                + " -1 unknown", deployment, provider).set(state);
+    }
+
+    /** The same, from a state's name: CLOSED, HALF_OPEN, OPEN; anything else is unknown. */
+    public void setCircuitState(String deployment, String provider, String stateName) {
+        String name = stateName == null ? "" : stateName.trim().toUpperCase(Locale.ROOT);
+        int state = switch (name) {
+            case "CLOSED" -> CIRCUIT_CLOSED;
+            case "HALF_OPEN" -> CIRCUIT_HALF_OPEN;
+            case "OPEN" -> CIRCUIT_OPEN;
+            default -> CIRCUIT_UNKNOWN;
+        };
+        setCircuitState(deployment, provider, state);
+    }
+
+    /** Drops a deployment's gauges (it was removed), so it stops being reported. */
+    public void removeDeployment(String deployment, String provider) {
+        Deployment key = new Deployment(label(deployment), provider(provider));
+        Gauged gone = inFlight.remove(key);
+        if (gone != null) {
+            registry.remove(gone.meter());
+        }
+        gone = circuits.remove(key);
+        if (gone != null) {
+            registry.remove(gone.meter());
+        }
+    }
+
+    private ResultMeters resultMeters(Where where) {
+        Tags tags = Tags.of("provider", where.provider(), "region", where.region());
+        return new ResultMeters(
+                requests(tags, "success"),
+                requests(tags, "failure"),
+                Timer.builder(REQUEST_DURATION).description("End-to-end duration of inference jobs").tags(tags)
+                        .publishPercentileHistogram()
+                        .serviceLevelObjectives(DURATION_SLOS)
+                        .minimumExpectedValue(DURATION_SLOS[0])
+                        .maximumExpectedValue(DURATION_SLOS[DURATION_SLOS.length - 1])
+                        .register(registry),
+                Counter.builder(COST).description("Cost of inference jobs in USD").tags(tags).register(registry));
+    }
+
+    private Counter requests(Tags tags, String status) {
+        return Counter.builder(REQUESTS).description("Finished inference jobs by provider, region and outcome")
+                .tags(tags).tag("status", status).register(registry);
+    }
+
+    private AtomicInteger gauge(Map<Deployment, Gauged> gauges, String name, String description, String deployment,
+            String provider) {
+        return gauges.computeIfAbsent(new Deployment(label(deployment), provider(provider)), key -> {
+            AtomicInteger value = new AtomicInteger();
+            Meter meter = Gauge.builder(name, value, AtomicInteger::get).description(description)
+                    .tags("deployment", key.deployment(), "provider", key.provider())
+                    .strongReference(true).register(registry);
+            return new Gauged(value, meter);
+        }).value();
+    }
+
+    private static String provider(String provider) {
+        return label(provider).toLowerCase(Locale.ROOT);
+    }
+
+    private static String label(String value) {
+        return value == null || value.isBlank() ? UNKNOWN : value.trim();
+    }
+}

@@ -1,0 +1,94 @@
+package io.beacon.ops.lag;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+
+/** Offsets the test sets by hand, and a switch to make the cluster unreachable. */
+final class ScriptedOffsetSource implements OffsetSource {
+
+    private final Map<String, Map<TopicPartition, Long>> committed = new ConcurrentHashMap<>();
+    private final Map<String, GroupMembership> membership = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Long> ends = new ConcurrentHashMap<>();
+    private volatile boolean unreachable;
+    private volatile boolean closed;
+
+    ScriptedOffsetSource commit(String group, String topic, int partition, long offset) {
+        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>())
+                .put(new TopicPartition(topic, partition), offset);
+        membership.putIfAbsent(group, GroupMembership.ACTIVE);
+        return this;
+    }
+
+    ScriptedOffsetSource membership(String group, GroupMembership value) {
+        membership.put(group, value);
+        return this;
+    }
+
+    ScriptedOffsetSource end(String topic, int partition, long offset) {
+        ends.put(new TopicPartition(topic, partition), offset);
+        return this;
+    }
+
+    ScriptedOffsetSource forget(String topic, int partition) {
+        TopicPartition gone = new TopicPartition(topic, partition);
+        ends.remove(gone);
+        committed.values().forEach(offsets -> offsets.remove(gone));
+        return this;
+    }
+
+    void unreachable(boolean value) {
+        unreachable = value;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    @Override
+    public Set<String> consumerGroupIds() {
+        check();
+        return Set.copyOf(committed.keySet());
+    }
+
+    @Override
+    public Map<String, GroupOffsets> groupOffsets(Collection<String> groupIds) {
+        check();
+        Map<String, GroupOffsets> result = new HashMap<>();
+        for (String id : groupIds) {
+            Map<TopicPartition, Long> offsets = committed.get(id);
+            if (offsets != null) {
+                result.put(id, new GroupOffsets(id, offsets, membership.get(id)));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+        check();
+        Map<TopicPartition, Long> result = new HashMap<>();
+        partitions.forEach(p -> {
+            Long end = ends.get(p);
+            if (end != null) {
+                result.put(p, end);
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    private void check() {
+        if (unreachable) {
+            throw new KafkaException("scripted: the cluster is unreachable");
+        }
+    }
+}
