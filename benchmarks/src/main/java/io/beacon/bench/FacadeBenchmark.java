@@ -215,6 +215,7 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
         workerSettings.put(WorkerConfig.PROVIDER, "golem");
         workerSettings.put(WorkerConfig.WORKER_ID, phase.id() + "-worker-golem");
         workerSettings.put(WorkerConfig.CONSUMER_GROUP, phase.id() + "-workers-golem");
+        workerSettings.put(WorkerConfig.HTTP_PORT, "0");
 
         List<Cell> cells = new ArrayList<>();
         RouterApp router = RouterApp.start(routerConfig);

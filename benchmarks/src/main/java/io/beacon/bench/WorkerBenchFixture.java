@@ -214,6 +214,7 @@ final class WorkerBenchFixture implements AutoCloseable {
         props.setProperty(WorkerConfig.DEPLOYMENTS, run.deploymentId() + "=" + sim.baseUrl() + ";region=local;capacity="
                 + capacity + ";models=" + MODEL + ";timeout=" + timeoutS + "s");
         props.setProperty(WorkerConfig.MAX_OUTSTANDING, Integer.toString(maxOutstanding));
+        props.setProperty(WorkerConfig.HTTP_PORT, "0");
         extra.forEach(props::setProperty);
         Path file = logDir.resolve(run.name() + ".properties");
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {

@@ -134,6 +134,7 @@ class RouterCrashRecoveryIT {
             workerSettings.put(WorkerConfig.PROVIDER, provider);
             // Own groups: other tests on the shared broker use the default beacon-worker-* groups.
             workerSettings.put(WorkerConfig.CONSUMER_GROUP, "crash-worker-" + provider + "-" + suffix);
+            workerSettings.put(WorkerConfig.HTTP_PORT, "0");
             workers.add(WorkerApp.start(new WorkerConfig(workerSettings), DemoFleet.endpoints(fleet.simulators(), kind),
                     ProviderSecrets.none()));
         }

@@ -1,5 +1,6 @@
 package io.beacon.workers;
 
+import io.beacon.ops.http.OpsHttpServer;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderStatus;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -43,7 +45,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Delivers the jobs of one provider kind: consumes {@code provider-jobs.<kind>}, calls the deployment each
@@ -61,7 +62,7 @@ import org.slf4j.MDC;
  */
 public final class ProviderWorker implements AutoCloseable {
 
-    public static final String MDC_JOB_ID = "job_id";
+    public static final String MDC_JOB_ID = JobMdc.KEY;
     public static final String DEADLINE_PASSED = "deadline passed before the call started";
 
     private static final Logger LOG = LoggerFactory.getLogger(ProviderWorker.class);
@@ -106,6 +107,8 @@ public final class ProviderWorker implements AutoCloseable {
     /** Set by a circuit's state change, so the next loop turn publishes heartbeats without waiting. */
     private final AtomicBoolean heartbeatNow = new AtomicBoolean();
     private final List<AutoCloseable> alsoClose = new CopyOnWriteArrayList<>();
+    private final WorkerObserver observer;
+    private volatile OpsHttpServer http;
 
     // Poll-thread state.
     private final OffsetTracker offsets = new OffsetTracker();
@@ -138,6 +141,17 @@ public final class ProviderWorker implements AutoCloseable {
     public ProviderWorker(WorkerSettings settings, List<DeploymentEndpoint> deployments, ProviderClient client,
                           Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, RecordCodec codec,
                           Clock clock) {
+        this(settings, deployments, client, consumer, producer, codec, clock, WorkerObserver.NONE);
+    }
+
+    /**
+     * The same, with an observer told of every heartbeat and every written attempt ({@link WorkerMetrics}
+     * turns them into meters).
+     */
+    public ProviderWorker(WorkerSettings settings, List<DeploymentEndpoint> deployments, ProviderClient client,
+                          Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, RecordCodec codec,
+                          Clock clock, WorkerObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.settings = settings;
         this.client = client;
         this.consumer = consumer;
@@ -177,10 +191,34 @@ public final class ProviderWorker implements AutoCloseable {
         return this;
     }
 
-    /** Resources the worker closes last (the serde provider, an HTTP executor). */
+    /** Resources the worker closes last, in the order given (the serde provider, an HTTP executor). */
     public ProviderWorker closeAlso(AutoCloseable resource) {
         alsoClose.add(resource);
         return this;
+    }
+
+    /**
+     * The server of this worker's {@code GET /metrics} and {@code GET /health} ({@link WorkerApp} starts one);
+     * the worker closes it with its other resources, in the order {@link #closeAlso} was called.
+     */
+    public ProviderWorker serveHttp(OpsHttpServer server) {
+        if (http != null) {
+            throw new IllegalStateException("worker " + settings.workerId() + " already serves HTTP at " + http.url());
+        }
+        http = Objects.requireNonNull(server, "server");
+        return closeAlso(server);
+    }
+
+    /** Where {@code GET /metrics} and {@code GET /health} are served ({@code http://host:port}), if anywhere. */
+    public Optional<String> httpUrl() {
+        OpsHttpServer server = http;
+        return server == null ? Optional.empty() : Optional.of(server.url());
+    }
+
+    /** The bound port of {@link #httpUrl()} (the chosen one when configured as 0), or -1 when none is served. */
+    public int httpPort() {
+        OpsHttpServer server = http;
+        return server == null ? -1 : server.port();
     }
 
     private void run() {
@@ -227,9 +265,8 @@ public final class ProviderWorker implements AutoCloseable {
         Delivery delivery = new Delivery(tp, record.offset(), offsets.track(tp, record.offset()));
         outstanding++;
         String key = record.key();
-        MDC.put(MDC_JOB_ID, key == null ? Attempts.UNKNOWN : key);
-        try {
-            RoutedJob job;
+        RoutedJob job;
+        try (JobMdc ignored = JobMdc.of(key)) {
             try {
                 job = codec.decodeJob(record.value());
                 if (job == null) {
@@ -242,7 +279,8 @@ public final class ProviderWorker implements AutoCloseable {
                         settings.workerId()), false));
                 return;
             }
-            MDC.put(MDC_JOB_ID, job.getJobId());
+        }
+        try (JobMdc ignored = JobMdc.of(job.getJobId())) {
             DeploymentEndpoint d = deployments.get(job.getDeploymentId());
             if (d == null) {
                 String error = "deployment " + job.getDeploymentId() + " is not served by worker "
@@ -261,8 +299,6 @@ public final class ProviderWorker implements AutoCloseable {
             LOG.debug("job taken deployment={} attempt={} partition={} offset={}", d.id(), job.getAttempt(), tp,
                     record.offset());
             lanes.get(d.id()).submit(() -> startCall(delivery, job, d));
-        } finally {
-            MDC.remove(MDC_JOB_ID);
         }
     }
 
@@ -275,7 +311,9 @@ public final class ProviderWorker implements AutoCloseable {
         Instant now = clock.instant();
         if (delivery.token().revoked()) {
             // Its partition moved to another worker while the job waited here: calling now would pay twice.
-            LOG.debug("job {} left to the partition's new owner without a call", job.getJobId());
+            try (JobMdc ignored = JobMdc.of(job.getJobId())) {
+                LOG.debug("job {} left to the partition's new owner without a call", job.getJobId());
+            }
             finished.add(new Finished(delivery, null, false));
             progress.release();
             return CompletableFuture.completedFuture(null);
@@ -304,8 +342,7 @@ public final class ProviderWorker implements AutoCloseable {
     }
 
     private void complete(Delivery delivery, RoutedJob job, DeploymentEndpoint d, CallOutcome outcome) {
-        MDC.put(MDC_JOB_ID, job.getJobId());
-        try {
+        try (JobMdc ignored = JobMdc.of(job.getJobId())) {
             if (outcome.succeeded()) {
                 LOG.info("attempt finished deployment={} attempt={} outcome={} wall_ms={} provider_ms={} billed_s={}"
                                 + " cost_usd={}", d.id(), job.getAttempt(), outcome.outcome(),
@@ -315,8 +352,6 @@ public final class ProviderWorker implements AutoCloseable {
                 LOG.info("attempt finished deployment={} attempt={} outcome={} wall_ms={} error={}", d.id(),
                         job.getAttempt(), outcome.outcome(), outcome.wallTime().toMillis(), outcome.error());
             }
-        } finally {
-            MDC.remove(MDC_JOB_ID);
         }
         finished.add(new Finished(delivery, Attempts.of(job, outcome, settings.workerId()), false, job));
         progress.release();
@@ -365,7 +400,10 @@ public final class ProviderWorker implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             // Registry or broker unreachable: keep the attempt and its offset, try again shortly.
-            LOG.warn("attempt for job {} not published yet ({}); retrying", attempt.getJobId(), e.getClass().getSimpleName());
+            try (JobMdc ignored = JobMdc.of(attempt.getJobId())) {
+                LOG.warn("attempt for job {} not published yet ({}); retrying", attempt.getJobId(),
+                        e.getClass().getSimpleName());
+            }
             retryLater(f);
         }
     }
@@ -380,24 +418,32 @@ public final class ProviderWorker implements AutoCloseable {
         if (a.error() == null) {
             outstanding--;
             offsets.acknowledge(f.delivery().token(), f.delivery().offset());
+            tell("attempt", () -> observer.attemptWritten(f.attempt()));
             return;
         }
-        if (a.error() instanceof RetriableException) {
+        try (JobMdc ignored = JobMdc.of(f.attempt().getJobId())) {
+            onRejected(f, a.error());
+        }
+    }
+
+    /** The broker refused an attempt: retry it, strip its response, or give up. */
+    private void onRejected(Finished f, Exception error) {
+        if (error instanceof RetriableException) {
             LOG.warn("attempt for job {} not acknowledged ({}); retrying", f.attempt().getJobId(),
-                    a.error().getClass().getSimpleName());
+                    error.getClass().getSimpleName());
             retryLater(f);
         } else if (!f.lastChance()) {
             // E.g. a response too large for the topic: publish the failure without the response instead.
             LOG.error("attempt for job {} rejected by the broker ({}); publishing it without its response",
-                    f.attempt().getJobId(), a.error().getClass().getSimpleName());
+                    f.attempt().getJobId(), error.getClass().getSimpleName());
             JobAttempt stripped = JobAttempt.newBuilder(f.attempt()).setResponse(null)
                     .setOutcome(AttemptOutcome.RETRYABLE_FAILURE)
-                    .setError("the attempt could not be published: " + a.error().getClass().getSimpleName())
+                    .setError("the attempt could not be published: " + error.getClass().getSimpleName())
                     .build();
             publish(new Finished(f.delivery(), stripped, true, f.jobPartition()));
         } else {
             LOG.error("attempt for job {} cannot be published ({}); giving up, the router's deadline will end the job",
-                    f.attempt().getJobId(), a.error().getClass().getSimpleName());
+                    f.attempt().getJobId(), error.getClass().getSimpleName());
             outstanding--;
             offsets.acknowledge(f.delivery().token(), f.delivery().offset());
         }
@@ -449,6 +495,16 @@ public final class ProviderWorker implements AutoCloseable {
                 LOG.warn("heartbeat of deployment {} not published: {}", status.getDeploymentId(),
                         e.getClass().getSimpleName());
             }
+            tell("heartbeat", () -> observer.statusPublished(status));
+        }
+    }
+
+    /** Runs an observer callback; a failing observer must not stop deliveries. */
+    private static void tell(String what, Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException e) {
+            LOG.warn("the worker observer failed on a {}: {}", what, e.toString());
         }
     }
 

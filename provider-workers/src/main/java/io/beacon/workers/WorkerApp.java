@@ -1,6 +1,10 @@
 package io.beacon.workers;
 
+import io.beacon.ops.http.OpsHttpServer;
+import io.beacon.ops.metrics.MetricsBinding;
+import io.beacon.ops.metrics.OpsMetrics;
 import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.config.ConfigLoader;
 import io.beacon.schemas.serde.SerdeProvider;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.workers.client.ProviderClient;
@@ -11,6 +15,8 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -61,24 +67,58 @@ public final class WorkerApp {
         }
     }
 
-    /** Starts a worker on an existing topic catalogue (the launcher shares one across its apps). */
+    /**
+     * Starts a worker on an existing topic catalogue (the launcher shares one across its apps), with its
+     * metrics ({@code worker-<kind>}: JVM, its Kafka clients', {@link WorkerMetrics}) served at
+     * {@code GET /metrics} and {@code GET /health} on {@code http.host:http.port}; see
+     * {@link ProviderWorker#httpUrl()}. Everything closes with the worker.
+     *
+     * @throws io.beacon.ops.http.PortInUseException naming {@code http.port} when the port is taken
+     */
     public static ProviderWorker start(WorkerConfig config, Topics topics, List<DeploymentEndpoint> deployments,
                                        ProviderSecrets secrets) {
         ProviderKind kind = config.provider();
         warnAboutMissingSecrets(kind, secrets);
-        ProviderClient client = client(kind, secrets, config.probeTimeout(), config.golemStreaming(), Clock.systemUTC());
-        KafkaConsumer<String, byte[]> consumer = null;
+        // Closed in reverse order if anything below fails to start.
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
-            consumer = new KafkaConsumer<>(consumerProperties(config), new StringDeserializer(),
-                    new ByteArrayDeserializer());
+            ProviderClient client = client(kind, secrets, config.probeTimeout(), config.golemStreaming(),
+                    Clock.systemUTC());
+            opened.push(client);
+            KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties(config),
+                    new StringDeserializer(), new ByteArrayDeserializer());
+            opened.push(consumer);
             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProperties(config),
                     new StringSerializer(), new ByteArraySerializer());
-            return new ProviderWorker(config.settings(), deployments, client, consumer, producer,
-                    RecordCodec.of(topics, kind), Clock.systemUTC()).start();
+            opened.push(producer);
+            OpsMetrics metrics = OpsMetrics.create("worker-" + kind.name().toLowerCase(Locale.ROOT));
+            opened.push(metrics);
+            MetricsBinding consumerMetrics = metrics.bind(consumer);
+            opened.push(consumerMetrics);
+            MetricsBinding producerMetrics = metrics.bind(producer);
+            opened.push(producerMetrics);
+            WorkerMetrics workerMetrics = new WorkerMetrics(metrics.registry(), kind, deployments);
+            OpsHttpServer http = OpsHttpServer.builder(metrics).host(config.httpHost()).port(config.httpPort())
+                    .portSetting(WorkerConfig.HTTP_PORT + " (" + ConfigLoader.envName(WorkerConfig.HTTP_PORT) + ")")
+                    .start();
+            opened.push(http);
+            ProviderWorker worker = new ProviderWorker(config.settings(), deployments, client, consumer, producer,
+                    RecordCodec.of(topics, kind), Clock.systemUTC(), workerMetrics)
+                    // The worker closes its clients first, then these in this order.
+                    .serveHttp(http)
+                    .closeAlso(consumerMetrics)
+                    .closeAlso(producerMetrics)
+                    .closeAlso(metrics);
+            worker.start();
+            LOG.info("worker {} serves GET /metrics and GET /health at {}", worker.workerId(), http.url());
+            return worker;
         } catch (RuntimeException e) {
-            client.close();
-            if (consumer != null) {
-                consumer.close();
+            for (AutoCloseable resource : opened) {
+                try {
+                    resource.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             throw e;
         }

@@ -47,12 +47,20 @@ public final class WorkerConfig extends CommonConfig {
     public static final String RETRY_MAX = "retry.max";
     public static final String RETRY_MAX_DELAY_MS = "retry.max.delay.ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
 
     public static final int DEFAULT_MAX_OUTSTANDING = 256;
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
     public static final long DEFAULT_PROBE_INTERVAL_MS = 2_000;
     public static final long DEFAULT_PROBE_TIMEOUT_MS = 2_000;
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+    public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
+    /** {@code http.port}'s default: the port of the worker's provider kind ({@link #defaultHttpPort}). */
+    public static final int HTTP_PORT_BY_PROVIDER = -1;
+    public static final int GOLEM_HTTP_PORT = 9401;
+    public static final int MODAL_HTTP_PORT = 9402;
+    public static final int RUNPOD_HTTP_PORT = 9403;
 
     private static final ConfigDef DEFINITION = defineWorker(new ConfigDef());
 
@@ -140,7 +148,15 @@ public final class WorkerConfig extends CommonConfig {
                                 + " the wait plus the router's expected latency.")
                 .define(RETRY_BACKOFF_MS, Type.LONG, RetrySettings.DEFAULT_BACKOFF.toMillis(), Range.between(0, 60_000),
                         Importance.LOW, "Wait before the first retry when the answer has no Retry-After, in"
-                                + " milliseconds; it doubles for each further retry.");
+                                + " milliseconds; it doubles for each further retry.")
+                .define(HTTP_HOST, Type.STRING, DEFAULT_HTTP_HOST, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "Address the worker's GET /metrics and GET /health bind to. In a container set 0.0.0.0 so"
+                                + " Prometheus and health checks from other hosts reach it.")
+                .define(HTTP_PORT, Type.INT, HTTP_PORT_BY_PROVIDER, Range.between(HTTP_PORT_BY_PROVIDER, 65_535),
+                        Importance.MEDIUM, "Port of the worker's GET /metrics and GET /health. -1: by provider kind"
+                                + " (golem " + GOLEM_HTTP_PORT + ", modal " + MODAL_HTTP_PORT + ", runpod "
+                                + RUNPOD_HTTP_PORT + "), so one worker of each kind fits on a host; 0: any free port"
+                                + " (tests, several workers of one kind on a host).");
     }
 
     private static ConfigDef.Validator providerValidator() {
@@ -201,6 +217,26 @@ public final class WorkerConfig extends CommonConfig {
 
     public Duration requestTimeout() {
         return Duration.ofMillis(getLong(REQUEST_TIMEOUT_MS));
+    }
+
+    public String httpHost() {
+        return getString(HTTP_HOST).trim();
+    }
+
+    /** The port to bind: {@code http.port}, or the provider kind's default when it is -1; 0 means any free port. */
+    public int httpPort() {
+        int port = getInt(HTTP_PORT);
+        return port == HTTP_PORT_BY_PROVIDER ? defaultHttpPort(provider()) : port;
+    }
+
+    /** The ops HTTP port a worker of {@code kind} binds unless {@code http.port} says otherwise. */
+    public static int defaultHttpPort(ProviderKind kind) {
+        return switch (kind) {
+            case GOLEM -> GOLEM_HTTP_PORT;
+            case MODAL -> MODAL_HTTP_PORT;
+            case RUNPOD -> RUNPOD_HTTP_PORT;
+            default -> throw new IllegalArgumentException("no default HTTP port for provider kind " + kind);
+        };
     }
 
     public boolean golemStreaming() {

@@ -82,6 +82,7 @@ class DeploymentCircuitIT {
         settings.put("circuit.minimum.calls", "4");
         settings.put("circuit.open.wait.ms", "1500");
         settings.put("circuit.half.open.calls", "2");
+        settings.put(WorkerConfig.HTTP_PORT, "0");
         settings.put("deployments", FLAKY + "=" + flaky.baseUrl() + ";capacity=4," + STEADY + "=" + steady.baseUrl()
                 + ";capacity=4");
         WorkerConfig config = WorkerConfig.load(null, Map.of(), settings);

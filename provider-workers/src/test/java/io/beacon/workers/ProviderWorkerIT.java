@@ -1,6 +1,7 @@
 package io.beacon.workers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.awaitility.Awaitility.await;
 
 import io.beacon.kafka.SharedBroker;
@@ -16,6 +17,11 @@ import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +31,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -42,7 +50,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Golem worker end to end on a real broker: routed jobs in, one attempt per job out, offsets committed to
- * the end, heartbeats per deployment, and a failing deployment reported unhealthy within seconds.
+ * the end, heartbeats per deployment, a failing deployment reported unhealthy within seconds, and all of it
+ * visible at GET /metrics on the worker's own port. The tests share one worker and run in any order.
  */
 class ProviderWorkerIT {
 
@@ -61,6 +70,11 @@ class ProviderWorkerIT {
     private static KafkaConsumer<String, JobAttempt> attempts;
     private static KafkaConsumer<String, ProviderStatus> statuses;
     private static Admin admin;
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** One sample line of the Prometheus text format: name, optional labels, value. */
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private static final Map<String, JobAttempt> seenAttempts = new ConcurrentHashMap<>();
     private static final Map<String, ProviderStatus> latestStatus = new HashMap<>();
@@ -83,6 +97,8 @@ class ProviderWorkerIT {
         settings.put("probe.interval.ms", "250");
         settings.put("probe.timeout.ms", "500");
         settings.put("max.outstanding", "16");
+        // Any free port for GET /metrics: tests never fight over the per-kind defaults.
+        settings.put(WorkerConfig.HTTP_PORT, "0");
         settings.put("deployments", "golem-it-1=" + node1.baseUrl() + ";region=eu-central;price=0.0001;capacity=4,"
                 + "golem-it-2=" + node2.baseUrl() + ";region=eu-west;price=0.00012;capacity=4");
         config = WorkerConfig.load(null, Map.of(), settings);
@@ -244,5 +260,99 @@ class ProviderWorkerIT {
                 .contains("golem-it-1", "golem-it-2");
         long endAfter = endOffsetsTotal();
         await().atMost(Duration.ofSeconds(20)).until(() -> committedTotal() == endAfter);
+    }
+
+    private record Sample(String name, Map<String, String> labels, double value) {
+    }
+
+    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(worker.httpUrl().orElseThrow() + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<Sample> scrape() throws IOException, InterruptedException {
+        HttpResponse<String> response = get("/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Sample> samples = new ArrayList<>();
+        for (String line : response.body().split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (line.startsWith("#") || !m.matches()) {
+                continue;
+            }
+            Map<String, String> labels = new HashMap<>();
+            if (m.group(3) != null) {
+                Matcher l = LABEL.matcher(m.group(3));
+                while (l.find()) {
+                    labels.put(l.group(1), l.group(2));
+                }
+            }
+            samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(4).replace("Inf", "Infinity"))));
+        }
+        return samples;
+    }
+
+    /** The value of the one sample named {@code name} whose labels include {@code labels}; NaN when absent. */
+    private static double value(List<Sample> samples, String name, Map<String, String> labels) {
+        List<Sample> found = samples.stream()
+                .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet())).toList();
+        assertThat(found).as("samples of %s with %s", name, labels).hasSizeLessThanOrEqualTo(1);
+        return found.isEmpty() ? Double.NaN : found.get(0).value();
+    }
+
+    @Test
+    void shouldServeDeploymentGaugesAttemptCountsJvmAndKafkaClientMetricsAtGetMetrics() throws Exception {
+        // Given the worker serving on a free port of its own (http.port=0), answering /health
+        assertThat(worker.httpPort()).isPositive();
+        assertThat(worker.httpUrl()).hasValue("http://127.0.0.1:" + worker.httpPort());
+        HttpResponse<String> health = get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"ok\"}");
+
+        // When its heartbeats have gone out, each deployment has an in-flight gauge and a reported circuit state
+        Map<String, String> node1Labels = Map.of("deployment", "golem-it-1", "provider", "golem");
+        Map<String, String> node2Labels = Map.of("deployment", "golem-it-2", "provider", "golem");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            List<Sample> samples = scrape();
+            return value(samples, "beacon_deployment_circuit_state", node1Labels) == 0
+                    && value(samples, "beacon_deployment_circuit_state", node2Labels) >= 0;
+        });
+        List<Sample> before = scrape();
+        assertThat(value(before, "beacon_deployment_in_flight", node1Labels)).isGreaterThanOrEqualTo(0);
+        assertThat(value(before, "beacon_deployment_in_flight", node2Labels)).isGreaterThanOrEqualTo(0);
+        // (node 2 is open when the other test made it fail first)
+        assertThat(value(before, "beacon_deployment_circuit_state", node2Labels)).isIn(0.0, 1.0, 2.0);
+        Map<String, String> succeededOnNode1 = Map.of("deployment", "golem-it-1", "provider", "golem",
+                "outcome", "succeeded");
+        double attemptsBefore = value(before, "beacon_attempts_total", succeededOnNode1);
+        double timedBefore = value(before, "beacon_attempt_duration_seconds_count", node1Labels);
+        double secondsBefore = value(before, "beacon_attempt_duration_seconds_sum", node1Labels);
+        assertThat(attemptsBefore).isNotNaN();
+        assertThat(timedBefore).isNotNaN();
+
+        // When one more job runs on node 1
+        String id = "it-metrics-" + UUID.randomUUID();
+        produce(id, "golem-it-1");
+        jobs.flush();
+        await().atMost(Duration.ofSeconds(30)).pollInSameThread().until(() -> {
+            readAttempts();
+            return seenAttempts.containsKey(id);
+        });
+
+        // Then it is counted once as succeeded and its provider time (at least the node's 80 ms) is recorded
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                value(scrape(), "beacon_attempts_total", succeededOnNode1) == attemptsBefore + 1);
+        List<Sample> after = scrape();
+        assertThat(value(after, "beacon_attempt_duration_seconds_count", node1Labels)).isEqualTo(timedBefore + 1);
+        long providerTimeMs = seenAttempts.get(id).getProviderTimeMs();
+        assertThat(providerTimeMs).isGreaterThanOrEqualTo(80);
+        assertThat(value(after, "beacon_attempt_duration_seconds_sum", node1Labels) - secondsBefore)
+                .isCloseTo(providerTimeMs / 1000.0, offset(1e-6));
+
+        // And the process's JVM metrics and its Kafka clients' own metrics are there, tagged with the worker
+        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("jvm_memory_used_bytes"));
+        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("jvm_threads_live"));
+        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("kafka_consumer_"));
+        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("kafka_producer_"));
+        assertThat(after).allSatisfy(s -> assertThat(s.labels()).containsEntry("application", "worker-golem"));
     }
 }

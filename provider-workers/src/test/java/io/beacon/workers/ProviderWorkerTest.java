@@ -3,6 +3,9 @@ package io.beacon.workers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CircuitState;
 import io.beacon.schemas.avro.JobAttempt;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -32,6 +36,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** The delivery loop, driven turn by turn on the test thread with Kafka's mock clients and a scripted provider. */
 class ProviderWorkerTest {
@@ -71,6 +77,7 @@ class ProviderWorkerTest {
     private MockProducer<String, byte[]> producer;
     private ScriptedClient client;
     private ProviderWorker worker;
+    private WorkerObserver observer = WorkerObserver.NONE;
     private final Map<TopicPartition, Long> nextOffset = new HashMap<>();
 
     @BeforeEach
@@ -89,7 +96,7 @@ class ProviderWorkerTest {
 
     private void startWorker(WorkerSettings settings) {
         worker = new ProviderWorker(settings, List.of(nodeA, nodeB), client, consumer, producer,
-                RecordCodec.of(topics, ProviderKind.GOLEM), Clock.systemUTC());
+                RecordCodec.of(topics, ProviderKind.GOLEM), Clock.systemUTC(), observer);
         worker.runOnce();
         consumer.rebalance(List.of(p0, p1));
         consumer.updateBeginningOffsets(Map.of(p0, 0L, p1, 0L));
@@ -454,5 +461,119 @@ class ProviderWorkerTest {
         assertThat(producer.closed()).isTrue();
         assertThat(client.closed()).isTrue();
         worker = null;
+    }
+
+    /** Remembers what the worker tells its observer. */
+    private static final class RecordingObserver implements WorkerObserver {
+        private final List<ProviderStatus> statuses = new CopyOnWriteArrayList<>();
+        private final List<JobAttempt> attempts = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void statusPublished(ProviderStatus status) {
+            statuses.add(status);
+        }
+
+        @Override
+        public void attemptWritten(JobAttempt attempt) {
+            attempts.add(attempt);
+        }
+    }
+
+    @Test
+    void shouldTellTheObserverOfEachHeartbeatAndOfAnAttemptOnlyOnceTheBrokerAcknowledgedIt() {
+        // Given a worker whose producer acknowledges only when told, and a call in flight on node A
+        RecordingObserver recording = new RecordingObserver();
+        observer = recording;
+        producer = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        startWorker(WorkerSettings.defaults(ProviderKind.GOLEM, "worker-test")
+                .withIntervals(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(500)));
+        send(p0, "job-1", nodeA, Instant.now().plusSeconds(60));
+        turnUntil(() -> client.started().size() == 1);
+
+        // Then heartbeats reach the observer with the deployment's load
+        turnUntil(() -> recording.statuses.stream()
+                .anyMatch(st -> st.getDeploymentId().equals("golem-a") && st.getInFlight() == 1));
+        assertThat(recording.statuses).extracting(ProviderStatus::getDeploymentId).contains("golem-a", "golem-b");
+
+        // When the call finishes and its attempt is sent but not yet acknowledged
+        client.succeed("job-1");
+        turnUntil(() -> attempts().size() == 1);
+
+        // Then the observer has not been told of it
+        assertThat(recording.attempts).isEmpty();
+
+        // When the broker acknowledges everything sent so far
+        while (producer.completeNext()) {
+            // heartbeats and the attempt, in the order sent
+        }
+        turnUntil(() -> !recording.attempts.isEmpty());
+
+        // Then the observer is told once, with the attempt as written
+        assertThat(recording.attempts).singleElement().satisfies(a -> {
+            assertThat(a.getJobId()).isEqualTo("job-1");
+            assertThat(a.getDeploymentId()).isEqualTo("golem-a");
+            assertThat(a.getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        });
+    }
+
+    @Test
+    void shouldKeepDeliveringWhenTheObserverFails() {
+        // Given an observer that throws on everything
+        observer = new WorkerObserver() {
+            @Override
+            public void statusPublished(ProviderStatus status) {
+                throw new IllegalStateException("broken observer");
+            }
+
+            @Override
+            public void attemptWritten(JobAttempt attempt) {
+                throw new IllegalStateException("broken observer");
+            }
+        };
+        startWorker();
+
+        // When a job runs
+        send(p0, "job-1");
+        turnUntil(() -> client.started().size() == 1);
+        client.succeed("job-1");
+
+        // Then its attempt is still published and its offset committed
+        turnUntil(() -> attempts().size() == 1 && Long.valueOf(1).equals(committed(p0)));
+        assertThat(worker.failure()).isEmpty();
+    }
+
+    @Test
+    void shouldPutTheJobIdInTheMdcOfAJobsLogLinesAndLeaveNoneBehind() {
+        // Given the worker's log lines captured
+        Logger logger = (Logger) LoggerFactory.getLogger(ProviderWorker.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            startWorker();
+
+            // When one job is taken and its call finishes, and a record that is no job arrives
+            send(p0, "job-1");
+            turnUntil(() -> client.started().size() == 1);
+            client.succeed("job-1");
+            sendBytes(p1, "job-garbled", new byte[] {1, 2, 3});
+            turnUntil(() -> attempts().size() == 2);
+
+            // Then each of their log lines carries its job id under job_id
+            List<ILoggingEvent> events = List.copyOf(appender.list);
+            assertThat(events).filteredOn(e -> e.getFormattedMessage().startsWith("job taken"))
+                    .singleElement().satisfies(e -> assertThat(e.getMDCPropertyMap()).containsEntry("job_id", "job-1"));
+            assertThat(events).filteredOn(e -> e.getFormattedMessage().startsWith("attempt finished"))
+                    .singleElement().satisfies(e -> assertThat(e.getMDCPropertyMap()).containsEntry("job_id", "job-1"));
+            assertThat(events).filteredOn(e -> e.getFormattedMessage().startsWith("undecodable job record"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getMDCPropertyMap()).containsEntry("job_id", "job-garbled"));
+            // and the worker's other lines, and this thread afterwards, carry none
+            assertThat(events).filteredOn(e -> e.getFormattedMessage().startsWith("partitions assigned"))
+                    .isNotEmpty().allSatisfy(e -> assertThat(e.getMDCPropertyMap()).doesNotContainKey("job_id"));
+            assertThat(MDC.get("job_id")).isNull();
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 }

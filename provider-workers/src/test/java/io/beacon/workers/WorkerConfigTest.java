@@ -35,10 +35,45 @@ class WorkerConfigTest {
         for (String name : new String[] {WorkerConfig.PROVIDER, WorkerConfig.WORKER_ID, WorkerConfig.CONSUMER_GROUP,
                 WorkerConfig.DEPLOYMENTS, WorkerConfig.MAX_OUTSTANDING, WorkerConfig.HEARTBEAT_INTERVAL_MS,
                 WorkerConfig.PROBE_INTERVAL_MS, WorkerConfig.PROBE_TIMEOUT_MS, WorkerConfig.REQUEST_TIMEOUT_MS,
-                WorkerConfig.GOLEM_STREAMING}) {
+                WorkerConfig.GOLEM_STREAMING, WorkerConfig.HTTP_HOST, WorkerConfig.HTTP_PORT}) {
             assertThat(def.configKeys()).containsKey(name);
             assertThat(def.configKeys().get(name).documentation).isNotBlank();
         }
+    }
+
+    @Test
+    void shouldServeMetricsOnTheProviderKindsOwnPortOnLoopbackByDefault() {
+        WorkerConfig golem = WorkerConfig.load(null, Map.of(), Map.of("provider", "golem"));
+        WorkerConfig modal = WorkerConfig.load(null, Map.of(), Map.of("provider", "modal"));
+        WorkerConfig runpod = WorkerConfig.load(null, Map.of(), Map.of("provider", "runpod"));
+
+        assertThat(golem.getInt(WorkerConfig.HTTP_PORT)).isEqualTo(-1);
+        assertThat(golem.httpPort()).isEqualTo(9401);
+        assertThat(modal.httpPort()).isEqualTo(9402);
+        assertThat(runpod.httpPort()).isEqualTo(9403);
+        assertThat(golem.httpHost()).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void shouldTakeTheHttpPortAndHostFromTheEnvironmentWithZeroMeaningAnyFreePort() {
+        WorkerConfig fromEnv = WorkerConfig.load(null, Map.of("BEACON_HTTP_PORT", "19401", "BEACON_HTTP_HOST", "0.0.0.0"),
+                Map.of("provider", "golem"));
+        WorkerConfig anyPort = WorkerConfig.load(null, Map.of("BEACON_HTTP_PORT", "19401"),
+                Map.of("provider", "modal", "http.port", "0"));
+
+        assertThat(fromEnv.httpPort()).isEqualTo(19401);
+        assertThat(fromEnv.httpHost()).isEqualTo("0.0.0.0");
+        assertThat(anyPort.httpPort()).isZero();
+    }
+
+    @Test
+    void shouldRejectAnHttpPortOutsideItsRangeNamingTheSetting() {
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of(), Map.of("provider", "golem", "http.port", "-2")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.port");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of(), Map.of("provider", "golem", "http.port", "65536")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.port");
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of("BEACON_HTTP_HOST", " "), Map.of("provider", "golem")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.host");
     }
 
     @Test

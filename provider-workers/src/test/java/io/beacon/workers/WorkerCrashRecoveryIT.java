@@ -158,6 +158,8 @@ class WorkerCrashRecoveryIT {
         props.setProperty("consumer.group", group);
         props.setProperty("deployments", DEPLOYMENT + "=" + node.baseUrl() + ";region=eu-central;capacity=16");
         props.setProperty("max.outstanding", Integer.toString(MAX_OUTSTANDING));
+        // Two worker processes may overlap: each takes any free port for GET /metrics.
+        props.setProperty(WorkerConfig.HTTP_PORT, "0");
         // The dead worker's partitions move on when its group session expires: keep that short for the test.
         props.setProperty("kafka.session.timeout.ms", "6000");
         props.setProperty("kafka.heartbeat.interval.ms", "1000");

@@ -123,6 +123,11 @@ public final class LocalPipeline implements AutoCloseable {
         for (ProviderKind kind : KINDS) {
             Map<String, String> workerSettings = new LinkedHashMap<>(settings);
             workerSettings.put(WorkerConfig.PROVIDER, kind.name().toLowerCase());
+            // http.port in the shared settings is the router's. Each worker serves its metrics on its
+            // kind's documented port (9401 golem, 9402 modal, 9403 runpod), or on a free port when the
+            // router's is free too (tests, several pipelines on one machine).
+            workerSettings.put(WorkerConfig.HTTP_PORT, "0".equals(settings.get(RouterConfig.HTTP_PORT)) ? "0"
+                    : Integer.toString(WorkerConfig.defaultHttpPort(kind)));
             ProviderWorker worker = WorkerApp.start(new WorkerConfig(workerSettings),
                     DemoFleet.endpoints(fleet.simulators(), kind), secrets);
             workers.add(worker);
@@ -158,7 +163,13 @@ public final class LocalPipeline implements AutoCloseable {
         out.println("Beacon is up:");
         out.println("  Kafka bootstrap     " + commonConfig.bootstrapServers() + (stack != null ? "  (embedded KRaft broker)" : ""));
         out.println("  schema registry     " + commonConfig.schemaRegistryUrl());
-        out.println("  router HTTP         " + router.httpUrl() + "  (POST /inference, GET /health, GET /providers, GET /jobs/{id})");
+        out.println("  router HTTP         " + router.httpUrl() + "  (POST /inference, GET /health, GET /providers,"
+                + " GET /jobs/{id}, GET /lag, GET /metrics)");
+        out.println("  dashboard           " + router.httpUrl() + "/dashboard/");
+        for (int i = 0; i < workers.size(); i++) {
+            out.println("  " + String.format("%-20s", KINDS.get(i).name().toLowerCase() + " worker")
+                    + workers.get(i).httpUrl().map(url -> url + "  (GET /metrics, GET /health)").orElse("-"));
+        }
         out.println("  provider simulators");
         out.println(fleet.describe().lines().map(line -> "    " + line).collect(Collectors.joining(System.lineSeparator())));
         out.flush();

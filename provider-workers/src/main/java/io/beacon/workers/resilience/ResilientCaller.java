@@ -3,6 +3,7 @@ package io.beacon.workers.resilience;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.JobMdc;
 import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProviderClient;
 import java.time.Clock;
@@ -128,8 +129,10 @@ public final class ResilientCaller {
         // A retry computes its own time budget from the job's deadline: make that the attempt's end, so the
         // whole attempt stays within the deployment's request time-out counted from the first call.
         RoutedJob bounded = end.equals(job.getDeadline()) ? job : RoutedJob.newBuilder(job).setDeadline(end).build();
-        LOG.debug("deployment={} job={} answered HTTP {}; retrying in {} ms", d.id(), job.getJobId(),
-                outcome.httpStatus(), wait.toMillis());
+        try (JobMdc ignored = JobMdc.of(job.getJobId())) {
+            LOG.debug("deployment={} job={} answered HTTP {}; retrying in {} ms", d.id(), job.getJobId(),
+                    outcome.httpStatus(), wait.toMillis());
+        }
         Earlier next = earlier.plus(outcome);
         CompletableFuture<CallOutcome> retried = new CompletableFuture<>();
         CompletableFuture.runAsync(() -> attempt(bounded, d, next, outcome).whenComplete((o, t) -> retried.complete(o)),

@@ -1,0 +1,27 @@
+package io.beacon.workers;
+
+import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.schemas.avro.ProviderStatus;
+
+/**
+ * Told what a {@link ProviderWorker} reports, so metrics can follow the same records the router sees instead of
+ * reaching into the delivery loop. Called on the worker's poll thread: implementations must be quick and must
+ * not block; an exception is logged and otherwise ignored.
+ */
+public interface WorkerObserver {
+
+    /** Observes nothing. */
+    WorkerObserver NONE = new WorkerObserver() {
+    };
+
+    /**
+     * A heartbeat for one deployment was produced and handed to the producer. Also called when the send
+     * failed at once: the status still describes the deployment, only the broker did not take it.
+     */
+    default void statusPublished(ProviderStatus status) {
+    }
+
+    /** The broker acknowledged an attempt: it is written to {@code job-attempts}, once per acknowledgement. */
+    default void attemptWritten(JobAttempt attempt) {
+    }
+}
