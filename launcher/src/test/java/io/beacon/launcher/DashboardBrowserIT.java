@@ -105,8 +105,13 @@ class DashboardBrowserIT {
         JsonNode summary = check.summary();
         assertThat(summary.get("ok").booleanValue()).as(check.diagnostics()).isTrue();
         assertThat(summary.get("groups")).as(check.diagnostics()).isNotEmpty();
+        // (a worker group that has not committed yet, because no job went to its provider, is UNKNOWN)
         assertThat(summary.get("groups")).allSatisfy(group ->
-                assertThat(group.get("status").textValue()).isIn("OK", "WARNING", "STALLED", "STOPPED"));
+                assertThat(group.get("status").textValue()).isIn("OK", "WARNING", "STALLED", "STOPPED", "UNKNOWN"));
+        assertThat(summary.get("groups")).anySatisfy(group -> {
+            assertThat(group.get("group").textValue()).isEqualTo("router-dashboard-" + suffix);
+            assertThat(group.get("status").textValue()).isEqualTo("OK");
+        });
         assertThat(summary.get("providers")).hasSize(pipeline.fleet().simulators().size());
         assertThat(summary.get("panels").properties()).allSatisfy(panel ->
                 assertThat(panel.getValue().booleanValue()).as(panel.getKey()).isTrue());
