@@ -59,6 +59,7 @@ class DashboardBrowserIT {
         settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
         settings.put("schema.registry.url", "mem://dashboard-" + suffix);
         settings.put("application.id", "router-dashboard-" + suffix);
+        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
         settings.put("http.port", "0");
         settings.put("http.auth.token", token);
         for (String key : TopicNames.ALL) {

@@ -42,6 +42,7 @@ class HttpFacadeIT {
         settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
         settings.put("schema.registry.url", "mem://http-facade-" + suffix);
         settings.put("application.id", "router-http-facade-" + suffix);
+        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
         settings.put("http.port", "0");
         for (String key : TopicNames.ALL) {
             settings.put(key, key.replace("topics.", "") + "-" + suffix);

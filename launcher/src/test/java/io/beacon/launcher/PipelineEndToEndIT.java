@@ -45,6 +45,7 @@ class PipelineEndToEndIT {
         settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
         settings.put("schema.registry.url", "mem://e2e-" + suffix);
         settings.put("application.id", "router-e2e-" + suffix);
+        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
         settings.put("http.port", "0");
         for (String key : TopicNames.ALL) {
             settings.put(key, key.replace("topics.", "") + "-" + suffix);

@@ -66,6 +66,7 @@ class RunnerToolsIT {
         settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
         settings.put("schema.registry.url", "mem://runner-tools-" + suffix);
         settings.put("application.id", "router-tools-" + suffix);
+        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
         for (String key : TopicNames.ALL) {
             settings.put(key, key.replace("topics.", "") + "-" + suffix);
         }

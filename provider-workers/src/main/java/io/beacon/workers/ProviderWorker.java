@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -255,9 +256,20 @@ public final class ProviderWorker implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> record : records) {
             take(record);
         }
+        notePositions();
         applyBackPressure();
         drain();
         outstandingView = outstanding;
+    }
+
+    /** Tells the offset tracker how far the consumer has read, transaction markers included. */
+    private void notePositions() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        for (TopicPartition tp : offsets.trackedPartitions()) {
+            if (assigned.contains(tp)) {
+                offsets.positioned(tp, consumer.position(tp));
+            }
+        }
     }
 
     private void take(ConsumerRecord<String, byte[]> record) {

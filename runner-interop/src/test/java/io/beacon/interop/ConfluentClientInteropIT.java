@@ -100,6 +100,7 @@ class ConfluentClientInteropIT {
         settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
         settings.put("schema.registry.url", registryUrl);
         settings.put("application.id", "router-interop-" + suffix);
+        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
         settings.put("http.port", "0");
         for (String key : TopicNames.ALL) {
             settings.put(key, key.replace("topics.", "") + "-" + suffix);

@@ -123,6 +123,11 @@ public final class LocalPipeline implements AutoCloseable {
         for (ProviderKind kind : KINDS) {
             Map<String, String> workerSettings = new LinkedHashMap<>(settings);
             workerSettings.put(WorkerConfig.PROVIDER, kind.name().toLowerCase());
+            // The router watches the lag of the worker groups named by its prefix: give the workers those names.
+            String groupPrefix = settings.get(RouterConfig.LAG_WORKER_GROUP_PREFIX);
+            if (groupPrefix != null && !groupPrefix.isBlank() && !settings.containsKey(WorkerConfig.CONSUMER_GROUP)) {
+                workerSettings.put(WorkerConfig.CONSUMER_GROUP, groupPrefix + kind.name().toLowerCase());
+            }
             // http.port in the shared settings is the router's. Each worker serves its metrics on its
             // kind's documented port (9401 golem, 9402 modal, 9403 runpod), or on a free port when the
             // router's is free too (tests, several pipelines on one machine).

@@ -3,6 +3,7 @@ package io.beacon.workers.delivery;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -30,6 +31,8 @@ public final class OffsetTracker {
         private long firstSeen = -1;
         private long highestSeen = -1;
         private long lastCommitted = -1;
+        /** The consumer's position: every record below it was taken, or was a transaction marker. */
+        private long position = -1;
         /** Set on the poll thread when the partition is revoked; read by threads about to start a call. */
         private volatile boolean revoked;
 
@@ -41,12 +44,17 @@ public final class OffsetTracker {
             return partition;
         }
 
-        /** The offset to commit: lowest pending, else one past the highest seen; -1 before any record. */
+        /**
+         * The offset to commit: the lowest pending; with nothing pending, the consumer's position when it is
+         * past the highest record seen (the router writes under transactions, and the commit marker after
+         * its last job takes an offset: committing one past the record would leave a lag of one forever,
+         * which a lag monitor reads as a stalled group); else one past the highest seen; -1 before any record.
+         */
         public long committable() {
             if (!pending.isEmpty()) {
                 return pending.first();
             }
-            return highestSeen < 0 ? -1 : highestSeen + 1;
+            return highestSeen < 0 ? -1 : Math.max(highestSeen + 1, position);
         }
 
         public int pendingCount() {
@@ -106,6 +114,22 @@ public final class OffsetTracker {
             }
         }
         return out;
+    }
+
+    /**
+     * The consumer's position in {@code partition} after a poll: every record below it was returned by
+     * a poll and {@link #track tracked}, or was a control record. Ignored for partitions with no record yet.
+     */
+    public void positioned(TopicPartition partition, long position) {
+        PartitionOffsets state = partitions.get(partition);
+        if (state != null && position > state.position) {
+            state.position = position;
+        }
+    }
+
+    /** The partitions with tracked records. */
+    public Set<TopicPartition> trackedPartitions() {
+        return Set.copyOf(partitions.keySet());
     }
 
     /** A commit failed: offer these offsets again next time (if the partitions are still ours). */

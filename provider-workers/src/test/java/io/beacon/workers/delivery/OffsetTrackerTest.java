@@ -86,4 +86,25 @@ class OffsetTrackerTest {
         assertThat(tracker.acknowledge(fresh, 3)).isTrue();
         assertThat(tracker.committable(p0)).isEqualTo(4);
     }
+    @Test
+    void shouldCommitPastATransactionMarkerOnceNothingIsPending() {
+        // Given the last job of a transaction at offset 9 and the consumer positioned past its marker (11)
+        PartitionOffsets token = tracker.track(p0, 9);
+        tracker.positioned(p0, 11);
+
+        // While the job is pending, the commit stays at it
+        assertThat(tracker.committable(p0)).isEqualTo(9);
+
+        // Once acknowledged, the commit reaches the position, so the group shows no lag
+        tracker.acknowledge(token, 9);
+        assertThat(tracker.takeCommittable()).containsEntry(p0, new OffsetAndMetadata(11));
+    }
+
+    @Test
+    void shouldIgnoreThePositionOfAPartitionWithoutRecords() {
+        tracker.positioned(p0, 42);
+
+        assertThat(tracker.committable(p0)).isEqualTo(-1);
+        assertThat(tracker.takeCommittable()).isEmpty();
+    }
 }
