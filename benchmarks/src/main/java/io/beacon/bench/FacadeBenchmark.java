@@ -7,6 +7,7 @@ import io.beacon.bench.router.MachineInfo;
 import io.beacon.bench.router.StreamsThreadMetrics;
 import io.beacon.router.RouterApp;
 import io.beacon.router.RouterConfig;
+import io.beacon.router.http.RouterHttpServer;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.topics.Topics;
@@ -17,6 +18,7 @@ import io.beacon.workers.WorkerConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,10 +45,10 @@ import org.slf4j.LoggerFactory;
  * both processing guarantees of the router.
  *
  * <p>Layout: this JVM hosts the embedded broker (free ports, in-process schema registry), the router
- * (its HTTP facade on a free port), one Golem worker and the load client; the simulated Golem nodes run
- * in a JVM of their own ({@link FacadeSimulatorMain}) so they answer without Nagle's delay while the
- * facade keeps the JDK default it has in production. Each guarantee gets its own topics, router and
- * worker; each rate its own warm-up.
+ * (its HTTP facade on a free port, with the TCP_NODELAY and the accept backlog the router sets itself),
+ * one Golem worker and the load client; the simulated Golem nodes run in a JVM of their
+ * own ({@link FacadeSimulatorMain}), so their CPU is counted apart. Each guarantee gets its own topics,
+ * router and worker; each rate its own warm-up.
  *
  * <p>Prints a table, writes {@code benchmarks/results/facade.json} and {@code facade.md}. Exit code 0
  * whenever the benchmark ran (the figures are reported, not judged), 2 for bad arguments, 1 if a run
@@ -61,16 +63,19 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
 
     static final String USAGE = "usage: ./benchmarks/run facade [--rates=100,500] [--warmup=S (10)] [--window=S (30)]"
             + " [--guarantees=exactly_once_v2,at_least_once] [--latency-ms=60] [--deployments=4] [--capacity=64]"
-            + " [--partitions=3] [--max-open=2000] [--set=ROUTER_SETTING=VALUE ...] [--nodelay]"
+            + " [--partitions=3] [--max-open=2000] [--set=ROUTER_SETTING=VALUE ...]"
             + " [--out=DIR (benchmarks/results)]"
-            + " [--quick (warm-up 5 s, window 10 s)]";
+            + " [--quick (warm-up 5 s, window 10 s)]"
+            + "\n  The router's HTTP server runs with TCP_NODELAY unless the JVM is given"
+            + " -Dsun.net.httpserver.nodelay=false (e.g. BENCH_JAVA_OPTS=\"-Xmx2g -Dsun.net.httpserver.nodelay=false\");"
+            + " --nodelay, which used to switch it on, is accepted and has no effect.";
+    /** Once an option, now what the router does itself: accepted so that old command lines still run. */
+    static final String NODELAY = "--nodelay";
+    /** The JDK HTTP server's switch for Nagle's algorithm; the router sets it to true unless it is given. */
+    static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
 
-    /**
-     * @param nodelay also switch Nagle's algorithm off for the facade's HTTP server (the JDK default, as
-     *                the router runs in production, leaves it on)
-     */
     record Options(List<Integer> rates, Duration warmup, Duration window, List<String> guarantees,
-                   Duration providerLatency, int deployments, int capacity, int partitions, boolean nodelay,
+                   Duration providerLatency, int deployments, int capacity, int partitions,
                    Map<String, String> routerSettings, Path outDir, int maxOpen) {
 
         static Options parse(String[] args) {
@@ -82,7 +87,6 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
             int deployments = 4;
             int capacity = 64;
             int partitions = 3;
-            boolean nodelay = false;
             Map<String, String> routerSettings = new LinkedHashMap<>();
             Path outDir = RESULTS;
             int maxOpen = 2000;
@@ -110,8 +114,8 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
                     maxOpen = Integer.parseInt(value);
                 } else if (a.startsWith("--out=")) {
                     outDir = Path.of(value);
-                } else if (a.equals("--nodelay")) {
-                    nodelay = true;
+                } else if (a.equals(NODELAY)) {
+                    // no effect any more (see USAGE); run() says so
                 } else if (a.equals("--quick")) {
                     warmup = 5;
                     window = 10;
@@ -133,7 +137,7 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
                         + " --partitions and --max-open must be at least 1");
             }
             return new Options(rates, Duration.ofSeconds(warmup), Duration.ofSeconds(window), guarantees,
-                    Duration.ofMillis(latency), deployments, capacity, partitions, nodelay, Map.copyOf(routerSettings),
+                    Duration.ofMillis(latency), deployments, capacity, partitions, Map.copyOf(routerSettings),
                     outDir, maxOpen);
         }
     }
@@ -163,9 +167,8 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
             System.err.println(USAGE);
             return 2;
         }
-        if (options.nodelay()) {
-            // Before the router's HttpServer exists: the JDK reads it once per JVM.
-            System.setProperty("sun.net.httpserver.nodelay", "true");
+        if (Arrays.asList(args).contains(NODELAY)) {
+            LOG.warn("{} has no effect: the router's HTTP server switches Nagle's algorithm off itself", NODELAY);
         }
         quietLogs();
         Instant started = Instant.now();
@@ -187,7 +190,7 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
             BenchFiles.deleteRecursively(stateRoot);
         }
         machine.put("loadAverageAtEnd", MachineInfo.procLine("/proc/loadavg").orElse("unknown"));
-        FacadeReport report = new FacadeReport(command(args), options, machine, cells,
+        FacadeReport report = new FacadeReport(command(args), options, machine, facadeServer(), cells,
                 Duration.between(started, Instant.now()));
         System.out.println(report.table());
         System.out.println(report.hopTable());
@@ -288,6 +291,34 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
                 StreamsThreadMetrics.read(applicationId));
         LOG.info("{} at {} req/s: {}", guarantee, rate, FacadeReport.summary(cell));
         return cell;
+    }
+
+    /**
+     * How the router's HTTP server listened in this run: TCP_NODELAY as the JDK read it (the router sets
+     * the property when its server class loads, before the JVM's first HTTP server, unless it was given),
+     * the accept backlog it asks for, and the kernel's cap on any backlog.
+     */
+    static FacadeReport.Server facadeServer() {
+        // First the router's server class, whose initialization sets the property unless it was given.
+        int backlog = routerAcceptBacklog();
+        return new FacadeReport.Server(Boolean.parseBoolean(System.getProperty(NODELAY_PROPERTY)), backlog,
+                MachineInfo.procLine("/proc/sys/net/core/somaxconn").map(String::trim).orElse("unknown"));
+    }
+
+    /**
+     * The backlog the router's HTTP server is created with (a private constant there), with the class
+     * initialized as it is once a router runs; -1 if unreadable.
+     */
+    static int routerAcceptBacklog() {
+        try {
+            Class<?> server = Class.forName(RouterHttpServer.class.getName(), true,
+                    RouterHttpServer.class.getClassLoader());
+            Field backlog = server.getDeclaredField("BACKLOG");
+            backlog.setAccessible(true);
+            return backlog.getInt(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.beacon.bench.FacadeBenchmark.Cell;
 import io.beacon.bench.FacadeBenchmark.Options;
 import io.beacon.bench.router.MachineInfo;
+import io.beacon.router.RouterConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,16 +71,29 @@ final class FacadeReport {
                     "as above", "as above, observability (ClickHouse logging) disabled; at 10,000 QPS",
                     ordered("p50", "0.35", "p90", "0.50", "p95", "0.58", "p99", "0.94", "mean", "0.37")));
 
+    /**
+     * How the router's HTTP server listened during the run.
+     *
+     * @param tcpNoDelay    whether Nagle's algorithm was off ({@code sun.net.httpserver.nodelay})
+     * @param acceptBacklog the accept backlog the server asks for; -1 unknown
+     * @param somaxconn     the kernel's cap on any accept backlog ({@code net.core.somaxconn})
+     */
+    record Server(boolean tcpNoDelay, int acceptBacklog, String somaxconn) {
+    }
+
     private final String command;
     private final Options options;
     private final Map<String, Object> machine;
+    private final Server server;
     private final List<Cell> cells;
     private final Duration took;
 
-    FacadeReport(String command, Options options, Map<String, Object> machine, List<Cell> cells, Duration took) {
+    FacadeReport(String command, Options options, Map<String, Object> machine, Server server, List<Cell> cells,
+                 Duration took) {
         this.command = command;
         this.options = options;
         this.machine = machine;
+        this.server = server;
         this.cells = List.copyOf(cells);
         this.took = took;
     }
@@ -200,8 +214,11 @@ final class FacadeReport {
         setup.put("partitions", options.partitions());
         setup.put("warmupSeconds", options.warmup().toSeconds());
         setup.put("windowSeconds", options.window().toSeconds());
-        setup.put("facadeTcpNoDelay", options.nodelay());
+        setup.put("facadeTcpNoDelay", server.tcpNoDelay());
+        setup.put("facadeAcceptBacklog", server.acceptBacklog());
+        setup.put("somaxconn", server.somaxconn());
         setup.put("routerSettingsGiven", options.routerSettings());
+        setup.put("commitIntervalMsInEffect", commitIntervals());
         setup.put("clientMaxOpenRequests", options.maxOpen());
         root.put("setup", setup);
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -253,7 +270,7 @@ final class FacadeReport {
         return root;
     }
 
-    private String markdown() {
+    String markdown() {
         StringBuilder md = new StringBuilder();
         md.append("## HTTP facade overhead\n\n");
         md.append("Command: `./benchmarks/run facade` (builds, then runs `").append(command).append("`; writes")
@@ -278,8 +295,12 @@ final class FacadeReport {
                 .append(" ms latency, ").append(options.capacity()).append(" concurrent calls each, no cold start,")
                 .append(" run in a second JVM with `TCP_NODELAY` as a real provider server has it. The facade's")
                 .append(" own HTTP server ")
-                .append(options.nodelay() ? "had Nagle's algorithm switched off for this run (`--nodelay`)."
-                        : "keeps the JDK default (Nagle's algorithm on), as the router runs in production.")
+                .append(server.tcpNoDelay()
+                        ? "has Nagle's algorithm off (`TCP_NODELAY`), as the router sets it in production"
+                        : "had Nagle's algorithm on for this run (`sun.net.httpserver.nodelay` was not `true`;"
+                        + " the router sets it to `true` unless the JVM is given a value)")
+                .append(", and asks for ").append(acceptBacklog())
+                .append(". The router's commit interval in effect: ").append(commitIntervalsText()).append('.')
                 .append(" Load: open loop, HTTP/1.1, the runner guide's payload (`max_tokens` 32, `timeout_seconds`")
                 .append(" 20), request i due at start + i/rate; response time counted from the due time, so a")
                 .append(" stall anywhere counts for every request due during it; at most ").append(options.maxOpen())
@@ -360,8 +381,8 @@ final class FacadeReport {
         md.append("- **Exactly-once: the commit interval.** Under `exactly_once_v2` the router writes in transactions")
                 .append(" that commit every `commit.interval.ms` (")
                 .append(commitMs < 0 ? "the router's default" : commitMs + " ms in effect here"
-                        + (options.routerSettings().containsKey("commit.interval.ms") ? ", given with `--set`"
-                        : ", the router's default"))
+                        + (commitIntervalGiven() ? ", given with `--set`"
+                        : ", the router's default under exactly-once"))
                 .append("), and the worker and the facade read `read_committed`: a routed job becomes readable to the")
                 .append(" worker, and a result to the facade, only when the router's transaction commits. A request")
                 .append(" crosses two such commits; each wait is spread over one interval, so the commits alone add")
@@ -390,26 +411,28 @@ final class FacadeReport {
                         + " hops (table above) show where the rest went.%n", commitMs));
             }
         }
-        md.append("- **At-least-once: the Kafka hops, and the router's producer linger.** Without transactions a")
+        long alosCommitMs = cells.stream().filter(c -> c.guarantee().equals("at_least_once"))
+                .mapToLong(Cell::commitIntervalMs).findFirst().orElse(-1);
+        md.append("- **At-least-once: the Kafka hops.** Without transactions a")
                 .append(" request still takes four produces (`acks=all`) and four fetches: facade -> `inference-requests`")
                 .append(" -> router -> provider topic -> worker -> HTTP call -> `job-attempts` -> router ->")
                 .append(" `inference-results` -> the facade's reader, then the answer is written on the facade's pool.")
-                .append(" The facade's and the worker's producers linger 5 ms (Kafka's default), but Kafka Streams")
-                .append(" gives its producer `linger.ms` 100 unless told otherwise, and the router does not set it:")
-                .append(" each of the router's two outputs waits for that linger or for the next commit's flush,")
-                .append(" whichever comes first, about half a commit interval on average. The router hops in the")
-                .append(" table above carry that wait. To see what it costs, run with")
-                .append(" `--set=kafka.linger.ms=5` (and `--set=commit.interval.ms=N` for the commit interval).\n");
+                .append(" The facade's, the worker's and the router's producers linger up to 5 ms for a batch (the")
+                .append(" router sets `linger.ms` 5 over Kafka Streams' own 100 ms), and a record is readable once")
+                .append(" written, without waiting for a commit: the router's commit (every ")
+                .append(alosCommitMs < 0 ? "`commit.interval.ms`" : alosCommitMs + " ms here")
+                .append(") only records how far it has read. To see what a longer linger costs, run with")
+                .append(" `--set=kafka.linger.ms=100`.\n");
         md.append("- **The HTTP facade itself** holds no thread while a request waits (a future per job, completed")
                 .append(" by the one results-reader thread, answered on the 16-thread HTTP pool): its own share is")
                 .append(" parsing, one `send()` and one JSON answer per request, visible in the first and last hop.\n");
         long overflows = cells.stream().mapToLong(c -> c.tcpCounters().getOrDefault("ListenOverflows", 0L)).sum();
         md.append("- **New connections**: an HTTP/1.1 client needs one connection per request in flight, so when")
-                .append(" answers slow down it opens more. The facade's `HttpServer` is created with backlog 0, which")
-                .append(" the JDK turns into an accept queue of 50, and its single dispatcher thread accepts one")
+                .append(" answers slow down it opens more. The facade's `HttpServer` asks for ").append(acceptBacklog())
+                .append(", and its single dispatcher thread accepts one")
                 .append(" connection per select round (OpenJDK's `sun.net.httpserver.ServerImpl`). A burst of new")
-                .append(" connections beyond that is dropped by the kernel and the client resends its SYN after 1 s,")
-                .append(" then 3 s: whole seconds of latency that feed the next burst. ")
+                .append(" connections beyond the accept queue is dropped by the kernel and the client resends its SYN")
+                .append(" after 1 s, then 3 s: whole seconds of latency that feed the next burst. ")
                 .append(overflows == 0 ? "No connection overflowed the accept queue in this run."
                         : "In this run the kernel counted " + overflows + " accept-queue overflows during the measured"
                         + " cells (column 'accept-queue overflows').")
@@ -445,6 +468,31 @@ final class FacadeReport {
         md.append("\nObserved in this run:\n\n");
         notes.forEach(n -> md.append("- ").append(n).append('\n'));
         return md.toString();
+    }
+
+    /** "an accept queue of 1024 connections (the kernel caps it at `net.core.somaxconn`, 4096 here)". */
+    private String acceptBacklog() {
+        return "an accept queue of " + (server.acceptBacklog() < 0 ? "unknown size" : server.acceptBacklog()
+                + " connections") + " (the kernel caps it at `net.core.somaxconn`, " + server.somaxconn() + " here)";
+    }
+
+    /** The router's commit interval per guarantee as in effect in the cells (RouterConfig.commitIntervalMs()). */
+    private Map<String, Long> commitIntervals() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        cells.forEach(c -> out.putIfAbsent(c.guarantee(), c.commitIntervalMs()));
+        return out;
+    }
+
+    private String commitIntervalsText() {
+        String source = commitIntervalGiven() ? "given with `--set`" : "the router's default for each guarantee";
+        return commitIntervals().entrySet().stream().map(e -> e.getValue() + " ms under `" + e.getKey() + "`")
+                .collect(Collectors.joining(", ")) + " (" + source + ")";
+    }
+
+    /** Whether {@code --set} gave the router a commit interval of its own (-1 asks for the default). */
+    private boolean commitIntervalGiven() {
+        String given = options.routerSettings().get(RouterConfig.COMMIT_INTERVAL_MS);
+        return given != null && !given.trim().equals("-1");
     }
 
     /**

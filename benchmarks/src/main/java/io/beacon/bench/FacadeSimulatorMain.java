@@ -16,11 +16,11 @@ import java.util.List;
  * The simulated provider fleet of {@link FacadeBenchmark}, in a JVM of its own. Arguments: the number of
  * deployments, the capacity of each, the fixed latency in milliseconds.
  *
- * <p>Why a process of its own: the simulators run on the JDK's {@code HttpServer}, which leaves Nagle's
- * algorithm on unless {@code sun.net.httpserver.nodelay} is set, and that property is read once per JVM.
- * A real provider (Ollama's Go server) sends without delay, so the simulators get the property here;
- * the benchmark's JVM keeps the JDK default, which is what the router's HTTP facade runs with in
- * production. Each may then be measured as it really is.
+ * <p>Why a process of its own: a real provider runs apart from the router, so the simulators' CPU is
+ * counted apart from the benchmark JVM's, and a pause of one JVM does not stall the other. Like a real
+ * provider's server (Ollama's Go server) they answer with {@code TCP_NODELAY}: {@code ProviderSimulator}
+ * sets {@code sun.net.httpserver.nodelay} itself unless it is given, and it is given here as well, so a
+ * change there cannot slow the simulated providers down unnoticed.
  *
  * <p>It prints one {@value #DEPLOYMENT_LINE} line per deployment (id, base URL) and then
  * {@value #READY_LINE} on standard output, logs on standard error, and runs until its standard input
@@ -61,7 +61,7 @@ public final class FacadeSimulatorMain {
             System.err.println("usage: FacadeSimulatorMain COUNT CAPACITY LATENCY_MS");
             System.exit(2);
         }
-        // Before the first HttpServer exists: the JDK reads it once.
+        // Before the first HttpServer exists: the JDK reads it once per JVM.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         List<SimulatedDeployment> deployments = fleet(Integer.parseInt(args[0]), Integer.parseInt(args[1]),
                 Duration.ofMillis(Long.parseLong(args[2])));

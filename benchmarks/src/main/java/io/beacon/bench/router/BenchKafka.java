@@ -206,7 +206,7 @@ public final class BenchKafka implements AutoCloseable {
     }
 
     /** Producer settings for this broker with the given linger; acks=all, Kafka's default. */
-    public Map<String, Object> producerProps(int lingerMs) {
+    public Map<String, Object> producerProps(long lingerMs) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,14 +31,15 @@ import org.slf4j.LoggerFactory;
 public final class RouterBenchPlan {
 
     private static final Logger LOG = LoggerFactory.getLogger(RouterBenchPlan.class);
-    /** Effectively off: for the diagnostic runs that show what the wall-clock scan costs. */
+    /** Effectively off: for the diagnostic runs that show what the wall-clock punctuator costs. */
     private static final String SCAN_OFF_MS = "3600000";
+    /** Kafka Streams' own producer linger, which the router overrides with 5 ms. */
+    private static final String STREAMS_LINGER_MS = "100";
 
     private final BenchKafka kafka;
     private final RouterBenchOptions options;
     private final RouterBenchRunner runner;
     private final SyntheticJobs jobs;
-    private final RouterConfig defaults = new RouterConfig(Map.of());
     private final long alosCommitMs = RouterConfig.defaultCommitIntervalMs(StreamsConfig.AT_LEAST_ONCE);
     private final long eosCommitMs = RouterConfig.defaultCommitIntervalMs(StreamsConfig.EXACTLY_ONCE_V2);
     private final Subject pipePlain;
@@ -144,27 +146,28 @@ public final class RouterBenchPlan {
     }
 
     /**
-     * Runs with one setting changed to show what limits the router: the Streams producer's linger (Kafka
-     * Streams sets linger.ms=100 and the router keeps it; at 500 jobs/s no batch fills, so at-least-once
-     * output waits for the linger or the next commit's flush; 5 ms is the plain producer's default), the
-     * wall-clock scan switched off, and a JFR profile of one throughput run per guarantee.
+     * Runs with one setting changed to show what limits the router, and a JFR profile of one throughput
+     * run per guarantee. At-least-once with Kafka Streams' own producer linger (100 ms; the router sets
+     * 5 ms, as at 500 jobs/s no batch fills and each routed job would wait out the linger): what the
+     * router's 5 ms buys, in latency and in throughput. Each guarantee with the wall-clock punctuator
+     * switched off: what the punctuator, which reads only the due timers, costs the hop.
      */
     private void diagnose(List<Latency> latencies, List<Throughput> throughputs, List<Profile> profiles)
             throws Exception {
-        Subject lingerShort = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, alosCommitMs,
-                Map.of("kafka.linger.ms", "5"), "linger5");
-        Subject lingerShortNoScan = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, alosCommitMs,
-                Map.of("kafka.linger.ms", "5", RouterConfig.SCAN_INTERVAL_MS, SCAN_OFF_MS), "linger5-noscan");
+        Subject streamsLinger = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, alosCommitMs,
+                Map.of("kafka." + ProducerConfig.LINGER_MS_CONFIG, STREAMS_LINGER_MS), "linger" + STREAMS_LINGER_MS);
+        Subject alosNoScan = new Subject.Router(StreamsConfig.AT_LEAST_ONCE, alosCommitMs,
+                Map.of(RouterConfig.SCAN_INTERVAL_MS, SCAN_OFF_MS), "noscan");
         Subject eosNoScan = new Subject.Router(StreamsConfig.EXACTLY_ONCE_V2, eosCommitMs,
                 Map.of(RouterConfig.SCAN_INTERVAL_MS, SCAN_OFF_MS), "noscan");
-        for (Subject subject : List.of(lingerShort, lingerShortNoScan, eosNoScan)) {
+        for (Subject subject : List.of(streamsLinger, alosNoScan, eosNoScan)) {
             latencies.add(latency(subject));
         }
         List<ThroughputRun> lingerRuns = new ArrayList<>();
         for (int i = 1; i <= options.sweepRepeat(); i++) {
-            lingerRuns.add(throughputRun(lingerShort, i, options.sweepRepeat()));
+            lingerRuns.add(throughputRun(streamsLinger, i, options.sweepRepeat()));
         }
-        throughputs.add(Throughput.of(lingerShort, lingerRuns));
+        throughputs.add(Throughput.of(streamsLinger, lingerRuns));
         for (Subject router : List.of(routerAlos, routerEos)) {
             List<ThroughputRun> run = new ArrayList<>();
             StreamThreadProfile.Result result = StreamThreadProfile.profile(
@@ -176,24 +179,13 @@ public final class RouterBenchPlan {
     }
 
     /**
-     * Prices the wall-clock scan from the longest punctuation of the router's throughput runs, taken after
-     * the last output (each task's store then held the run's jobs of its partition: none finish, none
-     * expire), and scales it to the jobs a full retention of finished jobs keeps at the latency rate.
+     * The longest punctuation Streams measured in the router's throughput runs. Each run waits for one
+     * more punctuation after its last output, when every task stores all the jobs of its partition
+     * (none finish, none expire), so the longest one covers a punctuation over the full store.
      */
     private PunctuatorCost punctuatorCost(List<ThroughputRun> routerRuns) {
-        double maxMs = routerRuns.stream()
-                .mapToDouble(r -> r.metrics().getOrDefault("punctuate-latency-max", Double.NaN))
-                .filter(Double::isFinite).max().orElse(Double.NaN);
-        if (!Double.isFinite(maxMs)) {
-            return null;
-        }
-        long perTask = options.records() / options.partitions();
-        double microsPerJob = maxMs * 1000 / perTask;
-        long retentionSeconds = defaults.getLong(RouterConfig.FINISHED_RETENTION_MS) / 1000;
-        long kept = (long) options.ratePerSecond() * retentionSeconds;
-        return new PunctuatorCost("router throughput runs (" + options.records() + " jobs, " + options.partitions()
-                + " tasks)", maxMs, perTask, microsPerJob, kept, kept * microsPerJob / 1000,
-                defaults.getLong(RouterConfig.SCAN_INTERVAL_MS));
+        return PunctuatorCost.of(routerRuns, options.records(), options.partitions(),
+                new RouterConfig(Map.of()).getLong(RouterConfig.SCAN_INTERVAL_MS));
     }
 
     private ThroughputRun throughputRun(Subject subject, int run, int of) throws InterruptedException {
@@ -237,8 +229,15 @@ public final class RouterBenchPlan {
         setup.put("ratePerSecond", options.ratePerSecond());
         setup.put("latencyWarmupSeconds", options.latencyWarmup().toSeconds());
         setup.put("latencyMeasuredSeconds", options.latencyMeasured().toSeconds());
-        setup.put("defaultCommitMsAtLeastOnce", alosCommitMs);
-        setup.put("defaultCommitMsExactlyOnce", eosCommitMs);
+        setup.put(RouterBenchReport.COMMIT_MS_AT_LEAST_ONCE, alosCommitMs);
+        setup.put(RouterBenchReport.COMMIT_MS_EXACTLY_ONCE, eosCommitMs);
+        // What both the routers and the pipes of each guarantee run their clients with.
+        Map<String, Object> clients = new LinkedHashMap<>();
+        for (String guarantee : List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2)) {
+            clients.put(guarantee, RouterClientSettings.of(Map.of(RouterConfig.BOOTSTRAP_SERVERS,
+                    kafka.bootstrapServers(), RouterConfig.PROCESSING_GUARANTEE, guarantee), kafka.serdes()).asMap());
+        }
+        setup.put(RouterBenchReport.CLIENT_SETTINGS, clients);
         setup.put("sweepExactlyOnce", options.sweepExactlyOnce());
         setup.put("sweepAtLeastOnce", options.sweepAtLeastOnce());
         setup.put("brokerDir", options.brokerDir() == null ? "system temporary directory"

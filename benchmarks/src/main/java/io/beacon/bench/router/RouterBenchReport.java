@@ -31,9 +31,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param sweep                every swept commit interval of both guarantees
  * @param advice               the recommended commit interval per guarantee
  * @param diagnostics          latency runs with one router setting changed
- * @param diagnosticThroughput throughput of the diagnostic settings that could become defaults
+ * @param diagnosticThroughput throughput of the diagnostic setting the router's own setting replaced
  * @param profiles             where the stream thread spends its CPU, per guarantee
- * @param punctuator           what the wall-clock scan of the job-state store costs
+ * @param punctuator           the longest wall-clock punctuation of the router's throughput runs
  */
 public record RouterBenchReport(String command, Map<String, Object> machine, Map<String, Object> setup,
                                 Map<String, Object> targets, List<Comparison> throughput, List<Latency> latency,
@@ -46,6 +46,11 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
     public static final double EOS_P99_TARGET_MS = 60;
     /** Above this share of the machine's CPU taken by other processes, a figure is flagged as disturbed. */
     public static final double DISTURBED_OTHERS_SHARE = 0.15;
+    /** Setup keys: the router's default commit interval under each guarantee (ms). */
+    public static final String COMMIT_MS_AT_LEAST_ONCE = "defaultCommitMsAtLeastOnce";
+    public static final String COMMIT_MS_EXACTLY_ONCE = "defaultCommitMsExactlyOnce";
+    /** Setup key: per guarantee, the client settings routers and pipes run with ({@link RouterClientSettings}). */
+    public static final String CLIENT_SETTINGS = "clientSettings";
 
     /** The router against the matching pipe under one guarantee. */
     public record Comparison(String guarantee, Throughput pipe, Throughput router, double ratio, double target,
@@ -58,13 +63,28 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
     }
 
     /**
-     * The scan's cost per stored job, from the longest punctuation Streams measured in the router's
-     * throughput runs (a punctuation is one task scanning its partition of the store, so it covers
-     * jobs / partitions entries), and what that means with a full retention of finished jobs.
+     * The longest wall-clock punctuation Streams measured in the router's throughput runs. A punctuation
+     * is one task reading the due entries of its job-timer store; every run waits for one after its last
+     * output, when each task stores all the jobs of its partition.
+     *
+     * @param storedJobsPerTask the jobs each task stores by then (the run's jobs over its tasks; none
+     *                          finish or expire during a run)
+     * @param scanIntervalMs    the router's default router.scan.interval.ms
      */
-    public record PunctuatorCost(String basis, double punctuateMaxMs, long storedJobsPerTask,
-                                 double microsPerStoredJob, long jobsKeptAtRetention, double scanMsAtRetention,
-                                 double scanIntervalMs) {
+    public record PunctuatorCost(String basis, double punctuateMaxMs, long storedJobsPerTask, long scanIntervalMs) {
+
+        /** From the runs' {@code punctuate-latency-max}; null when no run has one. */
+        public static PunctuatorCost of(List<Results.ThroughputRun> routerRuns, int records, int partitions,
+                                        long scanIntervalMs) {
+            double maxMs = routerRuns.stream()
+                    .mapToDouble(r -> r.metrics().getOrDefault("punctuate-latency-max", Double.NaN))
+                    .filter(Double::isFinite).max().orElse(Double.NaN);
+            if (!Double.isFinite(maxMs)) {
+                return null;
+            }
+            return new PunctuatorCost(String.format(Locale.ROOT, "router throughput runs (%,d jobs, %d tasks)",
+                    records, partitions), maxMs, records / partitions, scanIntervalMs);
+        }
     }
 
     public static double p99Target(String guarantee) {
@@ -75,8 +95,8 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
     public void print(PrintStream out) {
         out.println();
         out.printf(Locale.ROOT, "Router throughput and latency: %s records per throughput run x %s runs; %s jobs/s"
-                        + " for latency; commit.interval.ms=%s unless stated%n%n", setup.get("records"),
-                setup.get("repeat"), setup.get("ratePerSecond"), setup.get("defaultCommitMs"));
+                        + " for latency; %s unless stated%n%n", setup.get("records"),
+                setup.get("repeat"), setup.get("ratePerSecond"), defaultCommitIntervals());
         out.printf(Locale.ROOT, "%-16s %-30s %-30s %-7s %-16s %s%n", "guarantee", "pipe records/s (min-max)",
                 "router records/s (min-max)", "ratio", "target", "others' CPU max");
         for (Comparison c : throughput) {
@@ -121,10 +141,9 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
         }
         if (punctuator != null) {
             out.println();
-            out.printf(Locale.ROOT, "Punctuator: longest scan %.1f ms over %,d stored jobs (%.1f us per job); with the"
-                            + " retention's %,d finished jobs a scan would take ~%,.0f ms, every %.0f ms%n",
-                    punctuator.punctuateMaxMs(), punctuator.storedJobsPerTask(), punctuator.microsPerStoredJob(),
-                    punctuator.jobsKeptAtRetention(), punctuator.scanMsAtRetention(), punctuator.scanIntervalMs());
+            out.printf(Locale.ROOT, "Punctuator (due timers only, every %d ms): longest punctuation %.1f ms, with"
+                            + " about %,d jobs stored per task by the last one%n", punctuator.scanIntervalMs(),
+                    punctuator.punctuateMaxMs(), punctuator.storedJobsPerTask());
         }
         out.printf(Locale.ROOT, "%nTook %.0f s. Load average at start / end: %s / %s%n", elapsedSeconds,
                 machine.get("loadAverageAtStart"), machine.get("loadAverageAtEnd"));
@@ -161,17 +180,17 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
                         + " turn; three deployments with unlimited capacity and a heartbeat that never goes stale;"
                         + " nothing consumes the provider topics but the measuring read_committed consumer, so jobs"
                         + " stay ROUTED. The same serdes everywhere (Confluent wire format, in-memory registry)."
-                        + " The pipes get the client settings Kafka Streams gives the router (linger.ms=100,"
-                        + " max.poll.records=1000) and commit at the same interval; the latency load generator"
-                        + " sends with linger.ms=0, acks=all. \"Others' CPU\" is the share of the machine's CPU"
-                        + " time that other processes used (or the hypervisor stole) during a figure's"
-                        + " measurement: figures above %s were disturbed.%n%n", setup.get("partitions"),
-                setup.get("promptChars"), setup.get("requestBytes"), setup.get("routedJobBytes"),
-                percent(DISTURBED_OTHERS_SHARE)));
+                        + " The pipes get the client settings the router's Kafka Streams clients run with,"
+                        + " read from the router's own properties (%s) and commit at the router's interval for"
+                        + " their guarantee; the latency load generator sends with linger.ms=0, acks=all."
+                        + " \"Others' CPU\" is the share of the machine's CPU time that other processes used (or the"
+                        + " hypervisor stole) during a figure's measurement: figures above %s were disturbed.%n%n",
+                setup.get("partitions"), setup.get("promptChars"), setup.get("requestBytes"),
+                setup.get("routedJobBytes"), clientSettings(), percent(DISTURBED_OTHERS_SHARE)));
 
         md.append(String.format(Locale.ROOT, "### Throughput (%s requests pre-produced, %s runs each after an"
-                        + " untimed warm-up, commit.interval.ms=%s)%n%n", setup.get("records"), setup.get("repeat"),
-                setup.get("defaultCommitMs")));
+                        + " untimed warm-up, %s)%n%n", setup.get("records"), setup.get("repeat"),
+                defaultCommitIntervals()));
         md.append("Records/s from the moment the subject is ready (router RUNNING, pipe's partitions assigned) to"
                 + " the last output visible to a read_committed consumer: median (min-max) over the runs. Start-up"
                 + " is left out; the median time from starting the subject to its last output is given too.\n\n");
@@ -237,12 +256,19 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
         }
         if (!diagnostics.isEmpty()) {
             md.append("Latency runs with one router setting changed through the router's own configuration"
-                    + " (`kafka.*` settings pass through to its clients); same load and measurement as above:\n\n");
+                    + " (`kafka.*` settings pass through to its clients); same load and measurement as above."
+                    + " `kafka.linger.ms=100` puts back Kafka Streams' own producer linger, which the router"
+                    + " replaces with 5 ms: the difference is what the router's setting buys."
+                    + " `router.scan.interval.ms=3600000` keeps the wall-clock punctuator from running during the"
+                    + " run: the difference is what the punctuator costs the hop.\n\n");
             md.append(latencyTableHeader());
             diagnostics.forEach(l -> md.append(latencyRow(l)));
             for (Throughput t : diagnosticThroughput) {
-                md.append(String.format(Locale.ROOT, "%nThroughput of %s (%s): %s records/s (others' CPU up to %s).%n",
-                        t.label(), settings(t.settings()), rates(t), percent(t.maxOthersCpuShare())));
+                String against = throughput.stream().filter(c -> c.guarantee().equals(t.guarantee())).findFirst()
+                        .map(c -> String.format(Locale.ROOT, ", against %s records/s of %s with the router's own"
+                                + " settings", rates(c.router()), c.router().label())).orElse("");
+                md.append(String.format(Locale.ROOT, "%nThroughput of %s (%s): %s records/s%s (others' CPU up to %s).%n",
+                        t.label(), settings(t.settings()), rates(t), against, percent(t.maxOthersCpuShare())));
             }
         }
         if (!profiles.isEmpty()) {
@@ -271,17 +297,40 @@ public record RouterBenchReport(String command, Map<String, Object> machine, Map
             md.append('\n');
         }
         if (punctuator != null) {
-            md.append(String.format(Locale.ROOT, "%nThe wall-clock punctuator scans the whole job-state store every"
-                            + " %.0f ms on the stream thread. Its longest scan in the %s was %.1f ms over %,d stored"
-                            + " jobs (%.1f us per job). Finished jobs stay in the store for the retention"
-                            + " (router.finished.retention.ms), so at %s jobs/s one instance would hold about %,d jobs"
-                            + " and each scan would block the thread for about %,.0f ms, every %.0f ms.%n",
-                    punctuator.scanIntervalMs(), punctuator.basis(), punctuator.punctuateMaxMs(),
-                    punctuator.storedJobsPerTask(), punctuator.microsPerStoredJob(), setup.get("ratePerSecond"),
-                    punctuator.jobsKeptAtRetention(), punctuator.scanMsAtRetention(), punctuator.scanIntervalMs()));
+            md.append(String.format(Locale.ROOT, "%nThe wall-clock punctuator runs every %d ms"
+                            + " (router.scan.interval.ms) on the stream thread and reads only the due entries of the"
+                            + " job-timer store: deadlines, ends of back-offs and ends of retention that have come."
+                            + " Its longest punctuation in the %s took %.1f ms; each run waits for a punctuation after"
+                            + " its last output, when every task stores about %,d jobs. Its cost does not grow with"
+                            + " the jobs stored: a job still waiting for its deadline is not read, and a finished job"
+                            + " is read once more, when its retention (router.finished.retention.ms) ends, to delete"
+                            + " it.%n", punctuator.scanIntervalMs(), punctuator.basis(), punctuator.punctuateMaxMs(),
+                    punctuator.storedJobsPerTask()));
         }
         md.append("\nAll figures, per run: `benchmarks/results/router.json`.\n");
         return md.toString();
+    }
+
+    /** "commit.interval.ms 1000 (at_least_once) / 20 (exactly_once_v2)": the router's default per guarantee. */
+    String defaultCommitIntervals() {
+        return String.format(Locale.ROOT, "commit.interval.ms %s (%s) / %s (%s)", setup.get(COMMIT_MS_AT_LEAST_ONCE),
+                StreamsConfig.AT_LEAST_ONCE, setup.get(COMMIT_MS_EXACTLY_ONCE), StreamsConfig.EXACTLY_ONCE_V2);
+    }
+
+    /** "at_least_once: `linger.ms=5`, `max.poll.records=1000`; exactly_once_v2: ...", from the setup. */
+    private String clientSettings() {
+        if (!(setup.get(CLIENT_SETTINGS) instanceof Map<?, ?> byGuarantee) || byGuarantee.isEmpty()) {
+            return "not recorded";
+        }
+        List<String> parts = new ArrayList<>();
+        byGuarantee.forEach((guarantee, settings) -> {
+            List<String> each = new ArrayList<>();
+            if (settings instanceof Map<?, ?> map) {
+                map.forEach((k, v) -> each.add("`" + k + "=" + v + "`"));
+            }
+            parts.add(guarantee + ": " + String.join(", ", each));
+        });
+        return String.join("; ", parts);
     }
 
     private static String latencyTableHeader() {

@@ -159,8 +159,9 @@ public final class RouterBenchRunner {
     }
 
     /**
-     * The router's thread metrics once it has punctuated again after the last output, so the scan over the
-     * full job-state store is in them (the scan is what we want to price). Pipes have none: at once.
+     * The router's thread metrics once it has punctuated again after the last output, so a punctuation
+     * with every job of the run stored is in them (its cost must not grow with the stored jobs). Pipes
+     * have none: at once.
      */
     private static Map<String, Double> afterNextPunctuation(Subject.Running running) throws InterruptedException {
         Map<String, Double> metrics = running.metrics();

@@ -1,5 +1,6 @@
 package io.beacon.bench.router;
 
+import io.beacon.router.RouterConfig;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.schemas.topics.Topics;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +45,11 @@ import org.slf4j.LoggerFactory;
  *       one transaction ({@code sendOffsetsToTransaction}), read_committed input, which is what
  *       exactly_once_v2 does.</li>
  * </ul>
- * The clients get the settings Kafka Streams gives the router's clients ({@code linger.ms=100},
- * {@code max.poll.records=1000}, {@code transaction.timeout.ms=10000}), so the comparison is router
- * against no router, not one tuning against another.
+ * The clients get the settings the router's own clients run with under the same guarantee
+ * ({@link RouterClientSettings}: the producer's {@code linger.ms}, which the router sets to 5 ms, the
+ * consumer's {@code max.poll.records}, Kafka Streams' 1000, and under exactly-once its
+ * {@code transaction.timeout.ms}), so the comparison is router against no router, not one tuning
+ * against another.
  */
 public final class RoutingPipe implements AutoCloseable {
 
@@ -79,22 +83,31 @@ public final class RoutingPipe implements AutoCloseable {
         this.thread = new Thread(this::loop, "routing-pipe-" + mode.name().toLowerCase());
     }
 
+    /** The router's guarantee this pipe stands in for. */
+    public static String guarantee(Mode mode) {
+        return mode == Mode.PLAIN ? StreamsConfig.AT_LEAST_ONCE : StreamsConfig.EXACTLY_ONCE_V2;
+    }
+
     /** A pipe over the phase's topics on {@code kafka}, started. */
     public static RoutingPipe start(Mode mode, BenchKafka kafka, BenchKafka.Phase phase, SyntheticJobs jobs,
                                     Duration commitInterval) {
+        Map<String, Object> routerSettings = new HashMap<>(phase.settings());
+        routerSettings.put(RouterConfig.APPLICATION_ID, phase.id());
+        routerSettings.put(RouterConfig.PROCESSING_GUARANTEE, guarantee(mode));
+        RouterClientSettings router = RouterClientSettings.of(routerSettings, kafka.serdes());
         Map<String, Object> consumerProps = new HashMap<>();
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, phase.id() + "-pipe");
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
-        Map<String, Object> producerProps = kafka.producerProps(100);
+        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, router.maxPollRecords());
+        Map<String, Object> producerProps = kafka.producerProps(router.lingerMs());
         // Named after the phase, so its metrics (retries) can be found like the router's.
         producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, phase.id() + "-pipe-producer");
         if (mode == Mode.TRANSACTIONAL) {
             consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, phase.id() + "-pipe");
-            producerProps.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+            producerProps.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, router.transactionTimeoutMs());
         }
         RoutingPipe pipe = new RoutingPipe(mode,
                 new KafkaConsumer<>(consumerProps, new StringDeserializer(),

@@ -7,11 +7,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
@@ -24,27 +22,38 @@ import jdk.jfr.consumer.RecordingFile;
  */
 public final class StreamThreadProfile {
 
+    private static final String LIFECYCLE = "io.beacon.router.topology.JobLifecycleProcessor";
+    private static final String POLICY = "io.beacon.router.policy.RoutingPolicy";
+    private static final String STORE = "org.apache.kafka.streams.state.internals.MeteredKeyValueStore";
+    private static final String STREAMS = "org.apache.kafka.streams.processor.internals.";
     /** JFR's "profile" setting samples every 10 ms; plenty over a run of several seconds. */
     private static final Duration SAMPLE_PERIOD = Duration.ofMillis(10);
 
-    /** The categories, in matching order: the first whose marker is in a sample's stack takes it. */
-    private static final List<Category> CATEGORIES = List.of(
-            new Category("punctuator: scan of the job-state store", method("JobLifecycleProcessor", "scan")),
-            new Category("routing policy: candidate notes (String.format)", method("RoutingPolicy", "describe")),
-            new Category("routing policy: the rest", method("RoutingPolicy", "decide")),
-            new Category("deployment snapshots (global store reads)", method("JobLifecycleProcessor", "snapshots")),
-            new Category("job-state store get/put (RocksDB, changelog)", method("MeteredKeyValueStore", "put")
-                    .or(method("MeteredKeyValueStore", "get"))),
-            new Category("writing routed jobs (serialize, producer send)", method("SinkNode", "process")),
-            new Category("job lifecycle: the rest", method("JobLifecycleProcessor", "process")),
-            new Category("decoding requests", method("RecordDeserializer", "deserialize")),
-            new Category("Streams processing framework", method("StreamTask", "process")),
-            new Category("commit", method("TaskManager", "commit").or(method("StreamThread", "maybeCommit"))),
-            new Category("poll", method("StreamThread", "pollRequests").or(method("StreamThread", "pollPhase"))));
+    /**
+     * The categories, in matching order: the first whose marker is in a sample's stack takes it. The
+     * punctuator's own store reads and writes count as the punctuator's; the store category takes every
+     * other read and write of the job-state and job-timer stores (both persistent, both changelogged).
+     */
+    static final List<Category> CATEGORIES = List.of(
+            new Category("punctuator: due-timer scan", method(LIFECYCLE, "scan")),
+            new Category("routing policy: candidate notes", method(POLICY, "describe"), method(POLICY, "usd")),
+            new Category("routing policy: the rest", method(POLICY, "decide")),
+            new Category("deployment snapshots (global stores, decoded when they change)",
+                    method(LIFECYCLE, "snapshots")),
+            new Category("job-state and job-timer stores get/put/delete (RocksDB, changelog)",
+                    method(STORE, "get"), method(STORE, "put"), method(STORE, "delete")),
+            new Category("writing routed jobs (serialize, producer send)", method(STREAMS + "SinkNode", "process")),
+            new Category("job lifecycle: the rest", method(LIFECYCLE, "process")),
+            new Category("decoding requests", method(STREAMS + "RecordDeserializer", "deserialize")),
+            new Category("Streams processing framework", method(STREAMS + "StreamTask", "process")),
+            new Category("commit", method(STREAMS + "TaskManager", "commit"),
+                    method(STREAMS + "StreamThread", "maybeCommit")),
+            new Category("poll", method(STREAMS + "StreamThread", "pollRequests"),
+                    method(STREAMS + "StreamThread", "pollPhase")));
     private static final Pattern STREAM_THREAD = Pattern.compile(".*-StreamThread-\\d+");
-    private static final String OTHER = "other";
+    static final String OTHER = "other";
     /** JFR keeps the 64 frames nearest the leaf; a deeper stack loses the frames that would classify it. */
-    private static final String TRUNCATED = "other, stack truncated by JFR";
+    static final String TRUNCATED = "other, stack truncated by JFR";
 
     private StreamThreadProfile() {
     }
@@ -92,14 +101,9 @@ public final class StreamThreadProfile {
                 continue;
             }
             samples++;
-            String category = stack.isTruncated() ? TRUNCATED : OTHER;
-            for (Category c : CATEGORIES) {
-                if (stack.getFrames().stream().anyMatch(c.marker())) {
-                    category = c.name();
-                    break;
-                }
-            }
-            counts.merge(category, 1L, Long::sum);
+            List<Frame> frames = stack.getFrames().stream().filter(f -> f.getMethod() != null)
+                    .map(f -> new Frame(f.getMethod().getType().getName(), f.getMethod().getName())).toList();
+            counts.merge(category(frames, stack.isTruncated()), 1L, Long::sum);
         }
         Map<String, Double> shares = new LinkedHashMap<>();
         long total = samples;
@@ -107,12 +111,29 @@ public final class StreamThreadProfile {
         return new Result(samples, shares);
     }
 
-    private static Predicate<RecordedFrame> method(String simpleClassName, String methodName) {
-        return frame -> frame.getMethod() != null && frame.getMethod().getName().equals(methodName)
-                && (frame.getMethod().getType().getName().endsWith("." + simpleClassName)
-                || frame.getMethod().getType().getName().endsWith("$" + simpleClassName));
+    /** The category of one sample's stack: the first with a marker that one of its frames matches. */
+    static String category(List<Frame> stack, boolean truncated) {
+        for (Category c : CATEGORIES) {
+            if (stack.stream().anyMatch(frame -> c.markers().contains(frame))) {
+                return c.name();
+            }
+        }
+        return truncated ? TRUNCATED : OTHER;
     }
 
-    private record Category(String name, Predicate<RecordedFrame> marker) {
+    private static Frame method(String className, String methodName) {
+        return new Frame(className, methodName);
+    }
+
+    /** One frame as the categories see it: the binary name of the method's class, and the method's name. */
+    record Frame(String typeName, String methodName) {
+    }
+
+    /** A category and the frames that mark a sample as its. */
+    record Category(String name, List<Frame> markers) {
+
+        Category(String name, Frame... markers) {
+            this(name, List.of(markers));
+        }
     }
 }

@@ -107,7 +107,7 @@ public sealed interface Subject permits Subject.Raw, Subject.Pipe, Subject.Route
 
         @Override
         public String guarantee() {
-            return mode == RoutingPipe.Mode.PLAIN ? StreamsConfig.AT_LEAST_ONCE : StreamsConfig.EXACTLY_ONCE_V2;
+            return RoutingPipe.guarantee(mode);
         }
 
         @Override
