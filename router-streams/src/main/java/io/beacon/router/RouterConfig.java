@@ -53,8 +53,13 @@ public final class RouterConfig extends CommonConfig {
 
     /** Commit interval under exactly_once_v2 unless set: the longest swept that kept hop p99 within 60 ms. */
     static final long EOS_COMMIT_MS = 20;
-    /** Commit interval under at_least_once unless set: output is visible before the commit either way. */
-    static final long ALOS_COMMIT_MS = 1_000;
+    /**
+     * Commit interval under at_least_once unless set. Output is visible before the commit either way; in
+     * two router benchmark runs 100 ms beat 1000 ms on both hop p99 (10.8 and 13.0 ms against 12.9 and
+     * 15.5 ms) and throughput (19,418 and 20,318/s against 14,243 and 15,765/s), and it bounds what a
+     * crashed router reprocesses.
+     */
+    static final long ALOS_COMMIT_MS = 100;
 
     public static final ConfigDef DEFINITION = CommonConfig.define(new ConfigDef())
             .define(APPLICATION_ID, Type.STRING, "beacon-router", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -67,8 +72,8 @@ public final class RouterConfig extends CommonConfig {
                     "How often Streams commits, in milliseconds; -1 (default) picks by guarantee from the router"
                             + " benchmark: " + EOS_COMMIT_MS + " under exactly_once_v2, where it bounds how long a"
                             + " routed job waits before read_committed workers see it (p99 hop latency within 60 ms),"
-                            + " and " + ALOS_COMMIT_MS + " under at_least_once, where output is visible at once and"
-                            + " fewer commits mean more throughput.")
+                            + " and " + ALOS_COMMIT_MS + " under at_least_once, where output is visible before the"
+                            + " commit and this interval measured best for both latency and throughput.")
             .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM,
                     "Stream threads in this instance.")
             .define(STATE_DIR, Type.STRING, "", Importance.MEDIUM,
