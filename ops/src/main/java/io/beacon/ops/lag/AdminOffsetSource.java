@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -108,9 +109,38 @@ public final class AdminOffsetSource implements OffsetSource {
                     positions.put(partition, offset.offset());
                 }
             });
-            result.put(groupId, new GroupOffsets(groupId, positions, membership(groupId, descriptions.get(groupId))));
+            Optional<ConsumerGroupDescription> description = describe(groupId, descriptions.get(groupId));
+            Map<TopicPartition, Long> unstarted = new HashMap<>();
+            description.ifPresent(group -> group.members().forEach(member -> member.assignment().topicPartitions()
+                    .stream().filter(partition -> !positions.containsKey(partition))
+                    .forEach(partition -> unstarted.put(partition, -1L))));
+            if (!unstarted.isEmpty()) {
+                unstarted.putAll(startOffsets(unstarted.keySet()));
+                unstarted.values().removeIf(offset -> offset < 0);
+            }
+            result.put(groupId, new GroupOffsets(groupId, positions, membership(description), unstarted));
         }
         return result;
+    }
+
+    /** Log start offsets: where a consumer group that has never committed starts (auto.offset.reset=earliest). */
+    private Map<TopicPartition, Long> startOffsets(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+        partitions.forEach(partition -> earliest.put(partition, OffsetSpec.earliest()));
+        ListOffsetsResult result = admin.listOffsets(earliest,
+                new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED).timeoutMs(timeoutMs()));
+        Map<TopicPartition, Long> starts = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            try {
+                starts.put(partition, await(result.partitionResult(partition), "read the start offset of " + partition)
+                        .offset());
+            } catch (KafkaException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+        }
+        return starts;
     }
 
     @Override
@@ -144,27 +174,36 @@ public final class AdminOffsetSource implements OffsetSource {
         }
     }
 
-    private GroupMembership membership(String groupId, KafkaFuture<ConsumerGroupDescription> description) {
+    /** The group's description, empty when it cannot be had (membership and assignments are then unknown). */
+    private Optional<ConsumerGroupDescription> describe(String groupId,
+                                                        KafkaFuture<ConsumerGroupDescription> description) {
         if (description == null) {
-            return GroupMembership.UNKNOWN;
+            return Optional.empty();
         }
         try {
-            ConsumerGroupDescription group = description.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            GroupState state = group.groupState();
-            if (!group.members().isEmpty()) {
-                return GroupMembership.ACTIVE;
-            }
-            if (state == GroupState.EMPTY || state == GroupState.DEAD) {
-                return GroupMembership.EMPTY;
-            }
-            return state == GroupState.UNKNOWN ? GroupMembership.UNKNOWN : GroupMembership.ACTIVE;
+            return Optional.of(description.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
         } catch (ExecutionException | TimeoutException e) {
             LOG.debug("cannot describe consumer group {}; its membership is unknown: {}", groupId, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static GroupMembership membership(Optional<ConsumerGroupDescription> description) {
+        if (description.isEmpty()) {
             return GroupMembership.UNKNOWN;
         }
+        ConsumerGroupDescription group = description.get();
+        GroupState state = group.groupState();
+        if (!group.members().isEmpty()) {
+            return GroupMembership.ACTIVE;
+        }
+        if (state == GroupState.EMPTY || state == GroupState.DEAD) {
+            return GroupMembership.EMPTY;
+        }
+        return state == GroupState.UNKNOWN ? GroupMembership.UNKNOWN : GroupMembership.ACTIVE;
     }
 
     private <T> T await(KafkaFuture<T> future, String what) {

@@ -232,7 +232,10 @@ public final class LagMonitor implements AutoCloseable {
                 .filter(id -> id.startsWith(prefix)).forEach(groupIds::add));
         Map<String, GroupOffsets> offsets = source.groupOffsets(groupIds);
         Set<TopicPartition> partitions = new HashSet<>();
-        offsets.values().forEach(group -> partitions.addAll(group.committed().keySet()));
+        offsets.values().forEach(group -> {
+            partitions.addAll(group.committed().keySet());
+            partitions.addAll(group.unstarted().keySet());
+        });
         Map<TopicPartition, Long> ends = source.endOffsets(partitions);
         // The end offsets were read just now: this instant dates them.
         Instant now = clock.instant();
@@ -260,7 +263,10 @@ public final class LagMonitor implements AutoCloseable {
     private GroupLag evaluate(GroupOffsets group, Map<TopicPartition, Long> ends, Instant now) {
         Map<TopicPartition, PartitionWindow> groupWindows = windows.computeIfAbsent(group.groupId(),
                 g -> new HashMap<>());
-        List<TopicPartition> committed = group.committed().keySet().stream().filter(ends::containsKey)
+        // Partitions the group committed on, plus those a member holds without a first commit yet.
+        Map<TopicPartition, Long> positions = new HashMap<>(group.unstarted());
+        positions.putAll(group.committed());
+        List<TopicPartition> committed = positions.keySet().stream().filter(ends::containsKey)
                 .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
                 .toList();
         groupWindows.keySet().retainAll(committed);
@@ -272,7 +278,7 @@ public final class LagMonitor implements AutoCloseable {
         long totalLag = 0;
         double maxLagSeconds = 0.0;
         for (TopicPartition partition : committed) {
-            long position = group.committed().get(partition);
+            long position = positions.get(partition);
             long end = ends.get(partition);
             long lag = Math.max(0, end - position);
             LagEstimate estimate = lag == 0 ? LagEstimate.CAUGHT_UP : endOffsets.get(partition).estimate(position, now);
@@ -280,7 +286,8 @@ public final class LagMonitor implements AutoCloseable {
             partitionWindow.add(new PartitionWindow.Observation(now, position, lag));
             LagStatus partitionStatus = partitionWindow.status(group.membership());
             partitions.add(new PartitionLag(partition.topic(), partition.partition(), position, end, lag,
-                    estimate.seconds(), estimate.lowerBound(), partitionStatus));
+                    estimate.seconds(), estimate.lowerBound(), partitionStatus,
+                    group.committed().containsKey(partition)));
             status = status.worse(partitionStatus);
             totalLag += lag;
             maxLagSeconds = Math.max(maxLagSeconds, estimate.seconds());

@@ -42,7 +42,13 @@ public final class LagReportJson {
                 ObjectNode p = partitions.addObject();
                 p.put("topic", partition.topic());
                 p.put("partition", partition.partition());
-                p.put("committed_offset", partition.committedOffset());
+                if (partition.committed()) {
+                    p.put("committed_offset", partition.committedOffset());
+                } else {
+                    // Never committed: the lag counts from the log start, where the member began reading.
+                    p.putNull("committed_offset");
+                    p.put("start_offset", partition.committedOffset());
+                }
                 p.put("end_offset", partition.endOffset());
                 p.put("lag", partition.lag());
                 p.put("lag_seconds", seconds(partition.lagSeconds()));

@@ -87,6 +87,31 @@ class LagMonitorTest {
     }
 
     @Test
+    void shouldCountLagFromTheLogStartOnAPartitionAMemberHoldsWithoutEverCommitting() {
+        try (LagMonitor monitor = monitor().build()) {
+            // Given a member that took partition 0 from the log start (0) and never committed, while jobs arrive
+            source.assignedWithoutCommit(GROUP, TOPIC, 0, 0).end(TOPIC, 0, 5);
+            monitor.poll();
+            for (int step = 1; step <= 3; step++) {
+                clock.advance(Duration.ofSeconds(5));
+                source.end(TOPIC, 0, 5 + step);
+                monitor.poll();
+            }
+
+            // Then its lag counts from the log start and the group is STALLED, not UNKNOWN
+            GroupLag group = monitor.group(GROUP).orElseThrow();
+            PartitionLag p0 = group.partitions().get(0);
+            assertThat(p0.committed()).isFalse();
+            assertThat(p0.committedOffset()).isZero();
+            assertThat(p0.lag()).isEqualTo(8);
+            assertThat(p0.lagSeconds()).isGreaterThanOrEqualTo(15.0);
+            assertThat(group.status()).isEqualTo(LagStatus.STALLED);
+            assertThat(LagReportJson.toJson(monitor.report()).get("groups").get(0).get("partitions").get(0)
+                    .get("committed_offset").isNull()).isTrue();
+        }
+    }
+
+    @Test
     void shouldAlsoWatchEveryGroupWithTheGivenPrefix() {
         // Given
         source.commit("beacon-worker-modal", "provider-jobs.modal", 0, 5).end("provider-jobs.modal", 0, 5);

@@ -14,12 +14,21 @@ final class ScriptedOffsetSource implements OffsetSource {
     private final Map<String, Map<TopicPartition, Long>> committed = new ConcurrentHashMap<>();
     private final Map<String, GroupMembership> membership = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> ends = new ConcurrentHashMap<>();
+    private final Map<String, Map<TopicPartition, Long>> unstarted = new ConcurrentHashMap<>();
     private volatile boolean unreachable;
     private volatile boolean closed;
 
     ScriptedOffsetSource commit(String group, String topic, int partition, long offset) {
         committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>())
                 .put(new TopicPartition(topic, partition), offset);
+        membership.putIfAbsent(group, GroupMembership.ACTIVE);
+        return this;
+    }
+
+    /** A member holds the partition and has not committed on it; the log starts at {@code logStart}. */
+    ScriptedOffsetSource assignedWithoutCommit(String group, String topic, int partition, long logStart) {
+        unstarted.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).put(new TopicPartition(topic, partition), logStart);
+        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>());
         membership.putIfAbsent(group, GroupMembership.ACTIVE);
         return this;
     }
@@ -62,7 +71,7 @@ final class ScriptedOffsetSource implements OffsetSource {
         for (String id : groupIds) {
             Map<TopicPartition, Long> offsets = committed.get(id);
             if (offsets != null) {
-                result.put(id, new GroupOffsets(id, offsets, membership.get(id)));
+                result.put(id, new GroupOffsets(id, offsets, membership.get(id), unstarted.getOrDefault(id, Map.of())));
             }
         }
         return result;
