@@ -132,10 +132,11 @@ public final class RouterApp implements AutoCloseable {
             createdLag = LagMonitor.builder(createdAdmin).groups(groups)
                     .pollInterval(Duration.ofMillis(config.getLong(RouterConfig.LAG_POLL_INTERVAL_MS)))
                     .meterRegistry(createdMetrics.registry()).build();
+            // The backlog view listens first: it is quick, and routing should see each poll at once.
+            this.backlog = new LagBacklog(createdLag, workerPrefix, config.getDouble(RouterConfig.BACKLOG_MAX_LAG_SECONDS));
             createdDeadLetters = new DeadLetterWatch(deadLetterConsumer(config), topics.requestsDlq().name(), meters);
             DeadLetterWatch watch = createdDeadLetters;
             createdLag.addListener(report -> watch.poll());
-            this.backlog = new LagBacklog(createdLag, workerPrefix, config.getDouble(RouterConfig.BACKLOG_MAX_LAG_SECONDS));
             http.mount("/metrics", OpsEndpoints.metricsHandler(createdMetrics));
             http.mount("/lag", OpsEndpoints.lagHandler(createdLag));
             DashboardHandler dashboard = new DashboardHandler(resultStats);
@@ -228,24 +229,25 @@ public final class RouterApp implements AutoCloseable {
      * for awaited jobs).
      */
     private static KafkaConsumer<String, byte[]> resultsConsumer(RouterConfig config) {
-        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + "-http-results");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(ungroupedReader(config, "-http-results"), new StringDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     /** Reads the dead-letter topic to count it: no group, read_committed, from the beginning. */
     private static KafkaConsumer<byte[], byte[]> deadLetterConsumer(RouterConfig config) {
+        return new KafkaConsumer<>(ungroupedReader(config, "-dlq-watch"), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    /** A reader that assigns partitions itself: no group, nothing committed, read_committed, no auto-created topics. */
+    private static Map<String, Object> ungroupedReader(RouterConfig config, String clientIdSuffix) {
         Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + "-dlq-watch");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + clientIdSuffix);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return props;
     }
 
     /** The lag monitor's client: offsets of every watched group and topic, nothing else. */

@@ -125,46 +125,36 @@ public final class AdminOffsetSource implements OffsetSource {
 
     /** Log start offsets: where a consumer group that has never committed starts (auto.offset.reset=earliest). */
     private Map<TopicPartition, Long> startOffsets(Collection<TopicPartition> partitions) {
-        Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-        partitions.forEach(partition -> earliest.put(partition, OffsetSpec.earliest()));
-        ListOffsetsResult result = admin.listOffsets(earliest,
+        return offsets(partitions, OffsetSpec.earliest(), "start");
+    }
+
+    /** One offset per partition (read_uncommitted); partitions that no longer exist are left out. */
+    private Map<TopicPartition, Long> offsets(Collection<TopicPartition> partitions, OffsetSpec spec, String which) {
+        if (partitions.isEmpty()) {
+            return Map.of();
+        }
+        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+        partitions.forEach(partition -> specs.put(partition, spec));
+        ListOffsetsResult result = admin.listOffsets(specs,
                 new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED).timeoutMs(timeoutMs()));
-        Map<TopicPartition, Long> starts = new HashMap<>();
+        Map<TopicPartition, Long> offsets = new HashMap<>();
         for (TopicPartition partition : partitions) {
             try {
-                starts.put(partition, await(result.partitionResult(partition), "read the start offset of " + partition)
-                        .offset());
+                offsets.put(partition, await(result.partitionResult(partition),
+                        "read the " + which + " offset of " + partition).offset());
             } catch (KafkaException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
             }
         }
-        return starts;
+        return offsets;
     }
 
     @Override
     public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
-        if (partitions.isEmpty()) {
-            return Map.of();
-        }
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        partitions.forEach(partition -> latest.put(partition, OffsetSpec.latest()));
         // read_uncommitted, as kafka-consumer-groups reads them, so both tools report the same figures.
-        ListOffsetsResult result = admin.listOffsets(latest,
-                new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED).timeoutMs(timeoutMs()));
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        for (TopicPartition partition : partitions) {
-            try {
-                ends.put(partition, await(result.partitionResult(partition), "read the end offset of " + partition)
-                        .offset());
-            } catch (KafkaException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw e;
-                }
-            }
-        }
-        return ends;
+        return offsets(partitions, OffsetSpec.latest(), "end");
     }
 
     @Override

@@ -222,11 +222,11 @@ public final class RouterHttpServer implements AutoCloseable {
         List<ProviderStatus> deployments = app.deployments();
         // A deployment whose provider's worker group has stalled or lags far behind is as good as down for
         // a new job, whatever its heartbeat says.
-        long healthy = deployments.stream().filter(d -> app.isUsable(d, now) && app.backlog(d.getProvider()).isEmpty())
-                .count();
+        List<ProviderStatus> usable = deployments.stream()
+                .filter(d -> app.isUsable(d, now) && app.backlog(d.getProvider()).isEmpty()).toList();
+        long healthy = usable.size();
         TreeSet<String> regions = new TreeSet<>();
-        deployments.stream().filter(d -> app.isUsable(d, now) && app.backlog(d.getProvider()).isEmpty())
-                .forEach(d -> regions.add(d.getRegion()));
+        usable.forEach(d -> regions.add(d.getRegion()));
         body.put("status", healthy == 0 ? "unhealthy" : healthy < deployments.size() ? "degraded" : "healthy");
         body.put("providers_total", deployments.size());
         body.put("providers_healthy", healthy);

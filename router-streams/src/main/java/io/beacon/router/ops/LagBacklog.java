@@ -2,10 +2,13 @@ package io.beacon.router.ops;
 
 import io.beacon.ops.lag.GroupLag;
 import io.beacon.ops.lag.LagMonitor;
+import io.beacon.ops.lag.LagReport;
 import io.beacon.ops.lag.LagStatus;
 import io.beacon.router.policy.ProviderBacklog;
 import io.beacon.schemas.avro.ProviderKind;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,18 +19,21 @@ import java.util.Optional;
  */
 public final class LagBacklog implements ProviderBacklog {
 
-    private final LagMonitor monitor;
     private final String groupPrefix;
     private final double maxLagSeconds;
+    /** Why each provider kind is behind, as of the monitor's latest report; replaced whole on each poll. */
+    private volatile Map<ProviderKind, String> behind = Map.of();
 
     /**
      * @param groupPrefix   the worker groups are this prefix plus the provider kind in lower case
      * @param maxLagSeconds lag beyond which a provider counts as behind whatever its status
      */
     public LagBacklog(LagMonitor monitor, String groupPrefix, double maxLagSeconds) {
-        this.monitor = monitor;
         this.groupPrefix = groupPrefix;
         this.maxLagSeconds = maxLagSeconds;
+        // Judged once per lag poll, not on every routing decision (which asks once per candidate).
+        update(monitor.report());
+        monitor.addListener(this::update);
     }
 
     public String groupOf(ProviderKind kind) {
@@ -36,11 +42,18 @@ public final class LagBacklog implements ProviderBacklog {
 
     @Override
     public Optional<String> behind(ProviderKind kind) {
-        Optional<GroupLag> lag = monitor.group(groupOf(kind));
-        if (lag.isEmpty()) {
-            return Optional.empty();
+        return Optional.ofNullable(behind.get(kind));
+    }
+
+    private void update(LagReport report) {
+        Map<ProviderKind, String> next = new EnumMap<>(ProviderKind.class);
+        for (ProviderKind kind : ProviderKind.values()) {
+            report.group(groupOf(kind)).flatMap(this::reason).ifPresent(why -> next.put(kind, why));
         }
-        GroupLag group = lag.get();
+        behind = next;
+    }
+
+    private Optional<String> reason(GroupLag group) {
         boolean stuck = group.status() == LagStatus.STALLED || group.status() == LagStatus.STOPPED;
         if (!stuck && group.maxLagSeconds() <= maxLagSeconds) {
             return Optional.empty();

@@ -95,11 +95,11 @@ public final class RoutingPolicy {
         List<DeploymentSnapshot> flowing = new ArrayList<>();
         List<String> behind = new ArrayList<>();
         for (DeploymentSnapshot d : pool) {
-            Optional<String> lagging = backlog.behind(d.provider());
+            Optional<String> lagging = backlog.behind(d.provider()).map(reason -> name(d.provider()) + " " + reason);
             if (lagging.isEmpty()) {
                 flowing.add(d);
-            } else if (!behind.contains(name(d.provider()) + " " + lagging.get())) {
-                behind.add(name(d.provider()) + " " + lagging.get());
+            } else if (!behind.contains(lagging.get())) {
+                behind.add(lagging.get());
             }
         }
         if (!behind.isEmpty()) {
