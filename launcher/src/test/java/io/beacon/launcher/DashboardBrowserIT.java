@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beacon.kafka.SharedBroker;
 import io.beacon.launcher.stack.LocalPipeline;
-import io.beacon.schemas.topics.TopicNames;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -55,18 +52,9 @@ class DashboardBrowserIT {
 
     @BeforeEach
     void startPipeline() throws Exception {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
-        settings.put("schema.registry.url", "mem://dashboard-" + suffix);
-        settings.put("application.id", "router-dashboard-" + suffix);
-        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
-        settings.put("http.port", "0");
+        Map<String, String> settings = TestPipelines.isolatedSettings("dashboard", suffix);
         settings.put("http.auth.token", token);
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-        pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, 0, 0, 0, 0, 3, (short) 1));
-        pipeline.awaitReady(Duration.ofSeconds(60));
+        pipeline = TestPipelines.startReady(settings);
     }
 
     @AfterEach

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beacon.kafka.SharedBroker;
 import io.beacon.launcher.stack.LocalPipeline;
-import io.beacon.schemas.topics.TopicNames;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -38,17 +35,8 @@ class HttpFacadeIT {
 
     @BeforeEach
     void startPipeline() throws Exception {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
-        settings.put("schema.registry.url", "mem://http-facade-" + suffix);
-        settings.put("application.id", "router-http-facade-" + suffix);
-        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
-        settings.put("http.port", "0");
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-        pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, 0, 0, 0, 0, 3, (short) 1));
-        pipeline.awaitReady(Duration.ofSeconds(60));
+        Map<String, String> settings = TestPipelines.isolatedSettings("http-facade", suffix);
+        pipeline = TestPipelines.startReady(settings);
     }
 
     @AfterEach

@@ -3,11 +3,9 @@ package io.beacon.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.beacon.kafka.SharedBroker;
 import io.beacon.launcher.stack.LocalPipeline;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,17 +39,8 @@ class PipelineEndToEndIT {
 
     @BeforeEach
     void startPipeline() throws Exception {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
-        settings.put("schema.registry.url", "mem://e2e-" + suffix);
-        settings.put("application.id", "router-e2e-" + suffix);
-        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
-        settings.put("http.port", "0");
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-        pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, 0, 0, 0, 0, 3, (short) 1));
-        pipeline.awaitReady(Duration.ofSeconds(60));
+        Map<String, String> settings = TestPipelines.isolatedSettings("e2e", suffix);
+        pipeline = TestPipelines.startReady(settings);
         topics = pipeline.topics();
     }
 

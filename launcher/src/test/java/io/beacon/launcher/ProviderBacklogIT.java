@@ -5,12 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beacon.kafka.SharedBroker;
 import io.beacon.launcher.stack.LocalPipeline;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
@@ -21,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -52,19 +49,10 @@ class ProviderBacklogIT {
 
     @BeforeEach
     void startPipeline() throws Exception {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
-        settings.put("schema.registry.url", "mem://backlog-" + suffix);
-        settings.put("application.id", "router-backlog-" + suffix);
-        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
+        Map<String, String> settings = TestPipelines.isolatedSettings("backlog", suffix);
         settings.put("lag.poll.interval.ms", "500");
         settings.put("router.backlog.max.lag.seconds", "4");
-        settings.put("http.port", "0");
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-        pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, 0, 0, 0, 0, 3, (short) 1));
-        pipeline.awaitReady(Duration.ofSeconds(60));
+        pipeline = TestPipelines.startReady(settings);
         topics = pipeline.topics();
     }
 
