@@ -9,23 +9,23 @@ WORKDIR /src
 COPY pom.xml ./
 COPY schemas/pom.xml schemas/
 COPY schemas/src schemas/src
-COPY embedded-kafka/pom.xml embedded-kafka/
-COPY embedded-kafka/src embedded-kafka/src
-COPY provider-simulators/pom.xml provider-simulators/
-COPY provider-simulators/src provider-simulators/src
-COPY ops/pom.xml ops/
-COPY ops/src ops/src
-COPY dashboard/pom.xml dashboard/
-COPY dashboard/src dashboard/src
 COPY router-streams/pom.xml router-streams/
 COPY router-streams/src router-streams/src
 COPY provider-workers/pom.xml provider-workers/
 COPY provider-workers/src provider-workers/src
+COPY ops/pom.xml ops/
+COPY ops/src ops/src
+COPY dashboard/pom.xml dashboard/
+COPY dashboard/src dashboard/src
 COPY launcher/pom.xml launcher/
 COPY launcher/src launcher/src
-COPY runner-interop/pom.xml runner-interop/
-COPY benchmarks/pom.xml benchmarks/
-COPY deploy/pom.xml deploy/
+COPY tools/embedded-kafka/pom.xml tools/embedded-kafka/
+COPY tools/embedded-kafka/src tools/embedded-kafka/src
+COPY tools/provider-simulators/pom.xml tools/provider-simulators/
+COPY tools/provider-simulators/src tools/provider-simulators/src
+COPY tools/runner-interop/pom.xml tools/runner-interop/
+COPY tools/benchmarks/pom.xml tools/benchmarks/
+COPY tools/deploy-checks/pom.xml tools/deploy-checks/
 # The launcher and what it depends on, nothing else; tests run in CI, not in the image build. The cache
 # mount keeps downloaded dependencies between builds.
 RUN --mount=type=cache,target=/root/.m2 \
