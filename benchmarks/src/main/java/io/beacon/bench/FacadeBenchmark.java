@@ -11,7 +11,7 @@ import io.beacon.router.http.RouterHttpServer;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.topics.Topics;
-import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
 import io.beacon.workers.WorkerConfig;
