@@ -41,7 +41,6 @@ public final class RouterHttpServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
-    private final Optional<String> authToken;
     private final Optional<BearerAuth> auth;
 
     /**
@@ -49,7 +48,6 @@ public final class RouterHttpServer implements AutoCloseable {
      * @param authToken when present, every endpoint mounted with {@link #mount} requires it as a bearer token
      */
     public RouterHttpServer(String host, int port, int threads, Optional<String> authToken) {
-        this.authToken = authToken;
         this.auth = authToken.map(BearerAuth::new);
         try {
             this.server = HttpServer.create(new InetSocketAddress(host, port), ACCEPT_BACKLOG);
@@ -80,11 +78,6 @@ public final class RouterHttpServer implements AutoCloseable {
     public void mount(String path, HttpHandler handler) {
         HttpContext context = server.createContext(path, handler);
         auth.ifPresent(filter -> context.getFilters().add(filter));
-    }
-
-    /** The bearer token the server requires, if any (a query forwarded to another instance carries it). */
-    public Optional<String> authToken() {
-        return authToken;
     }
 
     /** The bounded pool of the server's threads; answers completed later are written on it too. */
