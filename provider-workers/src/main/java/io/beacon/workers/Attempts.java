@@ -5,12 +5,13 @@ import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.core.JobMdc;
 import java.time.Instant;
 
 /** Builds the {@link JobAttempt} records a worker publishes. */
 final class Attempts {
 
-    static final String UNKNOWN = "unknown";
+    static final String UNKNOWN = JobMdc.UNKNOWN;
 
     private Attempts() {
     }

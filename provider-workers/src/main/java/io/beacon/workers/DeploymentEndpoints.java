@@ -1,6 +1,7 @@
 package io.beacon.workers;
 
 import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.beacon.workers;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
+import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.resilience.CircuitSettings;
 import io.beacon.workers.resilience.RetrySettings;
 import java.lang.management.ManagementFactory;

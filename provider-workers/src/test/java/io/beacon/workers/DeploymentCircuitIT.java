@@ -18,6 +18,8 @@ import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
+import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.ProviderSecrets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -17,6 +17,8 @@ import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
+import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.ProviderSecrets;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

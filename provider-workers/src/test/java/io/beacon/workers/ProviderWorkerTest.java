@@ -13,6 +13,8 @@ import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.RecordCodec;
 import io.beacon.workers.resilience.CircuitSettings;
 import java.net.URI;
 import java.time.Clock;

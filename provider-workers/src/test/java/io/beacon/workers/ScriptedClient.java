@@ -6,6 +6,7 @@ import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.client.ProviderClient;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

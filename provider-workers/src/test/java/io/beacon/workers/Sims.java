@@ -6,6 +6,8 @@ import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
+import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.ProviderSecrets;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;

@@ -9,6 +9,7 @@ import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.schemas.serde.WireFormatSerdeProvider;
 import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

@@ -17,6 +17,7 @@ import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

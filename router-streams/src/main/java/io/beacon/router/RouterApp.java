@@ -5,6 +5,8 @@ import io.beacon.router.http.InferenceFacade;
 import io.beacon.router.http.InferencePayloadParser;
 import io.beacon.router.http.ResultCorrelator;
 import io.beacon.router.http.RouterHttpServer;
+import io.beacon.router.http.RouterQueries;
+import io.beacon.router.http.RouterQueryEndpoints;
 import io.beacon.dashboard.DashboardHandler;
 import io.beacon.dashboard.ResultStats;
 import io.beacon.ops.http.OpsEndpoints;
@@ -14,10 +16,9 @@ import io.beacon.ops.metrics.InferenceMeters;
 import io.beacon.ops.metrics.MetricsBinding;
 import io.beacon.ops.metrics.OpsMetrics;
 import io.beacon.ops.metrics.StreamsBinding;
-import io.beacon.router.ops.DeadLetterWatch;
-import io.beacon.router.ops.LagBacklog;
-import io.beacon.router.ops.RouterTelemetry;
-import io.beacon.router.topology.RouterNames;
+import io.beacon.router.monitoring.DeadLetterWatch;
+import io.beacon.router.monitoring.LagBacklog;
+import io.beacon.router.monitoring.RouterTelemetry;
 import io.beacon.router.topology.RouterTopology;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
@@ -49,17 +50,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.StreamsMetadata;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +66,6 @@ public final class RouterApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RouterApp.class);
 
-    private final RouterConfig config;
     private final SerdeProvider serdes;
     private final KafkaStreams streams;
     private final RouterHttpServer http;
@@ -82,12 +75,12 @@ public final class RouterApp implements AutoCloseable {
     private final Admin admin;
     private final LagMonitor lag;
     private final LagBacklog backlog;
+    private final RouterQueries queries;
     private final DeadLetterWatch deadLetters;
     private final List<MetricsBinding> bindings = new ArrayList<>();
     private final CountDownLatch running = new CountDownLatch(1);
 
     private RouterApp(RouterConfig config) {
-        this.config = config;
         this.serdes = config.serdeProvider();
         Topics topics = Topics.create(config.topicNames(), serdes);
         // Register the runner-facing schemas now, so a runner in any language that encodes with the
@@ -106,7 +99,7 @@ public final class RouterApp implements AutoCloseable {
         // instances use to forward a job query to the instance that owns the job.
         HttpSettings httpSettings = config.httpSettings();
         this.http = new RouterHttpServer(config.getString(RouterConfig.HTTP_HOST), config.getInt(RouterConfig.HTTP_PORT),
-                this, httpSettings.threads(), httpSettings.authToken());
+                httpSettings.threads(), httpSettings.authToken());
         ResultCorrelator createdResults = null;
         InferenceFacade createdFacade = null;
         OpsMetrics createdMetrics = null;
@@ -165,6 +158,10 @@ public final class RouterApp implements AutoCloseable {
             RouterStreamsProperties.withPassthrough(props, config.kafkaClientProperties());
             this.streams = new KafkaStreams(RouterTopology.build(config.settings(), topics, serdes, backlog,
                     new RouterTelemetry(meters, resultStats, Clock.systemUTC())), props);
+            // The HTTP API reads the router once everything it reads exists.
+            this.queries = new StreamsRouterQueries(streams, createdLag, backlog,
+                    config.settings().heartbeatStaleness(), http.hostAndPort());
+            new RouterQueryEndpoints(queries, http.hostAndPort(), httpSettings.authToken()).mountOn(http);
             bindings.add(StreamsBinding.bind(createdMetrics, streams));
             bindings.add(createdMetrics.bind(facadeProducer));
             bindings.add(createdMetrics.bind(createdAdmin));
@@ -293,31 +290,17 @@ public final class RouterApp implements AutoCloseable {
 
     /** Every deployment's latest heartbeat, from the global store (complete on every instance). */
     public List<ProviderStatus> deployments() {
-        ReadOnlyKeyValueStore<String, ProviderStatus> store = streams.store(StoreQueryParameters.fromNameAndType(
-                RouterNames.DEPLOYMENT_STATE_STORE, QueryableStoreTypes.keyValueStore()));
-        List<ProviderStatus> out = new ArrayList<>();
-        try (KeyValueIterator<String, ProviderStatus> all = store.all()) {
-            all.forEachRemaining(kv -> out.add(kv.value));
-        }
-        return out;
+        return queries.deployments();
     }
 
     /** What the router has learned of each deployment from outcomes, by deployment id (global store). */
     public Map<String, DeploymentStats> deploymentStats() {
-        ReadOnlyKeyValueStore<String, DeploymentStats> store = streams.store(StoreQueryParameters.fromNameAndType(
-                RouterNames.DEPLOYMENT_STATS_VIEW_STORE, QueryableStoreTypes.keyValueStore()));
-        Map<String, DeploymentStats> out = new HashMap<>();
-        try (KeyValueIterator<String, DeploymentStats> all = store.all()) {
-            all.forEachRemaining(kv -> out.put(kv.key, kv.value));
-        }
-        return out;
+        return queries.deploymentStats();
     }
 
     /** The state of a job held by this instance, in any of its partitions. */
     public Optional<JobState> localJobAnyPartition(String jobId) {
-        ReadOnlyKeyValueStore<String, JobState> store = streams.store(StoreQueryParameters.fromNameAndType(
-                RouterNames.JOB_STATE_STORE, QueryableStoreTypes.<String, JobState>keyValueStore()));
-        return Optional.ofNullable(store.get(jobId));
+        return queries.localJobAnyPartition(jobId);
     }
 
     /**
@@ -325,44 +308,27 @@ public final class RouterApp implements AutoCloseable {
      * the job's owner (by Java's partitioner) first.
      */
     public List<String> otherInstances(String jobId) {
-        String self = http.hostAndPort();
-        List<String> out = new ArrayList<>();
-        KeyQueryMetadata owner = streams.queryMetadataForKey(RouterNames.JOB_STATE_STORE, jobId,
-                Serdes.String().serializer());
-        if (owner != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-            String hostPort = owner.activeHost().host() + ":" + owner.activeHost().port();
-            if (!hostPort.equals(self)) {
-                out.add(hostPort);
-            }
-        }
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            String hostPort = instance.hostInfo().host() + ":" + instance.hostInfo().port();
-            if (!hostPort.equals(self) && !out.contains(hostPort)) {
-                out.add(hostPort);
-            }
-        }
-        return out;
+        return queries.otherInstances(jobId);
     }
 
     /** The latest lag report (router and worker groups), as {@code GET /lag} shows it. */
     public LagReport lag() {
-        return lag.report();
+        return queries.lag();
     }
 
     /** Why {@code kind}'s worker group counts as behind, or empty while its queue flows. */
     public Optional<String> backlog(ProviderKind kind) {
-        return backlog.behind(kind);
+        return queries.backlog(kind);
     }
 
     /** The worker group of a provider kind, as the lag monitor watches it. */
     public String workerGroup(ProviderKind kind) {
-        return backlog.groupOf(kind);
+        return queries.workerGroup(kind);
     }
 
     /** True when the deployment's heartbeat is fresh and reports it healthy, as the router judges it. */
     public boolean isUsable(ProviderStatus status, Instant now) {
-        return status.getHealthy()
-                && !status.getObservedAt().plus(config.settings().heartbeatStaleness()).isBefore(now);
+        return queries.isUsable(status, now);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.beacon.router;
 
 import io.beacon.router.http.HttpSettings;
 import io.beacon.router.policy.StatsSettings;
+import io.beacon.router.topology.RouterSettings;
 import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import java.nio.file.Path;
@@ -187,6 +188,11 @@ public final class RouterConfig extends CommonConfig {
                 throw new ConfigException(name, value, "must be -1 (by guarantee) or at least 10 ms");
             }
         };
+    }
+
+    /** The routing limits of the default configuration (what a topology test builds with). */
+    public static RouterSettings defaultSettings() {
+        return new RouterConfig(Map.of()).settings();
     }
 
     public RouterSettings settings() {

@@ -5,7 +5,7 @@ import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
 import io.beacon.sim.SimulatorFleet;
-import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import io.beacon.schemas.serde.SerdeProvider;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimulatorFleet;
-import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
 import io.beacon.workers.WorkerConfig;

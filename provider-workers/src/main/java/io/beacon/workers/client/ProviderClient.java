@@ -2,7 +2,7 @@ package io.beacon.workers.client;
 
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -1,7 +1,7 @@
 package io.beacon.workers.health;
 
 import io.beacon.schemas.avro.CircuitState;
-import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.resilience.DeploymentCircuit;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.beacon.workers.health;
 
 import io.beacon.schemas.avro.ProviderStatus;
-import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.client.ProviderClient;
 import io.beacon.workers.delivery.DeploymentLane;

@@ -2,8 +2,8 @@ package io.beacon.workers.resilience;
 
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.workers.DeploymentEndpoint;
-import io.beacon.workers.JobMdc;
+import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.JobMdc;
 import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProviderClient;
 import java.time.Clock;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CircuitState;
 import io.beacon.schemas.avro.ProviderKind;
-import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.TestJobs;
 import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProbeOutcome;

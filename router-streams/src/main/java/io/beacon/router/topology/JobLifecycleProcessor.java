@@ -1,6 +1,5 @@
 package io.beacon.router.topology;
 
-import io.beacon.router.RouterSettings;
 import io.beacon.router.policy.Decision;
 import io.beacon.router.policy.DeploymentSnapshot;
 import io.beacon.router.policy.ProviderBacklog;

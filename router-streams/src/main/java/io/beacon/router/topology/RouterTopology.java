@@ -1,6 +1,5 @@
 package io.beacon.router.topology;
 
-import io.beacon.router.RouterSettings;
 import io.beacon.router.policy.ProviderBacklog;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;

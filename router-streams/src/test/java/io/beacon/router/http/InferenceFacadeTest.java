@@ -77,7 +77,7 @@ class InferenceFacadeTest {
         }
         producer = new MockProducer<>(autoComplete, null, new StringSerializer(), (topic, value) -> new byte[0]);
         HttpSettings settings = new HttpSettings(4, 1024, Duration.ofSeconds(5), Duration.ofSeconds(60), maxPending, token);
-        server = new RouterHttpServer("127.0.0.1", 0, null, settings.threads(), token);
+        server = new RouterHttpServer("127.0.0.1", 0, settings.threads(), token);
         facade = new InferenceFacade(producer, topics.requests(), correlator,
                 new InferencePayloadParser(32_000, 8_192, settings.defaultTimeout(), settings.maxTimeout()), settings,
                 server.executor(), Clock.fixed(NOW, ZoneOffset.UTC), () -> "job-" + ids.incrementAndGet());

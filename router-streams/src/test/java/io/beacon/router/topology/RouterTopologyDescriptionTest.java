@@ -2,7 +2,7 @@ package io.beacon.router.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.beacon.router.RouterSettings;
+import io.beacon.router.RouterConfig;
 import io.beacon.schemas.serde.WireFormatSerdeProvider;
 import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
@@ -26,7 +26,7 @@ class RouterTopologyDescriptionTest {
     void shouldMatchThePinnedTopologyDescription() throws IOException {
         WireFormatSerdeProvider serdes = new WireFormatSerdeProvider();
         serdes.configure(Map.of("schema.registry.url", "mem://describe-test"));
-        String actual = RouterTopology.build(RouterSettings.defaults(), Topics.create(TopicNames.defaults(), serdes),
+        String actual = RouterTopology.build(RouterConfig.defaultSettings(), Topics.create(TopicNames.defaults(), serdes),
                 serdes).describe().toString().replaceAll("@[0-9a-f]+", "");
 
         if (Boolean.getBoolean("beacon.topology.accept")) {

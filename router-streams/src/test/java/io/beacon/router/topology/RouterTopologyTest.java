@@ -2,7 +2,7 @@ package io.beacon.router.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.beacon.router.RouterSettings;
+import io.beacon.router.RouterConfig;
 import io.beacon.router.RouterStreamsProperties;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.InferenceRequest;
@@ -63,7 +63,7 @@ class RouterTopologyTest {
         serdes = new WireFormatSerdeProvider();
         serdes.configure(Map.of("schema.registry.url", "mem://router-topology-test-" + UUID.randomUUID()));
         topics = Topics.create(TopicNames.defaults(), serdes);
-        RouterSettings settings = RouterSettings.defaults();
+        RouterSettings settings = RouterConfig.defaultSettings();
         Properties props = RouterStreamsProperties.forTopology("router-test", "dummy:9092", topics,
                 "at_least_once", 100, null);
         driver = new TopologyTestDriver(RouterTopology.build(settings, topics, serdes,
@@ -462,7 +462,7 @@ class RouterTopologyTest {
         KeyValueStore<String, String> timers = driver.getKeyValueStore(RouterNames.JOB_TIMER_STORE);
 
         // When most of the retention has passed, a late duplicate is still absorbed
-        advance(RouterSettings.defaults().finishedRetention().minusSeconds(10));
+        advance(RouterConfig.defaultSettings().finishedRetention().minusSeconds(10));
         attempts.pipeInput("job-1", attempt(job, AttemptOutcome.SUCCEEDED, "an answer", null), now());
         assertThat(results.isEmpty()).isTrue();
         assertThat(jobs.get("job-1")).isNotNull();

@@ -11,14 +11,13 @@ import io.beacon.router.http.RouterHttpServer;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.topics.Topics;
-import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
 import io.beacon.workers.WorkerConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -306,16 +305,14 @@ public final class FacadeBenchmark implements BenchMain.Benchmark {
     }
 
     /**
-     * The backlog the router's HTTP server is created with (a private constant there), with the class
-     * initialized as it is once a router runs; -1 if unreadable.
+     * The backlog the router's HTTP server is created with ({@link RouterHttpServer#ACCEPT_BACKLOG}), with
+     * the class initialized as it is once a router runs (its initialization sets TCP_NODELAY); -1 if the
+     * class cannot be initialized.
      */
     static int routerAcceptBacklog() {
         try {
-            Class<?> server = Class.forName(RouterHttpServer.class.getName(), true,
-                    RouterHttpServer.class.getClassLoader());
-            Field backlog = server.getDeclaredField("BACKLOG");
-            backlog.setAccessible(true);
-            return backlog.getInt(null);
+            Class.forName(RouterHttpServer.class.getName(), true, RouterHttpServer.class.getClassLoader());
+            return RouterHttpServer.ACCEPT_BACKLOG;
         } catch (ReflectiveOperationException | RuntimeException e) {
             return -1;
         }

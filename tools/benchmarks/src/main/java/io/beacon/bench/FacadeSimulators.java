@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.sim.SimulatedDeployment;
-import io.beacon.workers.DeploymentEndpoint;
+import io.beacon.workers.core.DeploymentEndpoint;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,6 +1,6 @@
 package io.beacon.bench;
 
-import io.beacon.workers.ProviderSecrets;
+import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
 import io.beacon.workers.WorkerConfig;

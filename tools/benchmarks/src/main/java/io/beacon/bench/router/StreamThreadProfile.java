@@ -1,5 +1,8 @@
 package io.beacon.bench.router;
 
+import io.beacon.router.policy.DeploymentSnapshot;
+import io.beacon.router.policy.RoutingPolicy;
+import io.beacon.router.topology.RouterTopology;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,31 +22,41 @@ import jdk.jfr.consumer.RecordingFile;
  * sample of a thread named {@code *-StreamThread-N} is put in the first category one of its frames
  * matches. It samples only running Java code, so the shares are of the thread's busy time, not of
  * the wall clock. Used around separate diagnostic runs, never around the measured ones.
+ *
+ * <p>The router's code is recognised by its public types and packages, never by its private methods:
+ * a refactoring inside the router moves no sample to another category. Kafka Streams' own steps are
+ * recognised by the methods of its internals, which {@code StreamThreadProfileTest} checks still exist.
  */
 public final class StreamThreadProfile {
 
-    private static final String LIFECYCLE = "io.beacon.router.topology.JobLifecycleProcessor";
-    private static final String POLICY = "io.beacon.router.policy.RoutingPolicy";
     private static final String STORE = "org.apache.kafka.streams.state.internals.MeteredKeyValueStore";
     private static final String STREAMS = "org.apache.kafka.streams.processor.internals.";
+    /** How a processor reads a global store: Streams hands it a read-only decorator of the store. */
+    private static final String GLOBAL_STORE_READ = STREAMS + "AbstractReadOnlyDecorator";
+    /** The JDK's text building: what the policy's notes and rejection reasons cost. */
+    private static final List<String> TEXT_TYPES = List.of("java.lang.AbstractStringBuilder", "java.lang.StringBuilder",
+            "java.lang.String", "java.lang.Long", "java.lang.Integer", "java.lang.Double", "java.util.Formatter",
+            "jdk.internal.math.");
     /** JFR's "profile" setting samples every 10 ms; plenty over a run of several seconds. */
     private static final Duration SAMPLE_PERIOD = Duration.ofMillis(10);
 
     /**
-     * The categories, in matching order: the first whose marker is in a sample's stack takes it. The
-     * punctuator's own store reads and writes count as the punctuator's; the store category takes every
-     * other read and write of the job-state and job-timer stores (both persistent, both changelogged).
+     * The categories, in matching order: the first whose marker is in a sample's stack takes it. Everything
+     * under the wall-clock punctuation (the job lifecycle's due-timer scan, the router's only punctuator)
+     * counts as the punctuator's; the store category takes every other read and write of the job-state and
+     * job-timer stores (both persistent, both changelogged); "job lifecycle: the rest" is the router's
+     * processors' own code (package of {@link RouterTopology}), the job lifecycle on the hot path.
      */
     static final List<Category> CATEGORIES = List.of(
-            new Category("punctuator: due-timer scan", method(LIFECYCLE, "scan")),
-            new Category("routing policy: candidate notes", method(POLICY, "describe"), method(POLICY, "usd")),
-            new Category("routing policy: the rest", method(POLICY, "decide")),
+            new Category("punctuator: due-timer scan", method(STREAMS + "StreamTask", "punctuate")),
+            new Category("routing policy: candidate notes", textBuiltBy(RoutingPolicy.class)),
+            new Category("routing policy: the rest", type(RoutingPolicy.class.getName())),
             new Category("deployment snapshots (global stores, decoded when they change)",
-                    method(LIFECYCLE, "snapshots")),
+                    type(GLOBAL_STORE_READ), type(DeploymentSnapshot.class.getName())),
             new Category("job-state and job-timer stores get/put/delete (RocksDB, changelog)",
                     method(STORE, "get"), method(STORE, "put"), method(STORE, "delete")),
             new Category("writing routed jobs (serialize, producer send)", method(STREAMS + "SinkNode", "process")),
-            new Category("job lifecycle: the rest", method(LIFECYCLE, "process")),
+            new Category("job lifecycle: the rest", inPackageOf(RouterTopology.class)),
             new Category("decoding requests", method(STREAMS + "RecordDeserializer", "deserialize")),
             new Category("Streams processing framework", method(STREAMS + "StreamTask", "process")),
             new Category("commit", method(STREAMS + "TaskManager", "commit"),
@@ -111,28 +124,91 @@ public final class StreamThreadProfile {
         return new Result(samples, shares);
     }
 
-    /** The category of one sample's stack: the first with a marker that one of its frames matches. */
+    /** The category of one sample's stack (leaf first): the first with a marker the stack matches. */
     static String category(List<Frame> stack, boolean truncated) {
         for (Category c : CATEGORIES) {
-            if (stack.stream().anyMatch(frame -> c.markers().contains(frame))) {
+            if (c.markers().stream().anyMatch(marker -> marker.matches(stack))) {
                 return c.name();
             }
         }
         return truncated ? TRUNCATED : OTHER;
     }
 
-    private static Frame method(String className, String methodName) {
-        return new Frame(className, methodName);
+    /** A frame of Kafka Streams' method {@code methodName} of {@code className}. */
+    static Marker method(String className, String methodName) {
+        return new KafkaMethod(className, methodName);
+    }
+
+    /** Any frame of the class (or of a class nested in it, lambdas included). */
+    static Marker type(String className) {
+        return new TypeFrames(className);
+    }
+
+    /** Any frame of a class in {@code type}'s package. */
+    static Marker inPackageOf(Class<?> type) {
+        return new PackageFrames(type.getPackageName());
+    }
+
+    /** JDK text-building frames called from {@code type}: the leafward frames above its nearest one. */
+    static Marker textBuiltBy(Class<?> type) {
+        return new TextBuiltBy(type.getName());
+    }
+
+    private static boolean inClass(Frame frame, String className) {
+        return frame.typeName().equals(className) || frame.typeName().startsWith(className + "$");
     }
 
     /** One frame as the categories see it: the binary name of the method's class, and the method's name. */
     record Frame(String typeName, String methodName) {
     }
 
-    /** A category and the frames that mark a sample as its. */
-    record Category(String name, List<Frame> markers) {
+    /** What marks a sample's stack (leaf first) as a category's. */
+    sealed interface Marker permits KafkaMethod, TypeFrames, PackageFrames, TextBuiltBy {
+        boolean matches(List<Frame> stack);
+    }
 
-        Category(String name, Frame... markers) {
+    /** A method of Kafka Streams' internals; the test checks each still exists. */
+    record KafkaMethod(String typeName, String methodName) implements Marker {
+        @Override
+        public boolean matches(List<Frame> stack) {
+            return stack.contains(new Frame(typeName, methodName));
+        }
+    }
+
+    record TypeFrames(String typeName) implements Marker {
+        @Override
+        public boolean matches(List<Frame> stack) {
+            return stack.stream().anyMatch(frame -> inClass(frame, typeName));
+        }
+    }
+
+    record PackageFrames(String packageName) implements Marker {
+        @Override
+        public boolean matches(List<Frame> stack) {
+            return stack.stream().anyMatch(frame -> frame.typeName().startsWith(packageName + ".")
+                    && frame.typeName().indexOf('.', packageName.length() + 1) < 0);
+        }
+    }
+
+    record TextBuiltBy(String typeName) implements Marker {
+        @Override
+        public boolean matches(List<Frame> stack) {
+            for (Frame frame : stack) {
+                if (inClass(frame, typeName)) {
+                    return false;
+                }
+                if (TEXT_TYPES.stream().anyMatch(text -> frame.typeName().startsWith(text))) {
+                    return stack.stream().anyMatch(f -> inClass(f, typeName));
+                }
+            }
+            return false;
+        }
+    }
+
+    /** A category and the markers that make a sample its. */
+    record Category(String name, List<Marker> markers) {
+
+        Category(String name, Marker... markers) {
             this(name, List.of(markers));
         }
     }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.bench.router.StreamThreadProfile.Category;
 import io.beacon.bench.router.StreamThreadProfile.Frame;
+import io.beacon.bench.router.StreamThreadProfile.KafkaMethod;
+import io.beacon.bench.router.StreamThreadProfile.Marker;
+import io.beacon.bench.router.StreamThreadProfile.TypeFrames;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.List;
@@ -13,26 +16,50 @@ class StreamThreadProfileTest {
 
     private static final String LIFECYCLE = "io.beacon.router.topology.JobLifecycleProcessor";
     private static final String POLICY = "io.beacon.router.policy.RoutingPolicy";
+    private static final String SNAPSHOT = "io.beacon.router.policy.DeploymentSnapshot";
     private static final String STORE = "org.apache.kafka.streams.state.internals.MeteredKeyValueStore";
 
     @Test
-    void shouldMarkOnlyMethodsTheRouterAndKafkaStreamsStillHave() throws Exception {
-        // A renamed method would leave its category at 0 % without a word: every marker must exist.
+    void shouldMarkOnlyMethodsAndTypesKafkaStreamsStillHave() throws Exception {
+        // A renamed method would leave its category at 0 % without a word: every Kafka marker must exist.
+        // The router's markers are its public types, named by class literal: a rename is a compile error.
         for (Category category : StreamThreadProfile.CATEGORIES) {
-            for (Frame marker : category.markers()) {
-                Class<?> type = Class.forName(marker.typeName());
-                assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
-                        .as("%s: %s.%s", category.name(), marker.typeName(), marker.methodName())
-                        .contains(marker.methodName());
+            for (Marker marker : category.markers()) {
+                if (marker instanceof KafkaMethod method) {
+                    Class<?> type = Class.forName(method.typeName());
+                    assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
+                            .as("%s: %s.%s", category.name(), method.typeName(), method.methodName())
+                            .contains(method.methodName());
+                } else if (marker instanceof TypeFrames frames) {
+                    assertThat(Class.forName(frames.typeName())).as("%s: %s", category.name(), frames.typeName())
+                            .isNotNull();
+                }
             }
         }
     }
 
     @Test
+    void shouldCategoriseTheRoutersCodeByTypeSoARenamedPrivateMethodStaysInItsCategory() {
+        // Given: stacks through router methods of any name
+        List<Frame> policy = stack(frame(POLICY, "aMethodRenamedTomorrow"), frame(LIFECYCLE, "anotherOne"),
+                frame("org.apache.kafka.streams.processor.internals.StreamTask", "process"));
+        List<Frame> lifecycle = stack(frame(LIFECYCLE, "aMethodRenamedTomorrow"),
+                frame("org.apache.kafka.streams.processor.internals.StreamTask", "process"));
+        List<Frame> snapshot = stack(frame(SNAPSHOT, "<init>"), frame(LIFECYCLE, "anyName"));
+
+        // Then
+        assertThat(StreamThreadProfile.category(policy, false)).isEqualTo("routing policy: the rest");
+        assertThat(StreamThreadProfile.category(lifecycle, false)).isEqualTo("job lifecycle: the rest");
+        assertThat(StreamThreadProfile.category(snapshot, false))
+                .isEqualTo("deployment snapshots (global stores, decoded when they change)");
+    }
+
+    @Test
     void shouldCountCandidateNotesWhereverTheDollarAmountsAreWritten() {
         // Given: a note built for an eligible candidate, and a cap rejection that formats dollars too
-        List<Frame> describe = stack(frame(POLICY, "usd"), frame(POLICY, "describe"), frame(POLICY, "decide"),
-                frame(LIFECYCLE, "route"), frame(LIFECYCLE, "process"));
+        List<Frame> describe = stack(frame("java.lang.AbstractStringBuilder", "append"), frame(POLICY, "usd"),
+                frame(POLICY, "describe"), frame(POLICY, "decide"), frame(LIFECYCLE, "route"),
+                frame(LIFECYCLE, "process"));
         List<Frame> rejection = stack(frame("java.lang.StringBuilder", "append"), frame(POLICY, "usd"),
                 frame(POLICY, "rejection"), frame(POLICY, "decide"), frame(LIFECYCLE, "process"));
 

@@ -1,4 +1,4 @@
-package io.beacon.workers;
+package io.beacon.workers.core;
 
 import io.beacon.schemas.avro.ProviderKind;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.beacon.workers.resilience;
+package io.beacon.workers.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.beacon.router.ops;
+package io.beacon.router.monitoring;
 
 import io.beacon.ops.metrics.InferenceMeters;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.beacon.router.ops;
+package io.beacon.router.monitoring;
 
 import io.beacon.ops.lag.GroupLag;
 import io.beacon.ops.lag.LagMonitor;

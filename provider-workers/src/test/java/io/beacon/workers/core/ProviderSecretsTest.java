@@ -1,4 +1,4 @@
-package io.beacon.workers;
+package io.beacon.workers.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.beacon.workers;
+package io.beacon.workers.core;
 
 import org.slf4j.MDC;
 
@@ -16,6 +16,8 @@ public final class JobMdc implements AutoCloseable {
 
     /** The MDC key; log patterns and JSON output show it as {@code job_id}. */
     public static final String KEY = "job_id";
+    /** What a block without a job id (an undecodable record without a key) shows. */
+    public static final String UNKNOWN = "unknown";
 
     private final String previous;
 
@@ -26,7 +28,7 @@ public final class JobMdc implements AutoCloseable {
     /** Sets {@code jobId} (or {@code unknown} when null) until {@link #close()}. */
     public static JobMdc of(String jobId) {
         String previous = MDC.get(KEY);
-        MDC.put(KEY, jobId == null ? Attempts.UNKNOWN : jobId);
+        MDC.put(KEY, jobId == null ? UNKNOWN : jobId);
         return new JobMdc(previous);
     }
 

@@ -1,4 +1,4 @@
-package io.beacon.workers;
+package io.beacon.workers.core;
 
 import java.util.Objects;
 

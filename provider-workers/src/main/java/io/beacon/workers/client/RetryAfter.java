@@ -1,4 +1,4 @@
-package io.beacon.workers.resilience;
+package io.beacon.workers.client;
 
 import java.time.Duration;
 import java.time.Instant;
