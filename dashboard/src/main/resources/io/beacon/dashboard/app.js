@@ -8,6 +8,14 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 /** Colour-blind-safe series colours, each with at least 3:1 contrast on white. */
 const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#8f6b00', '#5b6bd8', '#b2182b', '#4d4d4d'];
 const PROVIDER_COLOURS = { golem: '#0072b2', modal: '#009e73', runpod: '#d55e00', none: '#6e7781', other: '#cc79a7' };
+/**
+ * The lag table's sections, in order: the pipeline's own groups (whose lag decides routing), then every
+ * other consumer group on the cluster (a runner's results consumer, say). /lag gives each group a role.
+ */
+const LAG_SECTIONS = [
+  { id: 'pipeline', title: 'Pipeline: router and workers', holds: (role) => role === 'router' || /^worker:/.test(role) },
+  { id: 'other', title: 'Other consumer groups', holds: () => true },
+];
 /** Points of the client-side lag history kept when /lag sends none (15 minutes at one every 2 s). */
 const LOCAL_HISTORY_POINTS = 450;
 
@@ -145,7 +153,8 @@ const RENDERERS = {
 
 function renderLag(body) {
   const panel = byTestId('lag-panel');
-  const groups = Array.isArray(body.groups) ? body.groups : [];
+  const sections = lagSections(Array.isArray(body.groups) ? body.groups : []);
+  const groups = sections.flatMap((section) => section.groups);
   byTestId('lag-stale').hidden = !body.stale;
   const now = body.generated_at ? Date.parse(body.generated_at) : Date.now();
   groups.forEach((g) => colourOf(groupColours, g.group));
@@ -158,6 +167,9 @@ function renderLag(body) {
     offsets.push({ name: g.group, colour, points: history.map((h) => [h.t, num(h.total_lag)]) });
     seconds.push({ name: g.group, colour, points: history.map((h) => [h.t, num(h.max_lag_seconds)]) });
   }
+  // Groups that left the cluster (or the report) leave this page's own history too.
+  const reported = new Set(groups.map((g) => g.group));
+  [...localLagHistory.keys()].filter((name) => !reported.has(name)).forEach((name) => localLagHistory.delete(name));
   lineChart(byTestId('lag-offsets-chart'), offsets, { format: count, label: 'Lag in messages' });
   lineChart(byTestId('lag-seconds-chart'), seconds, { format: secondsText, label: 'Lag in seconds' });
   legend(byTestId('lag-legend'), groups.map((g) => ({ name: g.group, colour: groupColours.get(g.group) })));
@@ -165,21 +177,15 @@ function renderLag(body) {
   // The rows are rebuilt on every refresh; a keyboard user's focus on a toggle must survive that.
   const focused = document.activeElement && document.activeElement.dataset
     ? document.activeElement.dataset.testid : undefined;
-  byTestId('lag-groups').replaceChildren(...groups.flatMap((g, index) => {
-    const partitions = Array.isArray(g.partitions) ? g.partitions : [];
-    const detailId = 'lag-partitions-' + index;
-    const expanded = expandedGroups.has(g.group) && partitions.length > 0;
-    const row = el('tr', { 'data-testid': 'lag-group-' + g.group, 'data-status': g.status || 'UNKNOWN' },
-      el('th', { scope: 'row', class: 'mono nowrap' }, swatch(groupColours.get(g.group)), ' ', g.group),
-      el('td', {}, statusBadge(g.status, 'lag-status-' + g.group)),
-      el('td', { class: 'num' }, count(num(g.total_lag))),
-      el('td', { class: 'num' }, secondsText(num(g.max_lag_seconds))),
-      el('td', {}, partitionToggle(g.group, partitions.length, detailId, expanded)));
-    if (!expanded) {
-      return [row];
-    }
-    return [row, el('tr', { id: detailId, class: 'detail-row', 'data-testid': 'lag-partitions-' + g.group },
-      el('td', { colspan: 5 }, partitionTable(g.group, partitions)))];
+  // Section headings only when the router says which group is which (older routers send no role).
+  const headed = groups.some((g) => typeof g.role === 'string');
+  let index = 0;
+  byTestId('lag-groups').replaceChildren(...sections.flatMap((section) => {
+    const heading = headed && section.groups.length > 0
+      ? [el('tr', { class: 'section-row', 'data-testid': 'lag-section-' + section.id },
+        el('th', { scope: 'colgroup', colspan: 5 }, section.title + ' (' + section.groups.length + ')'))]
+      : [];
+    return heading.concat(section.groups.flatMap((g) => lagRows(g, index++)));
   }));
   if (focused && focused.startsWith('lag-toggle-') && byTestId(focused)) {
     byTestId(focused).focus();
@@ -187,6 +193,37 @@ function renderLag(body) {
   if (groups.length > 0) {
     panel.dataset.hasData = 'true';
   }
+}
+
+/** The groups in table order: by section, then as /lag sorts them (by id). */
+function lagSections(groups) {
+  const sections = LAG_SECTIONS.map((section) => ({ id: section.id, title: section.title, groups: [] }));
+  for (const g of groups) {
+    const role = typeof g.role === 'string' ? g.role : 'other';
+    sections[LAG_SECTIONS.findIndex((section) => section.holds(role))].groups.push(g);
+  }
+  return sections;
+}
+
+/** A group's row, and its partitions' row when expanded. */
+function lagRows(g, index) {
+  const partitions = Array.isArray(g.partitions) ? g.partitions : [];
+  const detailId = 'lag-partitions-' + index;
+  const expanded = expandedGroups.has(g.group) && partitions.length > 0;
+  const role = typeof g.role === 'string' && g.role !== 'other' ? g.role.replace(':', ' · ') : '';
+  const row = el('tr', { 'data-testid': 'lag-group-' + g.group, 'data-status': g.status || 'UNKNOWN',
+    'data-role': g.role || 'other' },
+    el('th', { scope: 'row', class: 'mono nowrap' }, swatch(groupColours.get(g.group)), ' ', g.group,
+      role ? el('span', { class: 'sub role' }, ' ' + role) : null),
+    el('td', {}, statusBadge(g.status, 'lag-status-' + g.group)),
+    el('td', { class: 'num' }, count(num(g.total_lag))),
+    el('td', { class: 'num' }, secondsText(num(g.max_lag_seconds))),
+    el('td', {}, partitionToggle(g.group, partitions.length, detailId, expanded)));
+  if (!expanded) {
+    return [row];
+  }
+  return [row, el('tr', { id: detailId, class: 'detail-row', 'data-testid': 'lag-partitions-' + g.group },
+    el('td', { colspan: 5 }, partitionTable(g.group, partitions)))];
 }
 
 function lagHistory(group, now) {

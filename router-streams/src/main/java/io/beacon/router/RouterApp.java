@@ -10,6 +10,7 @@ import io.beacon.router.http.RouterQueryEndpoints;
 import io.beacon.dashboard.DashboardHandler;
 import io.beacon.dashboard.ResultStats;
 import io.beacon.ops.http.OpsEndpoints;
+import io.beacon.ops.lag.GroupRole;
 import io.beacon.ops.lag.LagMonitor;
 import io.beacon.ops.lag.LagReport;
 import io.beacon.ops.metrics.InferenceMeters;
@@ -108,21 +109,23 @@ public final class RouterApp implements AutoCloseable {
         DeadLetterWatch createdDeadLetters = null;
         KafkaProducer<String, InferenceRequest> facadeProducer = null;
         try {
-            // What ops watch: metrics on this registry, lag of the router's own group and of every worker
-            // group (which also tells the routing policy which providers fall behind), the dashboard.
+            // What ops watch: metrics on this registry, lag of the router's own group, of every worker group
+            // (which also tells the routing policy which providers fall behind) and of every other group the
+            // lag.groups.* patterns let through (a runner's results consumer), the dashboard.
             String applicationId = config.getString(RouterConfig.APPLICATION_ID);
             createdMetrics = OpsMetrics.create("router");
             InferenceMeters meters = new InferenceMeters(createdMetrics.registry());
             ResultStats resultStats = new ResultStats();
             createdAdmin = Admin.create(adminProperties(config));
             String workerPrefix = config.getString(RouterConfig.LAG_WORKER_GROUP_PREFIX);
-            List<String> groups = new ArrayList<>(List.of(applicationId));
+            LagMonitor.Builder lagBuilder = LagMonitor.builder(createdAdmin).group(applicationId, GroupRole.ROUTER);
             for (ProviderKind kind : ProviderKind.values()) {
                 if (kind != ProviderKind.UNKNOWN) {
-                    groups.add(workerPrefix + kind.name().toLowerCase(Locale.ROOT));
+                    String provider = kind.name().toLowerCase(Locale.ROOT);
+                    lagBuilder.group(workerPrefix + provider, GroupRole.worker(provider));
                 }
             }
-            createdLag = LagMonitor.builder(createdAdmin).groups(groups)
+            createdLag = lagBuilder.discover(config.lagGroups())
                     .pollInterval(Duration.ofMillis(config.getLong(RouterConfig.LAG_POLL_INTERVAL_MS)))
                     .meterRegistry(createdMetrics.registry()).build();
             // The backlog view listens first: it is quick, and routing should see each poll at once.

@@ -1,5 +1,6 @@
 package io.beacon.router;
 
+import io.beacon.ops.lag.GroupFilter;
 import io.beacon.router.http.HttpSettings;
 import io.beacon.router.policy.StatsSettings;
 import io.beacon.router.topology.RouterSettings;
@@ -51,6 +52,8 @@ public final class RouterConfig extends CommonConfig {
     public static final String LAG_POLL_INTERVAL_MS = "lag.poll.interval.ms";
     public static final String BACKLOG_MAX_LAG_SECONDS = "router.backlog.max.lag.seconds";
     public static final String LAG_WORKER_GROUP_PREFIX = "lag.worker.group.prefix";
+    public static final String LAG_GROUPS_INCLUDE = "lag.groups.include";
+    public static final String LAG_GROUPS_EXCLUDE = "lag.groups.exclude";
 
     /** Commit interval under exactly_once_v2 unless set: the longest swept that kept hop p99 within 60 ms. */
     static final long EOS_COMMIT_MS = 20;
@@ -137,7 +140,18 @@ public final class RouterConfig extends CommonConfig {
                             + " lag metrics and the backlog check.")
             .define(LAG_WORKER_GROUP_PREFIX, Type.STRING, "beacon-worker-", Importance.LOW,
                     "The workers' consumer groups are this prefix plus the provider kind (golem, modal, runpod),"
-                            + " as the workers' consumer.group default has it; their lag is watched.")
+                            + " as the workers' consumer.group default has it; their lag is watched (whatever"
+                            + " lag.groups.include and lag.groups.exclude say) and decides the backlog check.")
+            .define(LAG_GROUPS_INCLUDE, Type.STRING, ".*", GroupFilter.regexValidator(), Importance.LOW,
+                    "Besides the router's own group and the worker groups, GET /lag, the lag metrics and the"
+                            + " dashboard show every consumer group (classic or consumer protocol) and streams group"
+                            + " on the cluster whose whole id matches this Java regular expression and not"
+                            + " lag.groups.exclude, listed anew at each lag poll: a runner's results consumer, say."
+                            + " Share groups are not shown (they commit no offsets to measure lag against).")
+            .define(LAG_GROUPS_EXCLUDE, Type.STRING, "", GroupFilter.regexValidator(), Importance.LOW,
+                    "Groups whose whole id matches this Java regular expression are left out of GET /lag, the lag"
+                            + " metrics and the dashboard (console-consumer-.* for ad-hoc consumers, say); empty leaves"
+                            + " none out, .* shows only the router's and the workers' groups. It never hides those.")
             .define(BACKLOG_MAX_LAG_SECONDS, Type.DOUBLE, 30.0, Range.atLeast(0.1), Importance.MEDIUM,
                     "A provider whose worker group lags more than this many seconds behind its jobs topic, or"
                             + " whose group status is STALLED or STOPPED, gets no new jobs while another provider"
@@ -193,6 +207,11 @@ public final class RouterConfig extends CommonConfig {
     /** The routing limits of the default configuration (what a topology test builds with). */
     public static RouterSettings defaultSettings() {
         return new RouterConfig(Map.of()).settings();
+    }
+
+    /** The groups the lag monitor discovers besides the pipeline's own (validated when the config was made). */
+    public GroupFilter lagGroups() {
+        return GroupFilter.of(getString(LAG_GROUPS_INCLUDE), getString(LAG_GROUPS_EXCLUDE));
     }
 
     public RouterSettings settings() {

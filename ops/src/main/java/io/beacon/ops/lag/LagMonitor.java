@@ -11,12 +11,13 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -33,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * offsets, and derives per partition the lag in offsets, the lag in seconds (interpolated from a history of
  * end offsets, see {@link EndOffsetHistory}) and a Burrow-style status from a sliding window of observations
  * (see {@link PartitionWindow}); a group's status is the worst of its partitions'.
+ *
+ * <p>It watches the groups it is given by id (reported even before they exist, as UNKNOWN) and, when told to
+ * discover groups, every consumer and streams group the cluster lists whose id passes a {@link GroupFilter},
+ * listed anew at each poll: a group that leaves the listing leaves the report and its gauges are removed.
+ * Each group carries a role hint ({@link GroupRole}): what the pipeline named it, else {@code other}.
  *
  * <p>It serves the router's backlog check ({@link #group}), {@code GET /lag} ({@link #report}) and, when given
  * a registry, the gauges {@code beacon_consumer_lag}, {@code beacon_consumer_lag_seconds},
@@ -56,8 +62,9 @@ public final class LagMonitor implements AutoCloseable {
     private static final int MAX_REPORT_HISTORY_POINTS = 2_000;
 
     private final OffsetSource source;
-    private final Set<String> groups;
-    private final Optional<String> groupPrefix;
+    /** Group ids watched whatever the cluster lists, with their roles. */
+    private final Map<String, String> groups;
+    private final Optional<GroupFilter> discovery;
     private final Duration pollInterval;
     private final int window;
     private final int endOffsetHistory;
@@ -78,8 +85,8 @@ public final class LagMonitor implements AutoCloseable {
 
     private LagMonitor(Builder builder) {
         this.source = builder.source;
-        this.groups = Set.copyOf(builder.groups);
-        this.groupPrefix = Optional.ofNullable(builder.groupPrefix);
+        this.groups = Map.copyOf(builder.groups);
+        this.discovery = Optional.ofNullable(builder.discovery);
         this.pollInterval = builder.pollInterval;
         this.window = builder.window;
         this.endOffsetHistory = builder.endOffsetHistory;
@@ -88,7 +95,8 @@ public final class LagMonitor implements AutoCloseable {
                 reportHistory.toMillis() / Math.max(1, pollInterval.toMillis()) + 1);
         this.clock = builder.clock;
         this.meters = builder.registry == null ? null : new LagMeters(builder.registry);
-        List<GroupLag> unknown = new TreeSet<>(groups).stream().map(g -> GroupLag.unknown(g, List.of())).toList();
+        List<GroupLag> unknown = new TreeSet<>(groups.keySet()).stream()
+                .map(g -> GroupLag.unknown(g, roleOf(g), List.of())).toList();
         this.report = new LagReport(clock.instant(), true, pollInterval, unknown);
         if (meters != null) {
             meters.update(report);
@@ -227,10 +235,17 @@ public final class LagMonitor implements AutoCloseable {
     }
 
     private LagReport read() {
-        Set<String> groupIds = new TreeSet<>(groups);
-        groupPrefix.ifPresent(prefix -> source.consumerGroupIds().stream()
-                .filter(id -> id.startsWith(prefix)).forEach(groupIds::add));
-        Map<String, GroupOffsets> offsets = source.groupOffsets(groupIds);
+        Map<String, GroupKind> watched = new TreeMap<>();
+        groups.keySet().forEach(id -> watched.put(id, GroupKind.CONSUMER));
+        // The named groups are watched whatever the filter says (the backlog check needs the worker groups);
+        // the listing still tells their kind.
+        discovery.ifPresent(filter -> source.listGroups().forEach((id, kind) -> {
+            if (groups.containsKey(id) || filter.matches(id)) {
+                watched.put(id, kind);
+            }
+        }));
+        Set<String> groupIds = watched.keySet();
+        Map<String, GroupOffsets> offsets = source.groupOffsets(watched);
         Set<TopicPartition> partitions = new HashSet<>();
         offsets.values().forEach(group -> {
             partitions.addAll(group.committed().keySet());
@@ -257,7 +272,11 @@ public final class LagMonitor implements AutoCloseable {
     private GroupLag unknown(String groupId) {
         windows.remove(groupId);
         Deque<LagPoint> history = histories.get(groupId);
-        return GroupLag.unknown(groupId, history == null ? List.of() : List.copyOf(history));
+        return GroupLag.unknown(groupId, roleOf(groupId), history == null ? List.of() : List.copyOf(history));
+    }
+
+    private String roleOf(String groupId) {
+        return groups.getOrDefault(groupId, GroupRole.OTHER);
     }
 
     private GroupLag evaluate(GroupOffsets group, Map<TopicPartition, Long> ends, Instant now) {
@@ -298,15 +317,16 @@ public final class LagMonitor implements AutoCloseable {
         while (history.size() > reportHistoryPoints || history.getFirst().at().isBefore(horizon)) {
             history.removeFirst();
         }
-        return new GroupLag(group.groupId(), status, totalLag, maxLagSeconds, partitions, List.copyOf(history));
+        return new GroupLag(group.groupId(), roleOf(group.groupId()), status, totalLag, maxLagSeconds, partitions,
+                List.copyOf(history));
     }
 
-    /** Settings of a {@link LagMonitor}; only the groups (or a prefix) are required. */
+    /** Settings of a {@link LagMonitor}; only the groups (or discovery) are required. */
     public static final class Builder {
 
         private final OffsetSource source;
-        private final Set<String> groups = new LinkedHashSet<>();
-        private String groupPrefix;
+        private final Map<String, String> groups = new LinkedHashMap<>();
+        private GroupFilter discovery;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private int window = DEFAULT_WINDOW;
         private int endOffsetHistory = DEFAULT_END_OFFSET_HISTORY;
@@ -324,21 +344,38 @@ public final class LagMonitor implements AutoCloseable {
             return this;
         }
 
+        /** A group to watch, reported (as UNKNOWN) even before it exists, with the role {@code other}. */
         public Builder group(String groupId) {
+            return group(groupId, GroupRole.OTHER);
+        }
+
+        /**
+         * A group to watch, reported (as UNKNOWN) even before it exists, and watched whatever the discovery
+         * filter says; {@code role} is the hint the report carries (see {@link GroupRole}).
+         */
+        public Builder group(String groupId, String role) {
             if (groupId == null || groupId.isBlank()) {
                 throw new IllegalArgumentException("a watched group id must not be blank");
             }
-            groups.add(groupId);
+            if (role == null || role.isBlank()) {
+                throw new IllegalArgumentException("the role of group " + groupId + " must not be blank");
+            }
+            groups.put(groupId, role);
             return this;
         }
 
-        /** Also watches every consumer group whose id starts with {@code prefix}, found anew at each poll. */
-        public Builder groupPrefix(String prefix) {
-            if (prefix == null || prefix.isEmpty()) {
-                throw new IllegalArgumentException("a group prefix must not be empty");
-            }
-            this.groupPrefix = prefix;
+        /**
+         * Also watches every consumer and streams group the cluster lists whose id passes {@code filter}, listed
+         * anew at each poll ({@link GroupFilter#ALL} for every group).
+         */
+        public Builder discover(GroupFilter filter) {
+            this.discovery = Objects.requireNonNull(filter, "filter");
             return this;
+        }
+
+        /** Also watches every group whose id starts with {@code prefix}: {@code discover(GroupFilter.prefix(...))}. */
+        public Builder groupPrefix(String prefix) {
+            return discover(GroupFilter.prefix(prefix));
         }
 
         public Builder pollInterval(Duration pollInterval) {
@@ -390,8 +427,8 @@ public final class LagMonitor implements AutoCloseable {
         }
 
         public LagMonitor build() {
-            if (groups.isEmpty() && groupPrefix == null) {
-                throw new IllegalStateException("a lag monitor needs groups to watch: give group ids or a prefix");
+            if (groups.isEmpty() && discovery == null) {
+                throw new IllegalStateException("a lag monitor needs groups to watch: give group ids or discover them");
             }
             return new LagMonitor(this);
         }

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * <pre>{@code
  * {"generated_at": "2026-01-01T00:00:00Z", "stale": false, "poll_interval_ms": 5000,
- *  "groups": [{"group": "beacon-worker-golem", "status": "WARNING", "total_lag": 42, "max_lag_seconds": 12.5,
+ *  "groups": [{"group": "beacon-worker-golem", "role": "worker:golem", "status": "WARNING", "total_lag": 42, "max_lag_seconds": 12.5,
  *              "partitions": [{"topic": "provider-jobs.golem", "partition": 0, "committed_offset": 100,
  *                              "end_offset": 142, "lag": 42, "lag_seconds": 12.5,
  *                              "lag_seconds_lower_bound": false, "status": "WARNING"}],
@@ -34,6 +34,7 @@ public final class LagReportJson {
         for (GroupLag group : report.groups()) {
             ObjectNode g = groups.addObject();
             g.put("group", group.group());
+            g.put("role", group.role());
             g.put("status", group.status().name());
             g.put("total_lag", group.totalLag());
             g.put("max_lag_seconds", seconds(group.maxLagSeconds()));

@@ -2,7 +2,6 @@ package io.beacon.ops.lag;
 
 import java.util.Collection;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -12,14 +11,19 @@ import org.apache.kafka.common.TopicPartition;
  */
 public interface OffsetSource extends AutoCloseable {
 
-    /** Every consumer group id the cluster knows, for watching all groups with a prefix. */
-    Set<String> consumerGroupIds();
+    /**
+     * Every group the cluster knows whose offsets the monitor can read, with its kind: consumer groups
+     * (classic and consumer protocol) and streams groups. Share groups, and classic groups of other protocols
+     * (Connect's workers), are left out: they have no committed offsets to measure lag against.
+     */
+    Map<String, GroupKind> listGroups();
 
     /**
-     * Committed offsets and membership of each of {@code groupIds}. A group the cluster does not know is
-     * either absent or present with no committed offsets.
+     * Committed offsets and membership of each of {@code groups} (id to kind; a group the cluster did not
+     * list is asked for as a {@link GroupKind#CONSUMER}). A group the cluster does not know is either absent or
+     * present with no committed offsets. Implementations should ask for all groups in a few batched requests.
      */
-    Map<String, GroupOffsets> groupOffsets(Collection<String> groupIds);
+    Map<String, GroupOffsets> groupOffsets(Map<String, GroupKind> groups);
 
     /**
      * Log end offsets of {@code partitions}, read the way {@code kafka-consumer-groups --describe} reads

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.beacon.ops.lag.GroupKind;
 import io.beacon.ops.lag.GroupMembership;
 import io.beacon.ops.lag.GroupOffsets;
 import io.beacon.ops.lag.LagMonitor;
@@ -22,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,12 +44,12 @@ class OpsHttpServerTest {
         private final TopicPartition partition = new TopicPartition("provider-jobs.modal", 0);
 
         @Override
-        public Set<String> consumerGroupIds() {
-            return Set.of("beacon-worker-modal");
+        public Map<String, GroupKind> listGroups() {
+            return Map.of("beacon-worker-modal", GroupKind.CONSUMER);
         }
 
         @Override
-        public Map<String, GroupOffsets> groupOffsets(Collection<String> groupIds) {
+        public Map<String, GroupOffsets> groupOffsets(Map<String, GroupKind> groups) {
             return Map.of("beacon-worker-modal", new GroupOffsets("beacon-worker-modal", Map.of(partition, 7L),
                     GroupMembership.ACTIVE));
         }

@@ -2,6 +2,7 @@ package io.beacon.ops.lag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +128,101 @@ class LagMonitorTest {
             assertThat(report.groups()).extracting(GroupLag::group)
                     .containsExactly("beacon-router", "beacon-worker-modal");
             assertThat(report.group("beacon-worker-modal").orElseThrow().status()).isEqualTo(LagStatus.OK);
+        }
+    }
+
+    @Test
+    void shouldWatchEveryGroupOnTheClusterWithItsRoleWhenDiscoveringAll() {
+        // Given the pipeline's groups and a runner's results consumer, 30 records behind
+        source.commit("beacon-router", "inference-requests", 0, 5).end("inference-requests", 0, 5);
+        source.commit(GROUP, TOPIC, 0, 8).end(TOPIC, 0, 8);
+        source.commit("runner-results", "inference-results", 0, 70).end("inference-results", 0, 100);
+        try (LagMonitor monitor = LagMonitor.builder(source).group("beacon-router", GroupRole.ROUTER)
+                .group(GROUP, GroupRole.worker("golem")).group("beacon-worker-modal", GroupRole.worker("modal"))
+                .discover(GroupFilter.ALL).clock(clock).meterRegistry(registry).build()) {
+
+            // When
+            LagReport report = monitor.poll();
+
+            // Then every group is reported, the named ones (even before they exist) with their roles
+            assertThat(report.groups()).extracting(GroupLag::group, GroupLag::role).containsExactly(
+                    tuple("beacon-router", "router"), tuple(GROUP, "worker:golem"),
+                    tuple("beacon-worker-modal", "worker:modal"), tuple("runner-results", "other"));
+            GroupLag runner = report.group("runner-results").orElseThrow();
+            assertThat(runner.totalLag()).isEqualTo(30);
+            assertThat(runner.status()).isEqualTo(LagStatus.OK);
+            assertThat(registry.get("beacon.consumer.lag")
+                    .tags("group", "runner-results", "topic", "inference-results", "partition", "0").gauge().value())
+                    .isEqualTo(30.0);
+            assertThat(registry.get("beacon.consumer.group.status").tag("group", "runner-results").gauge().value())
+                    .isZero();
+        }
+    }
+
+    @Test
+    void shouldHideTheGroupsTheFilterExcludesButNeverANamedGroup() {
+        // Given
+        source.commit(GROUP, TOPIC, 0, 8).end(TOPIC, 0, 9);
+        source.commit("runner-results", "inference-results", 0, 70).end("inference-results", 0, 100);
+        source.commit("console-consumer-4711", "inference-results", 0, 1);
+        source.commit("audit", "inference-results", 0, 100);
+        try (LagMonitor monitor = LagMonitor.builder(source).group(GROUP, GroupRole.worker("golem"))
+                .discover(GroupFilter.of("runner-.*|console-.*|beacon-.*", "console-consumer-.*|beacon-worker-.*"))
+                .clock(clock).meterRegistry(registry).build()) {
+
+            // When
+            LagReport report = monitor.poll();
+
+            // Then the include pattern leaves out "audit", the exclude pattern the console consumer, while the
+            // named worker group stays although the exclude pattern matches it
+            assertThat(report.groups()).extracting(GroupLag::group).containsExactly(GROUP, "runner-results");
+            assertThat(registry.find("beacon.consumer.group.status").tag("group", "console-consumer-4711").gauge())
+                    .isNull();
+        }
+    }
+
+    @Test
+    void shouldStopReportingADiscoveredGroupOnceTheClusterNoLongerListsIt() {
+        try (LagMonitor monitor = LagMonitor.builder(source).group(GROUP).discover(GroupFilter.ALL).clock(clock)
+                .meterRegistry(registry).build()) {
+            // Given a runner's group reported for a while
+            source.commit(GROUP, TOPIC, 0, 8).end(TOPIC, 0, 8);
+            source.commit("runner-results", "inference-results", 0, 70).end("inference-results", 0, 100);
+            monitor.poll();
+            clock.advance(Duration.ofSeconds(5));
+            assertThat(monitor.poll().group("runner-results").orElseThrow().history()).hasSize(2);
+
+            // When the group is deleted
+            source.delete("runner-results");
+            LagReport report = monitor.poll();
+
+            // Then it leaves the report and its gauges go, while the named group stays
+            assertThat(report.groups()).extracting(GroupLag::group).containsExactly(GROUP);
+            assertThat(registry.find("beacon.consumer.lag").tag("group", "runner-results").gauges()).isEmpty();
+            assertThat(registry.find("beacon.consumer.group.status").tag("group", "runner-results").gauge()).isNull();
+
+            // And when a group of that name comes back, it starts afresh
+            source.commit("runner-results", "inference-results", 0, 100);
+            clock.advance(Duration.ofSeconds(5));
+            assertThat(monitor.poll().group("runner-results").orElseThrow().history()).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldReadAStreamsGroupAsTheKindTheClusterListsIt() {
+        // Given a named group the cluster lists as a streams group, and one it does not list yet
+        source.commit("beacon-router", "inference-requests", 0, 5).end("inference-requests", 0, 6)
+                .streams("beacon-router");
+        try (LagMonitor monitor = LagMonitor.builder(source).group("beacon-router", GroupRole.ROUTER).group(GROUP)
+                .discover(GroupFilter.ALL).clock(clock).build()) {
+
+            // When
+            LagReport report = monitor.poll();
+
+            // Then
+            assertThat(source.lastAsked()).containsExactlyInAnyOrderEntriesOf(
+                    Map.of("beacon-router", GroupKind.STREAMS, GROUP, GroupKind.CONSUMER));
+            assertThat(report.group("beacon-router").orElseThrow().totalLag()).isEqualTo(1);
         }
     }
 

@@ -16,7 +16,7 @@ class LagReportJsonTest {
         // Given
         Instant at = Instant.parse("2026-01-01T00:00:05Z");
         LagReport report = new LagReport(at, false, Duration.ofSeconds(5), List.of(
-                new GroupLag("beacon-worker-golem", LagStatus.WARNING, 42, 12.34567,
+                new GroupLag("beacon-worker-golem", GroupRole.worker("golem"), LagStatus.WARNING, 42, 12.34567,
                         List.of(new PartitionLag("provider-jobs.golem", 2, 100, 142, 42, 12.34567, true,
                                 LagStatus.WARNING)),
                         List.of(new LagPoint(at, 42, 12.34567))),
@@ -31,6 +31,7 @@ class LagReportJsonTest {
         assertThat(json.get("poll_interval_ms").asLong()).isEqualTo(5000);
         JsonNode group = json.get("groups").get(0);
         assertThat(group.get("group").asText()).isEqualTo("beacon-worker-golem");
+        assertThat(group.get("role").asText()).isEqualTo("worker:golem");
         assertThat(group.get("status").asText()).isEqualTo("WARNING");
         assertThat(group.get("total_lag").asLong()).isEqualTo(42);
         assertThat(group.get("max_lag_seconds").asDouble()).isEqualTo(12.346);
@@ -48,6 +49,7 @@ class LagReportJsonTest {
         assertThat(point.get("total_lag").asLong()).isEqualTo(42);
         assertThat(point.get("max_lag_seconds").asDouble()).isEqualTo(12.346);
         assertThat(json.get("groups").get(1).get("status").asText()).isEqualTo("UNKNOWN");
+        assertThat(json.get("groups").get(1).get("role").asText()).isEqualTo("other");
         assertThat(json.get("groups").get(1).get("partitions")).isEmpty();
     }
 }

@@ -3,7 +3,6 @@ package io.beacon.ops.lag;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -15,6 +14,8 @@ final class ScriptedOffsetSource implements OffsetSource {
     private final Map<String, GroupMembership> membership = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> ends = new ConcurrentHashMap<>();
     private final Map<String, Map<TopicPartition, Long>> unstarted = new ConcurrentHashMap<>();
+    private final Map<String, GroupKind> kinds = new ConcurrentHashMap<>();
+    private volatile Map<String, GroupKind> lastAsked = Map.of();
     private volatile boolean unreachable;
     private volatile boolean closed;
 
@@ -58,17 +59,40 @@ final class ScriptedOffsetSource implements OffsetSource {
         return closed;
     }
 
-    @Override
-    public Set<String> consumerGroupIds() {
-        check();
-        return Set.copyOf(committed.keySet());
+    /** A group the cluster lists as a streams group. */
+    ScriptedOffsetSource streams(String group) {
+        kinds.put(group, GroupKind.STREAMS);
+        return this;
+    }
+
+    /** The group is gone from the cluster: no longer listed, no offsets. */
+    ScriptedOffsetSource delete(String group) {
+        committed.remove(group);
+        membership.remove(group);
+        unstarted.remove(group);
+        kinds.remove(group);
+        return this;
+    }
+
+    /** The kinds the monitor asked for at the latest {@link #groupOffsets} call. */
+    Map<String, GroupKind> lastAsked() {
+        return lastAsked;
     }
 
     @Override
-    public Map<String, GroupOffsets> groupOffsets(Collection<String> groupIds) {
+    public Map<String, GroupKind> listGroups() {
         check();
+        Map<String, GroupKind> result = new HashMap<>();
+        committed.keySet().forEach(id -> result.put(id, kinds.getOrDefault(id, GroupKind.CONSUMER)));
+        return result;
+    }
+
+    @Override
+    public Map<String, GroupOffsets> groupOffsets(Map<String, GroupKind> groups) {
+        check();
+        lastAsked = Map.copyOf(groups);
         Map<String, GroupOffsets> result = new HashMap<>();
-        for (String id : groupIds) {
+        for (String id : groups.keySet()) {
             Map<TopicPartition, Long> offsets = committed.get(id);
             if (offsets != null) {
                 result.put(id, new GroupOffsets(id, offsets, membership.get(id), unstarted.getOrDefault(id, Map.of())));
