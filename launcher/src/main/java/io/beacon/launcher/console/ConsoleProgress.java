@@ -59,10 +59,16 @@ public final class ConsoleProgress {
                 : new PeriodicProgress(plain, PLAIN_INTERVAL, clock);
     }
 
-    /** A dumb terminal (JLine's answer when the stream is a pipe or a file, or TERM=dumb) cannot redraw. */
+    /**
+     * A dumb terminal (JLine's answer when the stream is a pipe or a file, or TERM=dumb) cannot redraw; any
+     * other can, even one that reports no size (a pseudo-terminal nobody sized, as under {@code script}).
+     */
     static boolean isInteractive(Terminal terminal) {
         String type = terminal.getType();
-        return !Terminal.TYPE_DUMB.equals(type) && !Terminal.TYPE_DUMB_COLOR.equals(type) && terminal.getWidth() > 0;
+        boolean interactive = !Terminal.TYPE_DUMB.equals(type) && !Terminal.TYPE_DUMB_COLOR.equals(type);
+        LOG.debug("progress on terminal type {} ({} columns): {}", type, terminal.getWidth(),
+                interactive ? "in place" : "plain lines");
+        return interactive;
     }
 
     private static Terminal systemTerminal(Target target) {

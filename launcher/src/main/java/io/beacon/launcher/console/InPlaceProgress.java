@@ -15,6 +15,12 @@ import org.jline.utils.InfoCmp.Capability;
  */
 public final class InPlaceProgress implements ProgressReporter {
 
+    /**
+     * For a terminal that reports no width: a pseudo-terminal nobody sized (under {@code script}, in CI),
+     * not a person's window, which always reports its own. Wide enough for the whole line.
+     */
+    static final int FALLBACK_WIDTH = 120;
+
     private final Terminal terminal;
     private final PrintWriter writer;
     private final Duration redrawEvery;
@@ -80,7 +86,8 @@ public final class InPlaceProgress implements ProgressReporter {
 
     private void draw() {
         terminal.puts(Capability.carriage_return);
-        writer.print(ProgressLine.fit(ProgressLine.format(latest), terminal.getWidth()));
+        int width = terminal.getWidth();
+        writer.print(ProgressLine.fit(ProgressLine.format(latest), width > 0 ? width : FALLBACK_WIDTH));
         terminal.puts(Capability.clr_eol);
         terminal.flush();
         shown = true;
