@@ -1,6 +1,9 @@
 package io.beacon.launcher;
 
 import io.beacon.kafka.EmbeddedKafkaBroker;
+import io.beacon.launcher.console.ConsoleProgress;
+import io.beacon.launcher.console.LogFile;
+import io.beacon.launcher.console.ProgressReporter;
 import io.beacon.launcher.demo.DemoDriver;
 import io.beacon.launcher.demo.DemoSummary;
 import io.beacon.launcher.stack.DemoFleet;
@@ -8,7 +11,7 @@ import io.beacon.launcher.stack.EmbeddedStack;
 import io.beacon.launcher.stack.LocalPipeline;
 import io.beacon.router.RouterConfig;
 import io.beacon.schemas.config.ConfigLoader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,7 +19,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Runs a job mix through the whole pipeline on the embedded default (or a configured cluster) and
@@ -78,12 +83,28 @@ final class DemoCommand implements Callable<Integer> {
             description = "First port of the provider simulators (default ${DEFAULT-VALUE}).")
     int simPort;
 
+    @Option(names = "--verbose", description = "Logs on the console (standard error) instead of a log file;"
+            + " progress as plain lines.")
+    boolean verbose;
+
+    @Option(names = "--log-file", paramLabel = "FILE",
+            description = "Where the logs go (default: a new file under <tmp>/beacon-logs/, named on start).")
+    Path logFile;
+
+    @Option(names = "--results-group", defaultValue = DemoDriver.DEFAULT_RESULTS_GROUP,
+            description = "Consumer group of the demo's results reader, shown by GET /lag (default ${DEFAULT-VALUE};"
+                    + " give each demo sharing a cluster its own).")
+    String resultsGroup;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         if (jobs < 1 || rate <= 0) {
             throw new IllegalArgumentException("--jobs must be at least 1 and --rate positive");
         }
-        PrintStream out = System.out;
+        PrintWriter out = spec.commandLine().getOut();
         Map<String, String> extra = new java.util.LinkedHashMap<>();
         extra.put(RouterConfig.HTTP_PORT, Integer.toString(httpPort));
         if (guarantee != null) {
@@ -92,19 +113,46 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, String> settings = ConfigLoader.merge(RouterConfig.DEFINITION, config.file(), System.getenv(),
                 config.overrides(extra));
         out.println("Starting Beacon (broker, registry, simulators, router, workers)...");
+        // Logs go to a file from here on (start-up errors still reach the console as the command's message).
+        try (LogFile logs = verbose ? null : LogFile.redirect(logFile != null ? logFile : LogFile.defaultFor("demo"))) {
+            out.println(logs == null ? "Logs: on the console (--verbose)"
+                    : "Logs: " + logs.path() + "  (--verbose shows them here)");
+            out.flush();
+            return run(out, settings);
+        }
+    }
+
+    private int run(PrintWriter out, Map<String, String> settings) throws Exception {
         LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, brokerPort, controllerPort,
                 registryPort, simPort, partitions, replicationFactor));
         Thread hook = new Thread(pipeline::close, "beacon-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             pipeline.awaitReady(Duration.ofSeconds(60));
-            pipeline.printAddresses(out);
+            pipeline.printAddresses(out, serve);
             out.printf("Sending %d jobs at %.0f jobs/s (scenario %s)...%n", jobs, rate, scenario.label());
+            out.flush();
             DemoDriver driver = new DemoDriver(pipeline.bootstrapServers(), pipeline.clientPassthrough(),
-                    pipeline.topics(), out);
-            ScenarioPlayer player = new ScenarioPlayer(scenario, pipeline.fleet(), jobs / rate, out);
-            DemoSummary summary = driver.run(scenario.label(), jobs, rate, seed, Duration.ofSeconds(150), player);
-            player.finish();
+                    pipeline.topics(), resultsGroup, out);
+            DemoSummary summary;
+            // In place on a terminal, unless logs share the console: their lines would tear the redrawn one.
+            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDOUT, out, !verbose)) {
+                ScenarioPlayer player = new ScenarioPlayer(scenario, pipeline.fleet(), jobs / rate,
+                        notice -> progress.above(() -> {
+                            out.println(notice);
+                            out.flush();
+                        }));
+                try {
+                    summary = driver.run(scenario.label(), jobs, rate, seed, Duration.ofSeconds(150), player, progress);
+                } finally {
+                    player.finish();
+                }
+            }
+            if (!serve) {
+                // Stopped before the summary is printed: with --verbose, the shutdown logs come first and the
+                // summary stays the last thing on the screen.
+                pipeline.close();
+            }
             summary.printTable(out);
             if (summaryJson != null) {
                 summary.writeJson(summaryJson);
@@ -115,9 +163,10 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("Incomplete run: %d results for %d jobs, %d duplicates%n", summary.results(),
                         summary.jobs(), summary.duplicates());
             }
+            out.flush();
             if (serve) {
                 out.println("Serving until Ctrl-C.");
-                pipeline.printAddresses(out);
+                pipeline.printAddresses(out, true);
                 new CountDownLatch(1).await();
             }
             return complete ? 0 : 1;

@@ -3,7 +3,8 @@ package io.beacon.launcher;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatorFleet;
-import java.io.PrintStream;
+import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /** Injects a scenario's faults into the simulator fleet as the run's seconds pass. */
@@ -12,14 +13,15 @@ final class ScenarioPlayer implements IntConsumer {
     private final Scenario scenario;
     private final SimulatorFleet fleet;
     private final double sendSeconds;
-    private final PrintStream out;
+    private final Consumer<String> notices;
     private boolean outage;
 
-    ScenarioPlayer(Scenario scenario, SimulatorFleet fleet, double sendSeconds, PrintStream out) {
+    /** @param notices shows a person each fault as it starts and ends */
+    ScenarioPlayer(Scenario scenario, SimulatorFleet fleet, double sendSeconds, Consumer<String> notices) {
         this.scenario = scenario;
         this.fleet = fleet;
         this.sendSeconds = sendSeconds;
-        this.out = out;
+        this.notices = notices;
     }
 
     @Override
@@ -30,11 +32,11 @@ final class ScenarioPlayer implements IntConsumer {
         boolean inOutage = second >= sendSeconds / 3 && second < 2 * sendSeconds / 3;
         if (inOutage && !outage) {
             outage = true;
-            out.printf("[%4ds] scenario: every Golem node starts failing with 503%n", second);
+            notices.accept(String.format(Locale.ROOT, "[%5ds] scenario: every Golem node starts failing with 503", second));
             golem(true);
         } else if (!inOutage && outage) {
             finish();
-            out.printf("[%4ds] scenario: Golem nodes recovered%n", second);
+            notices.accept(String.format(Locale.ROOT, "[%5ds] scenario: Golem nodes recovered", second));
         }
     }
 

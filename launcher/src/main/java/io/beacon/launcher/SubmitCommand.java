@@ -7,11 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.beacon.launcher.console.ConsoleProgress;
+import io.beacon.launcher.console.LogFile;
+import io.beacon.launcher.console.Progress;
+import io.beacon.launcher.console.ProgressReporter;
 import io.beacon.router.RouterConfig;
 import io.beacon.router.http.InferencePayloadParser;
 import io.beacon.router.http.ResultCorrelator;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.ProviderKind;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,7 +29,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -103,6 +111,14 @@ final class SubmitCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}); a line's own timeout_seconds wins.")
     double timeoutSeconds;
 
+    @Option(names = "--verbose", description = "With --file: logs on standard error instead of a log file;"
+            + " progress as plain lines.")
+    boolean verbose;
+
+    @Option(names = "--log-file", paramLabel = "FILE",
+            description = "With --file: where the logs go (default: a new file under <tmp>/beacon-logs/).")
+    Path logFile;
+
     /** One job to send: its input line (0 for flags) and the validated request. */
     private record Job(int line, InferencePayloadParser.Accepted accepted) {
     }
@@ -160,8 +176,26 @@ final class SubmitCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("no valid job to send");
             return 1;
         }
-        int failed = send(jobs, out);
-        return failed == 0 && invalid == 0 ? 0 : 1;
+        if (file == null) {
+            return send(jobs, out, null) == 0 ? 0 : 1;
+        }
+        // A file of jobs is a run to watch: a progress line and a summary on standard error, the logs
+        // (an INFO line per reader assignment, Kafka's warnings) in a file; the result lines stay on stdout.
+        PrintWriter err = spec.commandLine().getErr();
+        try (LogFile logs = verbose ? null : LogFile.redirect(logFile != null ? logFile : LogFile.defaultFor("submit"))) {
+            if (logs != null) {
+                err.println("Logs: " + logs.path() + "  (--verbose shows them here)");
+                err.flush();
+            }
+            int failed;
+            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDERR, err, !verbose)) {
+                failed = send(jobs, out, progress);
+            }
+            err.printf(Locale.ROOT, "%d job(s) sent: %d succeeded, %d failed or timed out%s%n", jobs.size(),
+                    jobs.size() - failed, failed, invalid == 0 ? "" : "; " + invalid + " invalid line(s) not sent");
+            err.flush();
+            return failed == 0 && invalid == 0 ? 0 : 1;
+        }
     }
 
     private ObjectNode payloadFromFlags() {
@@ -211,8 +245,12 @@ final class SubmitCommand implements Callable<Integer> {
         }
     }
 
-    /** Sends every job, prints each result as it arrives; returns how many did not succeed. */
-    private int send(List<Job> jobs, PrintWriter out) throws InterruptedException {
+    /**
+     * Sends every job, prints each result as it arrives; returns how many did not succeed.
+     *
+     * @param progress shown the run's state as results arrive (null: none, for a single job)
+     */
+    private int send(List<Job> jobs, PrintWriter out, ProgressReporter progress) throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         BlockingQueue<ObjectNode> lines = new LinkedBlockingQueue<>();
         Duration longest = Duration.ZERO;
@@ -248,21 +286,74 @@ final class SubmitCommand implements Callable<Integer> {
             err.printf("submitted %d job(s) to %s; waiting up to %s for results%n", jobs.size(), topic,
                     InferencePayloadParser.seconds(longest));
             err.flush();
+            ResultTally tally = new ResultTally(jobs.size(), System.nanoTime());
+            // Every future completes by its own time-out; the extra minute only guards against a bug.
+            long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(longest.toSeconds() + 60);
             int failed = 0;
-            for (int i = 0; i < jobs.size(); i++) {
-                // Every future completes by its own time-out; the extra minute only guards against a bug.
-                ObjectNode line = lines.poll(longest.toSeconds() + 60, TimeUnit.SECONDS);
+            int received = 0;
+            while (received < jobs.size()) {
+                ObjectNode line = lines.poll(progress == null ? longest.toSeconds() + 60 : 250,
+                        progress == null ? TimeUnit.SECONDS : TimeUnit.MILLISECONDS);
                 if (line == null) {
-                    failed += jobs.size() - i;
-                    break;
+                    if (progress == null || System.nanoTime() - giveUpAt > 0) {
+                        failed += jobs.size() - received;
+                        break;
+                    }
+                    progress.update(tally.progress(System.nanoTime()));
+                    continue;
                 }
+                received++;
+                tally.add(line);
                 if (!line.path("success").asBoolean(false)) {
                     failed++;
                 }
-                out.println(ResultLines.text(line));
-                out.flush();
+                if (progress == null) {
+                    out.println(ResultLines.text(line));
+                    out.flush();
+                } else {
+                    progress.above(() -> {
+                        out.println(ResultLines.text(line));
+                        out.flush();
+                    });
+                    progress.update(tally.progress(System.nanoTime()));
+                }
             }
             return failed;
+        }
+    }
+
+    /** What the progress line shows of a file's jobs: every job is sent before the first result is awaited. */
+    private static final class ResultTally {
+        private final int jobs;
+        private final long startNanos;
+        private final Map<ProviderKind, Integer> succeededByProvider = new EnumMap<>(ProviderKind.class);
+        private int results;
+        private int failed;
+        private double costUsd;
+
+        ResultTally(int jobs, long startNanos) {
+            this.jobs = jobs;
+            this.startNanos = startNanos;
+        }
+
+        void add(ObjectNode line) {
+            results++;
+            costUsd += line.path("cost_estimate").asDouble(0);
+            if (!line.path("success").asBoolean(false)) {
+                failed++;
+                return;
+            }
+            try {
+                succeededByProvider.merge(ProviderKind.valueOf(line.path("provider").asText("").toUpperCase(Locale.ROOT)),
+                        1, Integer::sum);
+            } catch (IllegalArgumentException unknownKind) {
+                // A provider kind newer than this tool: counted as a success, shown under no provider.
+            }
+        }
+
+        Progress progress(long nowNanos) {
+            return new Progress(Duration.ofNanos(nowNanos - startNanos), jobs, jobs, results, failed,
+                    succeededByProvider, costUsd);
         }
     }
 

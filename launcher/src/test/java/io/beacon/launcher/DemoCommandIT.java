@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,15 +18,39 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoCommandIT {
 
+    /** The budget for what a person reads after the build line. */
+    private static final int CONSOLE_LINE_BUDGET = 40;
+
     @Test
-    void shouldRunTheJobMixThroughEveryProviderKindWithOneResultPerJob(@TempDir Path dir) throws Exception {
+    void shouldRunTheJobMixThroughEveryProviderKindWithOneResultPerJobAndAShortConsole(@TempDir Path dir)
+            throws Exception {
         Path summary = dir.resolve("summary.json");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
 
-        int exit = BeaconCli.run("demo", "--jobs", "80", "--rate", "40", "--broker-port", "0",
-                "--controller-port", "0", "--registry-port", "0", "--http-port", "0", "--sim-port", "0",
-                "--summary-json", summary.toString());
+        int exit = BeaconCli.run(new PrintWriter(out, true), new PrintWriter(err, true), "demo", "--jobs", "80",
+                "--rate", "40", "--broker-port", "0", "--controller-port", "0", "--registry-port", "0",
+                "--http-port", "0", "--sim-port", "0", "--summary-json", summary.toString());
 
-        assertThat(exit).isZero();
+        assertThat(exit).as(out + "\n" + err).isZero();
+        // The console: a short read ending with the summary, naming the log file, which holds the logs
+        List<String> console = out.toString().lines().toList();
+        assertThat(console.size() + err.toString().lines().count()).as(out + "\n" + err)
+                .isLessThanOrEqualTo(CONSOLE_LINE_BUDGET);
+        assertThat(err.toString()).isEmpty();
+        assertThat(console).noneMatch(line -> line.contains(" INFO ") || line.contains(" WARN "));
+        assertThat(String.join("\n", console.subList(console.indexOf(console.stream()
+                .filter(line -> line.startsWith("Beacon demo summary")).findFirst().orElseThrow()), console.size())))
+                .containsPattern("results +80").contains("golem", "modal", "runpod")
+                .endsWith("Summary written to " + summary.toAbsolutePath());
+        Path logFile = Path.of(console.stream().filter(line -> line.startsWith("Logs: ")).findFirst().orElseThrow()
+                .substring("Logs: ".length()).split("  ")[0]);
+        try {
+            assertThat(logFile).isRegularFile();
+            assertThat(Files.readString(logFile)).contains("INFO", "attempt finished", "router started");
+        } finally {
+            Files.deleteIfExists(logFile);
+        }
         JsonNode json = new ObjectMapper().readTree(Files.readString(summary));
         assertThat(json.get("jobs").asInt()).isEqualTo(80);
         assertThat(json.get("results").asInt()).isEqualTo(80);

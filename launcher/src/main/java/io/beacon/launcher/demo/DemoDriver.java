@@ -4,7 +4,9 @@ import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.topics.Topics;
-import java.io.PrintStream;
+import io.beacon.launcher.console.Progress;
+import io.beacon.launcher.console.ProgressReporter;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -12,43 +14,61 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Plays the runner: produces a job mix at a fixed rate to {@code inference-requests} and reads
- * {@code inference-results} (read_committed) until every job has its final result, printing progress.
+ * {@code inference-results} (read_committed) until every job has its final result, reporting progress.
  * Latency is end to end: from handing the job to the producer to reading its result.
+ *
+ * <p>The results reader is a real consumer group ({@link #DEFAULT_RESULTS_GROUP} unless told otherwise)
+ * that commits what it has read, as a runner's would: the router's {@code /lag} and the dashboard show it
+ * like any other group on the cluster.
  */
 public final class DemoDriver {
+
+    /** The demo runner's results consumer group, the one {@code /lag} shows for it. */
+    public static final String DEFAULT_RESULTS_GROUP = "beacon-demo-results";
 
     private final String bootstrapServers;
     private final Map<String, Object> clientPassthrough;
     private final Topics topics;
-    private final PrintStream out;
+    private final String resultsGroup;
+    private final PrintWriter out;
 
-    public DemoDriver(String bootstrapServers, Map<String, Object> clientPassthrough, Topics topics, PrintStream out) {
+    /**
+     * @param resultsGroup consumer group of the results reader; two demos reading the same cluster at once
+     *                     need different groups, or each sees only its share of the partitions
+     * @param out          where notices (a time-out) are printed
+     */
+    public DemoDriver(String bootstrapServers, Map<String, Object> clientPassthrough, Topics topics,
+                      String resultsGroup, PrintWriter out) {
         this.bootstrapServers = bootstrapServers;
         this.clientPassthrough = clientPassthrough;
         this.topics = topics;
+        this.resultsGroup = resultsGroup;
         this.out = out;
     }
 
     /**
      * @param resultTimeout how long to wait for the last result after the last job was sent
      * @param duringRun     called once a second with the seconds elapsed (scenarios inject faults here)
+     * @param progress      shown the run's state after every poll; closed by the caller
      */
     public DemoSummary run(String scenario, int jobs, double ratePerSecond, long seed, Duration resultTimeout,
-                           java.util.function.IntConsumer duringRun) {
+                           java.util.function.IntConsumer duringRun, ProgressReporter progress) {
         Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
         Map<String, InferenceResult> results = new HashMap<>();
         Map<String, Long> latencyMs = new HashMap<>();
@@ -63,8 +83,12 @@ public final class DemoDriver {
             while (consumer.assignment().isEmpty()) {
                 consumer.poll(Duration.ofMillis(100));
             }
-            // Resolve "latest" now, before the first job is sent, so no result can slip past.
+            // Resolve every position now, before the first job is sent, so no result can slip past: the
+            // group's committed offset when it has one (an earlier run's results are skipped below),
+            // else the end of the partition (auto.offset.reset=latest). Committed at once, so the group
+            // shows in /lag from the start of the run.
             consumer.assignment().forEach(consumer::position);
+            consumer.commitSync(positions(consumer));
             Thread sender = new Thread(() -> {
                 JobMix mix = new JobMix(seed);
                 long intervalNanos = (long) (1_000_000_000L / ratePerSecond);
@@ -88,12 +112,12 @@ public final class DemoDriver {
             sender.setDaemon(true);
             sender.start();
 
-            long lastProgress = System.nanoTime();
             int lastSecond = -1;
             long sendDoneAt = 0;
             long settleUntil = 0;
             while (true) {
-                for (ConsumerRecord<String, InferenceResult> record : consumer.poll(Duration.ofMillis(100))) {
+                ConsumerRecords<String, InferenceResult> records = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<String, InferenceResult> record : records) {
                     Long sentAt = sentAtNanos.get(record.key());
                     if (sentAt == null) {
                         continue; // a result of an earlier run on the same cluster
@@ -103,6 +127,10 @@ public final class DemoDriver {
                     } else {
                         latencyMs.put(record.key(), (System.nanoTime() - sentAt) / 1_000_000);
                     }
+                }
+                if (!records.isEmpty()) {
+                    // What was read is counted; a failed async commit is retried by the next one.
+                    consumer.commitAsync();
                 }
                 if (sendError.get() != null) {
                     throw new IllegalStateException("producing jobs failed: " + sendError.get().getMessage(),
@@ -114,10 +142,7 @@ public final class DemoDriver {
                     lastSecond = second;
                     duringRun.accept(second);
                 }
-                if (now - lastProgress >= 2_000_000_000L) {
-                    lastProgress = now;
-                    printProgress(second, sent.get(), jobs, results);
-                }
+                progress.update(progress(now - start, sent.get(), jobs, results));
                 if (sendDoneAt == 0 && !sender.isAlive()) {
                     sendDoneAt = now;
                 }
@@ -129,30 +154,42 @@ public final class DemoDriver {
                         break;
                     }
                 } else if (sendDoneAt != 0 && now - sendDoneAt > resultTimeout.toNanos()) {
-                    out.printf(Locale.ROOT, "timed out waiting for results: %d of %d arrived%n", results.size(), jobs);
+                    int arrived = results.size();
+                    progress.above(() -> {
+                        out.printf(Locale.ROOT, "timed out waiting for results: %d of %d arrived%n", arrived, jobs);
+                        out.flush();
+                    });
                     break;
                 }
             }
-            printProgress((int) ((System.nanoTime() - start) / 1_000_000_000L), sent.get(), jobs, results);
+            progress.update(progress(System.nanoTime() - start, sent.get(), jobs, results));
+            consumer.commitSync();
         }
         double wall = (System.nanoTime() - start) / 1e9;
         return new DemoSummary(scenario, jobs, ratePerSecond, results, latencyMs, duplicates, wall);
     }
 
-    private void printProgress(int second, int sent, int jobs, Map<String, InferenceResult> results) {
+    private static Progress progress(long elapsedNanos, int sent, int jobs, Map<String, InferenceResult> results) {
         Map<ProviderKind, Integer> byProvider = new EnumMap<>(ProviderKind.class);
         int failed = 0;
+        double costUsd = 0;
         for (InferenceResult r : results.values()) {
+            costUsd += r.getCostEstimate();
             if (r.getSuccess()) {
                 byProvider.merge(r.getProvider(), 1, Integer::sum);
             } else {
                 failed++;
             }
         }
-        out.printf(Locale.ROOT, "[%4ds] sent %d/%d  results %d (failed %d)  golem %d  modal %d  runpod %d%n",
-                second, sent, jobs, results.size(), failed, byProvider.getOrDefault(ProviderKind.GOLEM, 0),
-                byProvider.getOrDefault(ProviderKind.MODAL, 0), byProvider.getOrDefault(ProviderKind.RUNPOD, 0));
-        out.flush();
+        return new Progress(Duration.ofNanos(elapsedNanos), sent, jobs, results.size(), failed, byProvider, costUsd);
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> positions(KafkaConsumer<?, ?> consumer) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            offsets.put(partition, new OffsetAndMetadata(consumer.position(partition)));
+        }
+        return offsets;
     }
 
     private KafkaProducer<String, InferenceRequest> producer() {
@@ -171,7 +208,8 @@ public final class DemoDriver {
         Properties props = new Properties();
         props.putAll(clientPassthrough);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "beacon-demo-" + UUID.randomUUID());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, resultsGroup);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "beacon-demo-results");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.ProviderKind;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,7 +97,7 @@ public final class DemoSummary {
         return latenciesMs.get(Math.max(0, Math.min(latenciesMs.size() - 1, rank - 1)));
     }
 
-    public void printTable(PrintStream out) {
+    public void printTable(PrintWriter out) {
         out.println();
         out.printf(Locale.ROOT, "Beacon demo summary - scenario %s, %d jobs at %.0f jobs/s, %.1f s%n",
                 scenario, jobs, ratePerSecond, wallSeconds);
@@ -124,6 +124,7 @@ public final class DemoSummary {
             errors.forEach((error, count) -> out.printf(Locale.ROOT, "    %4d x %s%n", count, error));
         }
         out.println();
+        out.flush();
     }
 
     public void writeJson(Path file) throws IOException {

@@ -9,6 +9,7 @@ import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import io.beacon.schemas.serde.SerdeProvider;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimulatorFleet;
 import io.beacon.workers.core.ProviderSecrets;
@@ -16,7 +17,7 @@ import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
 import io.beacon.workers.WorkerConfig;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +166,11 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
-    public void printAddresses(PrintStream out) {
+    /**
+     * Prints where everything listens. With {@code simulatorTable} false, the simulators take one line
+     * (their count and ports) and their full table goes to the log: a run's console output stays short.
+     */
+    public void printAddresses(PrintWriter out, boolean simulatorTable) {
         out.println("Beacon is up:");
         out.println("  Kafka bootstrap     " + commonConfig.bootstrapServers() + (stack != null ? "  (embedded KRaft broker)" : ""));
         out.println("  schema registry     " + commonConfig.schemaRegistryUrl());
@@ -175,8 +181,16 @@ public final class LocalPipeline implements AutoCloseable {
             out.println("  " + String.format("%-20s", KINDS.get(i).name().toLowerCase() + " worker")
                     + workers.get(i).httpUrl().map(url -> url + "  (GET /metrics, GET /health)").orElse("-"));
         }
-        out.println("  provider simulators");
-        out.println(fleet.describe().lines().map(line -> "    " + line).collect(Collectors.joining(System.lineSeparator())));
+        String table = fleet.describe().lines().map(line -> "    " + line).collect(Collectors.joining(System.lineSeparator()));
+        if (simulatorTable) {
+            out.println("  provider simulators");
+            out.println(table);
+        } else {
+            IntSummaryStatistics ports = fleet.simulators().stream().mapToInt(ProviderSimulator::port).summaryStatistics();
+            out.println("  provider simulators " + fleet.simulators().size() + " deployments on ports " + ports.getMin()
+                    + "-" + ports.getMax() + "  (table and fault injection: in the log, or with --serve)");
+            LOG.info("provider simulators:{}{}", System.lineSeparator(), table);
+        }
         out.flush();
     }
 
