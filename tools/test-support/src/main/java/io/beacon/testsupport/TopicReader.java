@@ -115,6 +115,27 @@ public final class TopicReader<K, V> implements AutoCloseable {
         return records();
     }
 
+    /**
+     * Reads until the position of every partition has reached its end as this reader sees it (for
+     * {@code read_committed}, the last stable offset): nothing written before this call is left unread.
+     *
+     * @return every record read so far
+     * @throws AssertionError if {@code timeout} passes first
+     */
+    public List<ConsumerRecord<K, V>> readToEnd(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            poll();
+            Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+            if (ends.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {
+                return records();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(topic + " not read to its end " + ends + " within " + timeout);
+            }
+        }
+    }
+
     /** Every record read so far, in the order read. */
     public List<ConsumerRecord<K, V>> records() {
         return Collections.unmodifiableList(new ArrayList<>(records));

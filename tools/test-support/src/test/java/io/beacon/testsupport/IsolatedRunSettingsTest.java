@@ -36,8 +36,8 @@ class IsolatedRunSettingsTest {
     @Test
     void shouldGiveTwoRunsNoTopicRegistryApplicationIdOrGroupInCommon() {
         // Given two runs of the same name
-        Map<String, String> first = IsolatedRun.isolatedSettings("same-00000001", "localhost:1", "mem://same-00000001");
-        Map<String, String> second = IsolatedRun.isolatedSettings("same-00000002", "localhost:1", "mem://same-00000002");
+        Map<String, String> first = IsolatedRun.isolatedSettings("same-00000001", "localhost:1", "mem://same-1");
+        Map<String, String> second = IsolatedRun.isolatedSettings("same-00000002", "localhost:1", "mem://same-2");
 
         // Then they share no topic, no registry, no application id and no worker group prefix
         Set<String> shared = new HashSet<>(topicsOf(first));
