@@ -11,6 +11,9 @@ COPY schemas/pom.xml schemas/
 COPY schemas/src schemas/src
 COPY embedded-kafka/pom.xml embedded-kafka/
 COPY embedded-kafka/src embedded-kafka/src
+# The integration tests' fixtures: a test dependency of the launcher's modules, so part of its reactor.
+COPY tools/test-support/pom.xml tools/test-support/
+COPY tools/test-support/src tools/test-support/src
 COPY provider-simulators/pom.xml provider-simulators/
 COPY provider-simulators/src provider-simulators/src
 COPY ops/pom.xml ops/
