@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.launcher.stack.LocalPipeline;
+import io.beacon.testsupport.IsolatedRun;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,9 +56,9 @@ class DashboardBrowserIT {
             + "\"max_tokens\":128,\"cost_priority\":true}";
     private static final int JOBS = 12;
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final String token = "dashboard-" + UUID.randomUUID();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private IsolatedRun run;
     private LocalPipeline pipeline;
 
     /** Before the pipeline starts, so a skipped test costs nothing; per test, so the report counts it as skipped. */
@@ -85,7 +86,8 @@ class DashboardBrowserIT {
     @BeforeEach
     void startPipeline() throws Exception {
         requireBrowser();
-        Map<String, String> settings = TestPipelines.isolatedSettings("dashboard", suffix);
+        run = IsolatedRun.start("dashboard");
+        Map<String, String> settings = run.settings();
         settings.put("http.auth.token", token);
         pipeline = TestPipelines.startReady(settings);
     }
@@ -94,6 +96,9 @@ class DashboardBrowserIT {
     void stopPipeline() {
         if (pipeline != null) {
             pipeline.close();
+        }
+        if (run != null) {
+            run.close();
         }
     }
 
@@ -133,7 +138,7 @@ class DashboardBrowserIT {
         assertThat(summary.get("groups")).allSatisfy(group ->
                 assertThat(group.get("status").textValue()).isIn("OK", "WARNING", "STALLED", "STOPPED", "UNKNOWN"));
         assertThat(summary.get("groups")).anySatisfy(group -> {
-            assertThat(group.get("group").textValue()).isEqualTo("router-dashboard-" + suffix);
+            assertThat(group.get("group").textValue()).isEqualTo(run.applicationId());
             assertThat(group.get("status").textValue()).isEqualTo("OK");
         });
         assertThat(summary.get("providers")).hasSize(pipeline.fleet().simulators().size());

@@ -6,19 +6,14 @@ import io.beacon.launcher.console.PeriodicProgress;
 import io.beacon.launcher.demo.DemoDriver;
 import io.beacon.launcher.demo.DemoSummary;
 import io.beacon.launcher.stack.LocalPipeline;
+import io.beacon.testsupport.GroupOffsets;
+import io.beacon.testsupport.IsolatedRun;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,23 +26,27 @@ import org.junit.jupiter.api.Test;
  */
 class DemoDriverIT {
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    private IsolatedRun run;
     private LocalPipeline pipeline;
 
     @BeforeEach
     void startPipeline() throws Exception {
-        pipeline = TestPipelines.startReady(TestPipelines.isolatedSettings("demo-driver", suffix));
+        run = IsolatedRun.start("demo-driver");
+        pipeline = TestPipelines.startReady(run.settings());
     }
 
     @AfterEach
     void stopPipeline() {
-        pipeline.close();
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        run.close();
     }
 
     @Test
     void shouldReadEveryResultAsAConsumerGroupThatCommitsUpToTheEnd() throws Exception {
         // Given the demo's runner with a results group of its own
-        String group = DemoDriver.DEFAULT_RESULTS_GROUP + "-" + suffix;
+        String group = run.newGroupId(DemoDriver.DEFAULT_RESULTS_GROUP);
         StringWriter console = new StringWriter();
         DemoDriver driver = new DemoDriver(pipeline.bootstrapServers(), pipeline.clientPassthrough(),
                 pipeline.topics(), group, new PrintWriter(console, true));
@@ -63,16 +62,12 @@ class DemoDriverIT {
         assertThat(summary.results()).as(console.toString()).isEqualTo(20);
         assertThat(summary.duplicates()).isZero();
         assertThat(console.toString()).contains("sent 20/20  results 20");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers()))) {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get();
-            String results = pipeline.topics().results().name();
-            List<TopicPartition> partitions = List.of(new TopicPartition(results, 0), new TopicPartition(results, 1),
-                    new TopicPartition(results, 2));
-            Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(partitions.stream()
-                    .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all().get();
-            assertThat(committed).containsOnlyKeys(partitions);
-            partitions.forEach(p -> assertThat(committed.get(p).offset()).as(p.toString()).isEqualTo(ends.get(p).offset()));
+        String results = pipeline.topics().results().name();
+        try (GroupOffsets offsets = new GroupOffsets(pipeline.bootstrapServers())) {
+            Map<TopicPartition, Long> committed = offsets.committed(group);
+            Map<TopicPartition, Long> ends = offsets.endOffsets(List.of(results));
+            assertThat(committed).containsOnlyKeys(ends.keySet()).hasSize(3);
+            ends.forEach((partition, end) -> assertThat(committed.get(partition)).as(partition.toString()).isEqualTo(end));
         }
     }
 }

@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.launcher.stack.LocalPipeline;
+import io.beacon.testsupport.IsolatedRun;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,20 +27,21 @@ class HttpFacadeIT {
     private static final String GUIDE_PAYLOAD = "{\"cost_priority\":true,\"max_tokens\":512,\"model\":\"llama3.2:1b\","
             + "\"prompt\":\"Describe a typical day of a nurse.\",\"region_preference\":\"us-east\",\"temperature\":0.1}";
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     /** The guide's runner uses a 60 s client time-out, as does HYBRID_ROUTER_TIMEOUT's default. */
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private IsolatedRun run;
     private LocalPipeline pipeline;
 
     @BeforeEach
     void startPipeline() throws Exception {
-        Map<String, String> settings = TestPipelines.isolatedSettings("http-facade", suffix);
-        pipeline = TestPipelines.startReady(settings);
+        run = IsolatedRun.start("http-facade");
+        pipeline = TestPipelines.startReady(run.settings());
     }
 
     @AfterEach
     void stopPipeline() {
         pipeline.close();
+        run.close();
     }
 
     @Test

@@ -12,6 +12,8 @@ import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.TopicReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,10 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -41,19 +39,21 @@ class ProviderBacklogIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
-    private final String golemGroup = "beacon-worker-" + suffix + "-golem";
     private final HttpClient http = HttpClient.newHttpClient();
+    private IsolatedRun run;
+    private String golemGroup;
     private LocalPipeline pipeline;
     private Topics topics;
 
     @BeforeEach
     void startPipeline() throws Exception {
-        Map<String, String> settings = TestPipelines.isolatedSettings("backlog", suffix);
+        run = IsolatedRun.start("backlog");
+        golemGroup = run.workerGroup(ProviderKind.GOLEM);
+        Map<String, String> settings = run.settings();
         settings.put("lag.poll.interval.ms", "500");
         settings.put("router.backlog.max.lag.seconds", "4");
         pipeline = TestPipelines.startReady(settings);
-        topics = pipeline.topics();
+        topics = run.topics();
     }
 
     @AfterEach
@@ -62,6 +62,7 @@ class ProviderBacklogIT {
             golemNodes().forEach(node -> node.faults().recover());
             pipeline.close();
         }
+        run.close();
     }
 
     @Test
@@ -103,15 +104,15 @@ class ProviderBacklogIT {
         assertThat(golemQueue.get("behind").textValue()).contains(golemGroup);
 
         // When more jobs arrive while the Golem nodes still heartbeat as healthy
-        try (KafkaConsumer<String, RoutedJob> golem = routedReader(ProviderKind.GOLEM);
-             KafkaConsumer<String, RoutedJob> modal = routedReader(ProviderKind.MODAL);
-             KafkaConsumer<String, RoutedJob> runpod = routedReader(ProviderKind.RUNPOD)) {
+        try (TopicReader<String, RoutedJob> golem = routedReader(ProviderKind.GOLEM);
+             TopicReader<String, RoutedJob> modal = routedReader(ProviderKind.MODAL);
+             TopicReader<String, RoutedJob> runpod = routedReader(ProviderKind.RUNPOD)) {
             produce("second", 8);
 
             // Then each goes to a burst provider, saying it avoids the provider falling behind
             List<RoutedJob> second = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                for (KafkaConsumer<String, RoutedJob> reader : List.of(modal, runpod)) {
+                for (TopicReader<String, RoutedJob> reader : List.of(modal, runpod)) {
                     reader.poll(Duration.ofMillis(100)).forEach(r -> {
                         if (r.key().startsWith("second-")) {
                             second.add(r.value());
@@ -136,11 +137,7 @@ class ProviderBacklogIT {
     }
 
     private void produce(String prefix, int jobs) throws Exception {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", pipeline.bootstrapServers());
-        props.put("acks", "all");
-        try (KafkaProducer<String, InferenceRequest> producer = new KafkaProducer<>(props,
-                topics.requests().keySerde().serializer(), topics.requests().valueSerde().serializer())) {
+        try (KafkaProducer<String, InferenceRequest> producer = run.producer(topics.requests())) {
             for (int i = 0; i < jobs; i++) {
                 String id = prefix + "-" + i;
                 producer.send(new ProducerRecord<>(topics.requests().name(), id, InferenceRequest.newBuilder()
@@ -152,21 +149,8 @@ class ProviderBacklogIT {
     }
 
     /** Reads one provider's jobs topic from its end, as the workers see it (read_committed). */
-    private KafkaConsumer<String, RoutedJob> routedReader(ProviderKind kind) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", pipeline.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "backlog-reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaConsumer<String, RoutedJob> consumer = new KafkaConsumer<>(props,
-                topics.providerJobs(kind).keySerde().deserializer(), topics.providerJobs(kind).valueSerde().deserializer());
-        consumer.subscribe(List.of(topics.providerJobs(kind).name()));
-        // Join and take the end as the start before anything is produced.
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            consumer.poll(Duration.ofMillis(100));
-            return !consumer.assignment().isEmpty();
-        });
-        return consumer;
+    private TopicReader<String, RoutedJob> routedReader(ProviderKind kind) {
+        return run.readerFromEnd(topics.providerJobs(kind));
     }
 
     private JsonNode lagGroup(String group) throws Exception {

@@ -5,23 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beacon.kafka.SharedBroker;
-import io.beacon.kafka.TopicAdmin;
 import io.beacon.launcher.stack.DemoFleet;
 import io.beacon.router.RouterConfig;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.ProviderKind;
-import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import io.beacon.schemas.registry.InMemorySchemaRegistry;
 import io.beacon.schemas.registry.RegistryHttpServer;
-import io.beacon.schemas.serde.SerdeProvider;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.TopicSpec;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimulatorFleet;
+import io.beacon.testsupport.GroupOffsets;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.TopicReader;
 import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
@@ -41,10 +39,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Queue;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,18 +49,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,13 +88,12 @@ class RouterCrashRecoveryIT {
             "duplicate request", "for an unknown job", "no candidate", "job failed", "stream thread failed",
             " WARN ", " ERROR ");
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
-    private final Path logDir = Path.of("target", "router-crash-recovery-" + suffix).toAbsolutePath();
     private final List<RouterProcess> routers = new ArrayList<>();
     private final List<ProviderWorker> workers = new ArrayList<>();
     private RegistryHttpServer registry;
+    private IsolatedRun run;
+    private Path logDir;
     private SimulatorFleet fleet;
-    private SerdeProvider serdes;
     private Topics topics;
     private Map<String, String> routerSettings;
     private Path stateDir;
@@ -114,18 +101,11 @@ class RouterCrashRecoveryIT {
     @BeforeEach
     void startRegistryTopicsProvidersAndWorkers() throws IOException {
         registry = new RegistryHttpServer(new InMemorySchemaRegistry(), "127.0.0.1", 0).start();
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put(CommonConfig.BOOTSTRAP_SERVERS, SharedBroker.bootstrapServers());
-        settings.put(CommonConfig.SCHEMA_REGISTRY_URL, registry.url());
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-crash-" + suffix);
-        }
-        CommonConfig common = new CommonConfig(CommonConfig.define(new ConfigDef()), settings);
-        serdes = common.serdeProvider();
-        topics = Topics.create(common.topicNames(), serdes);
-        try (TopicAdmin admin = new TopicAdmin(common.bootstrapServers())) {
-            admin.createTopics(topics.newTopics(3, (short) 1), Duration.ofSeconds(30));
-        }
+        // The router process reaches the registry over HTTP; the run's settings name it, and the topics.
+        run = IsolatedRun.named("router-crash-recovery").registryUrl(registry.url()).start();
+        logDir = Path.of("target", run.id()).toAbsolutePath();
+        Map<String, String> settings = run.settings();
+        topics = run.topics();
 
         fleet = SimulatorFleet.start(SimulatorFleet.demoDeployments(), "127.0.0.1", 0, SimCredentials.none());
         for (ProviderKind kind : KINDS) {
@@ -133,8 +113,7 @@ class RouterCrashRecoveryIT {
             Map<String, String> workerSettings = new LinkedHashMap<>(settings);
             workerSettings.put(WorkerConfig.PROVIDER, provider);
             // Own groups: other tests on the shared broker use the default beacon-worker-* groups.
-            workerSettings.put(WorkerConfig.CONSUMER_GROUP, "crash-worker-" + provider + "-" + suffix);
-            workerSettings.put(WorkerConfig.HTTP_PORT, "0");
+            workerSettings.put(WorkerConfig.CONSUMER_GROUP, run.workerGroup(kind));
             workers.add(WorkerApp.start(new WorkerConfig(workerSettings), DemoFleet.endpoints(fleet.simulators(), kind),
                     ProviderSecrets.none()));
         }
@@ -142,8 +121,6 @@ class RouterCrashRecoveryIT {
         // The state directory outlives the killed process: the new one must find (and distrust) its leftovers.
         stateDir = Files.createDirectories(logDir.resolve("state"));
         routerSettings = new LinkedHashMap<>(settings);
-        routerSettings.put(RouterConfig.APPLICATION_ID, "router-crash-" + suffix);
-        routerSettings.put(RouterConfig.HTTP_PORT, "0");
         routerSettings.put(RouterConfig.STATE_DIR, stateDir.toString());
         // The killed router never leaves its consumer group: the broker drops it only when its session
         // times out, and until then the new router gets no tasks. Kafka's default of 45 s would make that
@@ -163,8 +140,8 @@ class RouterCrashRecoveryIT {
         if (fleet != null) {
             fleet.close();
         }
-        if (serdes != null) {
-            serdes.close();
+        if (run != null) {
+            run.close();
         }
         if (registry != null) {
             registry.close();
@@ -260,23 +237,11 @@ class RouterCrashRecoveryIT {
      * from then on it has nothing left to turn into a result.
      */
     private void awaitRouterCaughtUp() {
-        List<TopicPartition> inputs = new ArrayList<>();
-        for (String topic : List.of(topics.requests().name(), topics.attempts().name())) {
-            IntStream.range(0, 3).forEach(partition -> inputs.add(new TopicPartition(topic, partition)));
-        }
-        String group = routerSettings.get(RouterConfig.APPLICATION_ID);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                SharedBroker.bootstrapServers()))) {
+        List<String> inputs = List.of(topics.requests().name(), topics.attempts().name());
+        try (GroupOffsets offsets = new GroupOffsets(run.bootstrapServers())) {
             await("router-2 committed all its input").atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(200)).until(() -> {
-                        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                                .partitionsToOffsetAndMetadata().get();
-                        Map<TopicPartition, OffsetSpec> latest = inputs.stream()
-                                .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-                        var ends = admin.listOffsets(latest).all().get();
-                        return inputs.stream().allMatch(tp -> ends.get(tp).offset() == 0
-                                || (committed.get(tp) != null && committed.get(tp).offset() >= ends.get(tp).offset()));
-                    });
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> offsets.committedToEnd(run.applicationId(), inputs));
         }
     }
 
@@ -286,12 +251,6 @@ class RouterCrashRecoveryIT {
                 .map(marker -> "'" + marker.strip() + "' x" + router.logLines(marker).size())
                 .collect(Collectors.joining(", ")));
         router.logLines(" ERROR ").stream().findFirst().ifPresent(line -> LOG.info("{} first error: {}", router, line));
-    }
-
-    private Properties clientProperties() {
-        Properties props = new Properties();
-        props.put(CommonConfig.BOOTSTRAP_SERVERS, SharedBroker.bootstrapServers());
-        return props;
     }
 
     /**
@@ -313,10 +272,7 @@ class RouterCrashRecoveryIT {
 
         JobSender(TopicSpec<String, InferenceRequest> requests) {
             this.requests = requests;
-            Properties props = clientProperties();
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
-            this.producer = new KafkaProducer<>(props, requests.keySerde().serializer(),
-                    requests.valueSerde().serializer());
+            this.producer = run.producer(requests);
         }
 
         /** Lets the runner send jobs up to {@code count} in all; the first call starts the schedule. */
@@ -368,7 +324,7 @@ class RouterCrashRecoveryIT {
         }
 
         private String jobId(int index) {
-            return "crash-" + suffix + "-" + index;
+            return run.id() + "-job-" + index;
         }
 
         @Override
@@ -384,21 +340,13 @@ class RouterCrashRecoveryIT {
      */
     private final class ResultReader implements AutoCloseable {
 
-        private final KafkaConsumer<String, InferenceResult> consumer;
-        private final List<TopicPartition> partitions;
+        /** Assigned, not subscribed: no group, no rebalance, every partition from offset 0. */
+        private final TopicReader<String, InferenceResult> reader;
         private final Map<String, List<InferenceResult>> byJob = new HashMap<>();
         private int records;
 
         ResultReader(TopicSpec<String, InferenceResult> results) {
-            Properties props = clientProperties();
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            this.consumer = new KafkaConsumer<>(props, results.keySerde().deserializer(),
-                    results.valueSerde().deserializer());
-            // Assigned, not subscribed: no group, no rebalance, every partition from offset 0.
-            this.partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(results.name(), p)).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            this.reader = run.reader(results);
         }
 
         void awaitJobs(int jobs, Duration timeout) {
@@ -411,19 +359,18 @@ class RouterCrashRecoveryIT {
 
         /** Reads until the position reaches the last stable offset of every partition. */
         void readToEnd(Duration timeout) {
-            await("results read to the end").atMost(timeout).pollInSameThread().pollInterval(Duration.ofMillis(10))
-                    .until(() -> {
-                        poll();
-                        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-                        return partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
-                    });
+            int tallied = reader.records().size();
+            List<ConsumerRecord<String, InferenceResult>> all = reader.readToEnd(timeout);
+            all.subList(tallied, all.size()).forEach(this::tally);
         }
 
         private void poll() {
-            for (ConsumerRecord<String, InferenceResult> record : consumer.poll(Duration.ofMillis(200))) {
-                byJob.computeIfAbsent(record.key(), key -> new ArrayList<>()).add(record.value());
-                records++;
-            }
+            reader.poll(Duration.ofMillis(200)).forEach(this::tally);
+        }
+
+        private void tally(ConsumerRecord<String, InferenceResult> record) {
+            byJob.computeIfAbsent(record.key(), key -> new ArrayList<>()).add(record.value());
+            records++;
         }
 
         int jobs() {
@@ -453,7 +400,7 @@ class RouterCrashRecoveryIT {
 
         @Override
         public void close() {
-            consumer.close();
+            reader.close();
         }
     }
 }

@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beacon.kafka.SharedBroker;
 import io.beacon.launcher.stack.LocalPipeline;
 import io.beacon.schemas.avro.InferenceRequest;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.TopicReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -19,19 +19,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,8 +39,8 @@ class RunnerToolsIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
-    private final Map<String, String> settings = new HashMap<>();
+    private IsolatedRun run;
+    private Map<String, String> settings;
     private LocalPipeline pipeline;
     private Topics topics;
 
@@ -63,23 +56,17 @@ class RunnerToolsIT {
 
     @BeforeEach
     void startPipeline() throws Exception {
-        settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
-        settings.put("schema.registry.url", "mem://runner-tools-" + suffix);
-        settings.put("application.id", "router-tools-" + suffix);
-        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-        Map<String, String> pipelineSettings = new HashMap<>(settings);
-        pipelineSettings.put("http.port", "0");
-        pipeline = LocalPipeline.start(new LocalPipeline.Options(pipelineSettings, 0, 0, 0, 0, 3, (short) 1));
-        pipeline.awaitReady(Duration.ofSeconds(60));
-        topics = pipeline.topics();
+        run = IsolatedRun.start("runner-tools");
+        // The same settings for the pipeline and for every command the test runs, as a runner's would be.
+        settings = run.settings();
+        pipeline = TestPipelines.startReady(settings);
+        topics = run.topics();
     }
 
     @AfterEach
     void stopPipeline() {
         pipeline.close();
+        run.close();
     }
 
     @Test
@@ -141,11 +128,9 @@ class RunnerToolsIT {
     @Test
     void shouldListADeadLetteredRecordWithItsReasonAndReplayItOnlyWhenForced() throws Exception {
         // Given garbage on inference-requests, which the router dead-letters
-        String key = "garbage-" + suffix;
+        String key = "garbage-" + run.id();
         byte[] garbage = "this is not avro".getBytes(StandardCharsets.UTF_8);
-        try (KafkaProducer<byte[], byte[]> raw = rawProducer()) {
-            raw.send(new ProducerRecord<>(topics.requests().name(), key.getBytes(StandardCharsets.UTF_8), garbage)).get();
-        }
+        run.send(IsolatedRun.bytesOf(topics.requests()), key.getBytes(StandardCharsets.UTF_8), garbage);
 
         // When the dead-letter topic is listed
         List<JsonNode> listed = new ArrayList<>();
@@ -177,7 +162,11 @@ class RunnerToolsIT {
         assertThat(forced.exit()).as(forced.err()).isZero();
         assertThat(forced.lines()).singleElement().satisfies(l ->
                 assertThat(l.get("topic").textValue()).isEqualTo(topics.requests().name()));
-        List<ConsumerRecord<byte[], byte[]>> requests = readRaw(topics.requests().name(), key, 2);
+        List<ConsumerRecord<byte[], byte[]>> requests;
+        try (TopicReader<byte[], byte[]> reader = run.reader(IsolatedRun.bytesOf(topics.requests()))) {
+            requests = reader.awaitMatching(record -> record.key() != null
+                    && key.equals(new String(record.key(), StandardCharsets.UTF_8)), 2, Duration.ofSeconds(30));
+        }
         ConsumerRecord<byte[], byte[]> replayed = requests.get(1);
         assertThat(replayed.value()).isEqualTo(garbage);
         assertThat(new String(replayed.headers().lastHeader(DlqCommand.REPLAYED_FROM).value(), StandardCharsets.UTF_8))
@@ -188,7 +177,7 @@ class RunnerToolsIT {
     @Test
     void shouldReplayARecordThatDecodesNowWithoutForceAndGetItsResult() throws Exception {
         // Given a valid request on the dead-letter topic (as after a registry outage)
-        String jobId = "replayed-" + suffix;
+        String jobId = "replayed-" + run.id();
         InferenceRequest request = InferenceRequest.newBuilder().setJobId(jobId).setModel("llama3.2:1b")
                 .setPrompt("Describe a typical day of a nurse.").setCreatedAt(Instant.now()).build();
         byte[] value = topics.requests().valueSerde().serializer().serialize(topics.requests().name(), request);
@@ -196,7 +185,7 @@ class RunnerToolsIT {
         headers.add("__streams.errors.exception", "org.apache.kafka.common.errors.SerializationException"
                 .getBytes(StandardCharsets.UTF_8));
         headers.add("__streams.errors.message", "schema registry unavailable".getBytes(StandardCharsets.UTF_8));
-        try (KafkaProducer<byte[], byte[]> raw = rawProducer()) {
+        try (KafkaProducer<byte[], byte[]> raw = run.producer(IsolatedRun.bytesOf(topics.requestsDlq()))) {
             raw.send(new ProducerRecord<>(topics.requestsDlq().name(), null, jobId.getBytes(StandardCharsets.UTF_8),
                     value, headers)).get();
         }
@@ -227,36 +216,6 @@ class RunnerToolsIT {
         StringWriter err = new StringWriter();
         int exit = BeaconCli.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
         return new Run(exit, out.toString(), err.toString());
-    }
-
-    private KafkaProducer<byte[], byte[]> rawProducer() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", pipeline.bootstrapServers());
-        props.put("acks", "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    /** The first {@code count} records with {@code key} on {@code topic}, in offset order per partition. */
-    private List<ConsumerRecord<byte[], byte[]>> readRaw(String topic, String key, int count) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", pipeline.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "tools-reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.key() != null && key.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                        out.add(record);
-                    }
-                }
-                return out.size() >= count;
-            });
-        }
-        return out;
     }
 
     private static JsonNode json(String line) {

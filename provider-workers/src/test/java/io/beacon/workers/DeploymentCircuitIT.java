@@ -3,36 +3,28 @@ package io.beacon.workers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.beacon.kafka.SharedBroker;
-import io.beacon.kafka.TopicAdmin;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CircuitState;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.schemas.serde.SerdeProvider;
-import io.beacon.schemas.topics.TopicNames;
-import io.beacon.schemas.topics.TopicSpec;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.TopicReader;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,37 +37,29 @@ import org.junit.jupiter.api.Test;
  */
 class DeploymentCircuitIT {
 
-    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     private static final String FLAKY = "golem-cb-flaky";
     private static final String STEADY = "golem-cb-steady";
 
     private static ProviderSimulator flaky;
     private static ProviderSimulator steady;
-    private static SerdeProvider serdes;
+    private static IsolatedRun run;
     private static Topics topics;
     private static ProviderWorker worker;
     private static KafkaProducer<String, RoutedJob> jobs;
-    private static KafkaConsumer<String, JobAttempt> attempts;
-    private static KafkaConsumer<String, ProviderStatus> statuses;
+    private static TopicReader<String, JobAttempt> attempts;
+    private static TopicReader<String, ProviderStatus> statuses;
 
     private static final Map<String, JobAttempt> seenAttempts = new ConcurrentHashMap<>();
     private static final List<ProviderStatus> flakyStatuses = new ArrayList<>();
 
     @BeforeAll
     static void startEverything() {
-        String bootstrap = SharedBroker.bootstrapServers();
+        run = IsolatedRun.named("workers-cb-it").partitions(2).start();
         flaky = Sims.start(FLAKY, SimProvider.GOLEM, Duration.ofMillis(50), 4, SimCredentials.none());
         steady = Sims.start(STEADY, SimProvider.GOLEM, Duration.ofMillis(50), 4, SimCredentials.none());
-        Map<String, String> settings = new HashMap<>();
+        Map<String, String> settings = run.settings();
         settings.put("provider", "golem");
-        settings.put("bootstrap.servers", bootstrap);
-        settings.put("schema.registry.url", "mem://workers-cb-it-" + RUN);
-        for (String topic : List.of(TopicNames.REQUESTS, TopicNames.RESULTS, TopicNames.GOLEM_JOBS,
-                TopicNames.MODAL_JOBS, TopicNames.RUNPOD_JOBS, TopicNames.ATTEMPTS, TopicNames.STATUS,
-                TopicNames.REQUESTS_DLQ)) {
-            settings.put(topic, "cb-" + RUN + "-" + topic.substring("topics.".length()));
-        }
-        settings.put("consumer.group", "beacon-worker-golem-cb-" + RUN);
+        settings.put("consumer.group", run.workerGroup(ProviderKind.GOLEM));
         settings.put("worker.id", "golem-cb-worker");
         settings.put("heartbeat.interval.ms", "250");
         settings.put("probe.interval.ms", "250");
@@ -84,31 +68,14 @@ class DeploymentCircuitIT {
         settings.put("circuit.minimum.calls", "4");
         settings.put("circuit.open.wait.ms", "1500");
         settings.put("circuit.half.open.calls", "2");
-        settings.put(WorkerConfig.HTTP_PORT, "0");
         settings.put("deployments", FLAKY + "=" + flaky.baseUrl() + ";capacity=4," + STEADY + "=" + steady.baseUrl()
                 + ";capacity=4");
         WorkerConfig config = WorkerConfig.load(null, Map.of(), settings);
-        serdes = config.serdeProvider();
-        topics = Topics.create(config.topicNames(), serdes);
-        try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
-            admin.createTopics(topics.newTopics(2, (short) 1), Duration.ofSeconds(30));
-        }
+        topics = run.topics();
         worker = WorkerApp.start(config, config.deployments(Map.of()), ProviderSecrets.none());
-        jobs = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                topics.providerJobs(ProviderKind.GOLEM).keySerde().serializer(),
-                topics.providerJobs(ProviderKind.GOLEM).valueSerde().serializer());
-        attempts = consumer(bootstrap, topics.attempts());
-        statuses = consumer(bootstrap, topics.status());
-    }
-
-    private static <V> KafkaConsumer<String, V> consumer(String bootstrap, TopicSpec<String, V> spec) {
-        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "cb-it-reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                spec.keySerde().deserializer(), spec.valueSerde().deserializer());
-        consumer.subscribe(List.of(spec.name()));
-        return consumer;
+        jobs = run.producer(topics.providerJobs(ProviderKind.GOLEM));
+        attempts = run.reader(topics.attempts());
+        statuses = run.reader(topics.status());
     }
 
     @AfterAll
@@ -116,7 +83,7 @@ class DeploymentCircuitIT {
         if (worker != null) {
             worker.close(Duration.ofSeconds(10));
         }
-        for (AutoCloseable c : new AutoCloseable[] {jobs, attempts, statuses, flaky, steady, serdes}) {
+        for (AutoCloseable c : new AutoCloseable[] {jobs, attempts, statuses, flaky, steady, run}) {
             try {
                 if (c != null) {
                     c.close();
@@ -128,13 +95,13 @@ class DeploymentCircuitIT {
     }
 
     private static void readAttempts() {
-        for (ConsumerRecord<String, JobAttempt> r : attempts.poll(Duration.ofMillis(100))) {
+        for (ConsumerRecord<String, JobAttempt> r : attempts.poll()) {
             seenAttempts.put(r.value().getJobId(), r.value());
         }
     }
 
     private static void readStatuses() {
-        for (ConsumerRecord<String, ProviderStatus> r : statuses.poll(Duration.ofMillis(100))) {
+        for (ConsumerRecord<String, ProviderStatus> r : statuses.poll()) {
             if (r.key().equals(FLAKY)) {
                 flakyStatuses.add(r.value());
             }
@@ -149,7 +116,7 @@ class DeploymentCircuitIT {
         DeploymentEndpoint d = worker.deployments().stream().filter(e -> e.id().equals(FLAKY)).findFirst().orElseThrow();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            String id = prefix + "-" + i + "-" + RUN;
+            String id = prefix + "-" + i + "-" + run.id();
             ids.add(id);
             jobs.send(new ProducerRecord<>(topics.providerJobs(ProviderKind.GOLEM).name(), id,
                     TestJobs.promptJob(id, d, Instant.now().plusSeconds(60))));

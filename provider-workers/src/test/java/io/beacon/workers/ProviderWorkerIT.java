@@ -4,19 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 import static org.awaitility.Awaitility.await;
 
-import io.beacon.kafka.SharedBroker;
-import io.beacon.kafka.TopicAdmin;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.schemas.serde.SerdeProvider;
-import io.beacon.schemas.topics.TopicSpec;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
+import io.beacon.testsupport.GroupOffsets;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.PrometheusText;
+import io.beacon.testsupport.TopicReader;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import java.io.IOException;
@@ -33,19 +33,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,25 +49,20 @@ import org.junit.jupiter.api.Test;
 class ProviderWorkerIT {
 
     private static final int JOBS = 40;
-    private static final String REGISTRY = "mem://workers-it-" + UUID.randomUUID();
-    private static final String GROUP = "beacon-worker-golem-it";
 
-    private static String bootstrap;
+    private static IsolatedRun run;
+    private static String group;
     private static ProviderSimulator node1;
     private static ProviderSimulator node2;
     private static WorkerConfig config;
-    private static SerdeProvider serdes;
     private static Topics topics;
     private static ProviderWorker worker;
     private static KafkaProducer<String, RoutedJob> jobs;
-    private static KafkaConsumer<String, JobAttempt> attempts;
-    private static KafkaConsumer<String, ProviderStatus> statuses;
-    private static Admin admin;
+    private static TopicReader<String, JobAttempt> attempts;
+    private static TopicReader<String, ProviderStatus> statuses;
+    private static GroupOffsets offsets;
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    /** One sample line of the Prometheus text format: name, optional labels, value. */
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private static final Map<String, JobAttempt> seenAttempts = new ConcurrentHashMap<>();
     private static final Map<String, ProviderStatus> latestStatus = new HashMap<>();
@@ -84,48 +70,29 @@ class ProviderWorkerIT {
 
     @BeforeAll
     static void startEverything() {
-        bootstrap = SharedBroker.bootstrapServers();
+        run = IsolatedRun.start("workers-it");
+        group = run.workerGroup(ProviderKind.GOLEM);
         node1 = Sims.start("golem-it-1", SimProvider.GOLEM, Duration.ofMillis(80), 4,
                 SimCredentials.none());
         node2 = Sims.start("golem-it-2", SimProvider.GOLEM, Duration.ofMillis(80), 4,
                 SimCredentials.none());
-        Map<String, String> settings = new HashMap<>();
+        Map<String, String> settings = run.settings();
         settings.put("provider", "golem");
-        settings.put("bootstrap.servers", bootstrap);
-        settings.put("schema.registry.url", REGISTRY);
-        settings.put("consumer.group", GROUP);
+        settings.put("consumer.group", group);
         settings.put("worker.id", "golem-it-worker");
         settings.put("heartbeat.interval.ms", "250");
         settings.put("probe.interval.ms", "250");
         settings.put("probe.timeout.ms", "500");
         settings.put("max.outstanding", "16");
-        // Any free port for GET /metrics: tests never fight over the per-kind defaults.
-        settings.put(WorkerConfig.HTTP_PORT, "0");
         settings.put("deployments", "golem-it-1=" + node1.baseUrl() + ";region=eu-central;price=0.0001;capacity=4,"
                 + "golem-it-2=" + node2.baseUrl() + ";region=eu-west;price=0.00012;capacity=4");
         config = WorkerConfig.load(null, Map.of(), settings);
-        serdes = config.serdeProvider();
-        topics = Topics.create(config.topicNames(), serdes);
-        try (TopicAdmin topicAdmin = new TopicAdmin(bootstrap)) {
-            topicAdmin.createTopics(topics.newTopics(3, (short) 1), Duration.ofSeconds(30));
-        }
+        topics = run.topics();
         worker = WorkerApp.start(config, config.deployments(Map.of()), ProviderSecrets.none());
-        jobs = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                topics.providerJobs(ProviderKind.GOLEM).keySerde().serializer(),
-                topics.providerJobs(ProviderKind.GOLEM).valueSerde().serializer());
-        attempts = consumer(topics.attempts());
-        statuses = consumer(topics.status());
-        admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-    }
-
-    private static <V> KafkaConsumer<String, V> consumer(TopicSpec<String, V> spec) {
-        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + spec.name() + "-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                spec.keySerde().deserializer(), spec.valueSerde().deserializer());
-        consumer.subscribe(List.of(spec.name()));
-        return consumer;
+        jobs = run.producer(topics.providerJobs(ProviderKind.GOLEM));
+        attempts = run.reader(topics.attempts());
+        statuses = run.reader(topics.status());
+        offsets = new GroupOffsets(run.bootstrapServers());
     }
 
     @AfterAll
@@ -133,7 +100,7 @@ class ProviderWorkerIT {
         if (worker != null) {
             worker.close(Duration.ofSeconds(10));
         }
-        for (AutoCloseable c : new AutoCloseable[] {jobs, attempts, statuses, admin, node1, node2}) {
+        for (AutoCloseable c : new AutoCloseable[] {jobs, attempts, statuses, offsets, node1, node2, run}) {
             try {
                 if (c != null) {
                     c.close();
@@ -145,14 +112,14 @@ class ProviderWorkerIT {
     }
 
     private static void readAttempts() {
-        for (ConsumerRecord<String, JobAttempt> r : attempts.poll(Duration.ofMillis(100))) {
+        for (ConsumerRecord<String, JobAttempt> r : attempts.poll()) {
             seenAttempts.put(r.value().getJobId(), r.value());
             assertThat(r.key()).isEqualTo(r.value().getJobId());
         }
     }
 
     private static void readStatuses() {
-        for (ConsumerRecord<String, ProviderStatus> r : statuses.poll(Duration.ofMillis(100))) {
+        for (ConsumerRecord<String, ProviderStatus> r : statuses.poll()) {
             latestStatus.put(r.key(), r.value());
             allStatuses.add(r.value());
         }
@@ -167,19 +134,12 @@ class ProviderWorkerIT {
         jobs.send(new ProducerRecord<>(topics.providerJobs(ProviderKind.GOLEM).name(), jobId, job));
     }
 
-    private static long committedTotal() throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP)
-                .partitionsToOffsetAndMetadata().get();
-        return committed.values().stream().filter(m -> m != null).mapToLong(OffsetAndMetadata::offset).sum();
+    private static long committedTotal() {
+        return offsets.committedTotal(group);
     }
 
-    private static long endOffsetsTotal() throws Exception {
-        String topic = topics.providerJobs(ProviderKind.GOLEM).name();
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (int p = 0; p < 3; p++) {
-            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    private static long endOffsetsTotal() {
+        return offsets.endOffsetsTotal(topics.providerJobs(ProviderKind.GOLEM).name());
     }
 
     @Test
@@ -264,41 +224,20 @@ class ProviderWorkerIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> committedTotal() == endAfter);
     }
 
-    private record Sample(String name, Map<String, String> labels, double value) {
-    }
-
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(worker.httpUrl().orElseThrow() + path)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static List<Sample> scrape() throws IOException, InterruptedException {
+    private static PrometheusText scrape() throws IOException, InterruptedException {
         HttpResponse<String> response = get("/metrics");
         assertThat(response.statusCode()).isEqualTo(200);
-        List<Sample> samples = new ArrayList<>();
-        for (String line : response.body().split("\n")) {
-            Matcher m = SAMPLE.matcher(line);
-            if (line.startsWith("#") || !m.matches()) {
-                continue;
-            }
-            Map<String, String> labels = new HashMap<>();
-            if (m.group(3) != null) {
-                Matcher l = LABEL.matcher(m.group(3));
-                while (l.find()) {
-                    labels.put(l.group(1), l.group(2));
-                }
-            }
-            samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(4).replace("Inf", "Infinity"))));
-        }
-        return samples;
+        return PrometheusText.parse(response.body());
     }
 
     /** The value of the one sample named {@code name} whose labels include {@code labels}; NaN when absent. */
-    private static double value(List<Sample> samples, String name, Map<String, String> labels) {
-        List<Sample> found = samples.stream()
-                .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet())).toList();
-        assertThat(found).as("samples of %s with %s", name, labels).hasSizeLessThanOrEqualTo(1);
-        return found.isEmpty() ? Double.NaN : found.get(0).value();
+    private static double value(PrometheusText samples, String name, Map<String, String> labels) {
+        return samples.value(name, labels);
     }
 
     @Test
@@ -314,11 +253,11 @@ class ProviderWorkerIT {
         Map<String, String> node1Labels = Map.of("deployment", "golem-it-1", "provider", "golem");
         Map<String, String> node2Labels = Map.of("deployment", "golem-it-2", "provider", "golem");
         await().atMost(Duration.ofSeconds(30)).until(() -> {
-            List<Sample> samples = scrape();
+            PrometheusText samples = scrape();
             return value(samples, "beacon_deployment_circuit_state", node1Labels) == 0
                     && value(samples, "beacon_deployment_circuit_state", node2Labels) >= 0;
         });
-        List<Sample> before = scrape();
+        PrometheusText before = scrape();
         assertThat(value(before, "beacon_deployment_in_flight", node1Labels)).isGreaterThanOrEqualTo(0);
         assertThat(value(before, "beacon_deployment_in_flight", node2Labels)).isGreaterThanOrEqualTo(0);
         // (node 2 is open when the other test made it fail first)
@@ -343,7 +282,7 @@ class ProviderWorkerIT {
         // Then it is counted once as succeeded and its provider time (at least the node's 80 ms) is recorded
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 value(scrape(), "beacon_attempts_total", succeededOnNode1) == attemptsBefore + 1);
-        List<Sample> after = scrape();
+        PrometheusText after = scrape();
         assertThat(value(after, "beacon_attempt_duration_seconds_count", node1Labels)).isEqualTo(timedBefore + 1);
         long providerTimeMs = seenAttempts.get(id).getProviderTimeMs();
         assertThat(providerTimeMs).isGreaterThanOrEqualTo(80);
@@ -351,10 +290,10 @@ class ProviderWorkerIT {
                 .isCloseTo(providerTimeMs / 1000.0, offset(1e-6));
 
         // And the process's JVM metrics and its Kafka clients' own metrics are there, tagged with the worker
-        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("jvm_memory_used_bytes"));
-        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("jvm_threads_live"));
-        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("kafka_consumer_"));
-        assertThat(after).anySatisfy(s -> assertThat(s.name()).startsWith("kafka_producer_"));
-        assertThat(after).allSatisfy(s -> assertThat(s.labels()).containsEntry("application", "worker-golem"));
+        assertThat(after.samples()).anySatisfy(s -> assertThat(s.name()).startsWith("jvm_memory_used_bytes"));
+        assertThat(after.samples()).anySatisfy(s -> assertThat(s.name()).startsWith("jvm_threads_live"));
+        assertThat(after.samples()).anySatisfy(s -> assertThat(s.name()).startsWith("kafka_consumer_"));
+        assertThat(after.samples()).anySatisfy(s -> assertThat(s.name()).startsWith("kafka_producer_"));
+        assertThat(after.samples()).allSatisfy(s -> assertThat(s.labels()).containsEntry("application", "worker-golem"));
     }
 }

@@ -3,20 +3,19 @@ package io.beacon.workers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.beacon.kafka.SharedBroker;
-import io.beacon.kafka.TopicAdmin;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.schemas.registry.InMemorySchemaRegistry;
 import io.beacon.schemas.registry.RegistryHttpServer;
-import io.beacon.schemas.serde.WireFormatSerdeProvider;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
+import io.beacon.testsupport.GroupOffsets;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.TopicReader;
 import io.beacon.workers.core.DeploymentEndpoint;
 import java.io.IOException;
 import java.io.Writer;
@@ -26,25 +25,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,14 +61,13 @@ class WorkerCrashRecoveryIT {
     private static final int PARTITIONS = 3;
     private static final String DEPLOYMENT = "golem-crash";
 
-    private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final List<Process> processes = new ArrayList<>();
     private RegistryHttpServer registry;
     private ProviderSimulator node;
-    private WireFormatSerdeProvider serdes;
+    private IsolatedRun run;
     private Topics topics;
-    private Admin admin;
-    private KafkaConsumer<String, JobAttempt> attempts;
+    private GroupOffsets offsets;
+    private TopicReader<String, JobAttempt> attempts;
     private Path workDir;
     private String group;
 
@@ -87,36 +75,13 @@ class WorkerCrashRecoveryIT {
     void setUp() throws IOException {
         registry = new RegistryHttpServer(new InMemorySchemaRegistry(), "127.0.0.1", 0).start();
         node = Sims.start(DEPLOYMENT, SimProvider.GOLEM, Duration.ofMillis(500), 16, SimCredentials.none());
-        workDir = Files.createDirectories(Path.of("target", "crash-it-" + run));
-        group = "beacon-worker-golem-crash-" + run;
-        serdes = new WireFormatSerdeProvider();
-        serdes.configure(Map.of("schema.registry.url", registry.url()));
-        // The worker's own config decides the topic names, so the test and the worker process agree on them.
-        Map<String, String> settings = new HashMap<>(topicSettings());
-        settings.put(WorkerConfig.PROVIDER, "golem");
-        topics = Topics.create(WorkerConfig.load(null, Map.of(), settings).topicNames(), serdes);
-        String bootstrap = SharedBroker.bootstrapServers();
-        try (TopicAdmin topicAdmin = new TopicAdmin(bootstrap)) {
-            topicAdmin.createTopics(List.of(topics.providerJobs(ProviderKind.GOLEM).newTopic(PARTITIONS, (short) 1),
-                    topics.attempts().newTopic(PARTITIONS, (short) 1), topics.status().newTopic(1, (short) 1)),
-                    Duration.ofSeconds(30));
-        }
-        admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-        attempts = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "crash-it-reader-" + run,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                topics.attempts().keySerde().deserializer(), topics.attempts().valueSerde().deserializer());
-        attempts.subscribe(List.of(topics.attempts().name()));
-    }
-
-    private Map<String, String> topicSettings() {
-        Map<String, String> out = new HashMap<>();
-        for (String setting : List.of(TopicNames.GOLEM_JOBS, TopicNames.MODAL_JOBS, TopicNames.RUNPOD_JOBS,
-                TopicNames.ATTEMPTS, TopicNames.STATUS)) {
-            out.put(setting, "crash-" + run + "-" + setting.substring("topics.".length()));
-        }
-        return out;
+        // The worker process reaches the registry over HTTP; the run's settings name it, and the topics.
+        run = IsolatedRun.named("crash-it").registryUrl(registry.url()).partitions(PARTITIONS).start();
+        workDir = Files.createDirectories(Path.of("target", run.id()));
+        group = run.workerGroup(ProviderKind.GOLEM);
+        topics = run.topics();
+        offsets = new GroupOffsets(run.bootstrapServers());
+        attempts = run.reader(topics.attempts());
     }
 
     @AfterEach
@@ -124,7 +89,7 @@ class WorkerCrashRecoveryIT {
         for (Process p : processes) {
             stop(p);
         }
-        for (AutoCloseable c : new AutoCloseable[] {attempts, admin, node, registry, serdes}) {
+        for (AutoCloseable c : new AutoCloseable[] {attempts, offsets, node, run, registry}) {
             try {
                 if (c != null) {
                     c.close();
@@ -153,21 +118,18 @@ class WorkerCrashRecoveryIT {
 
     private Path workerProperties() throws IOException {
         Properties props = new Properties();
+        // The run's settings: its broker, registry, topic names and a free port for GET /metrics each.
+        run.settings().forEach(props::setProperty);
         props.setProperty("provider", "golem");
-        props.setProperty("bootstrap.servers", SharedBroker.bootstrapServers());
-        props.setProperty("schema.registry.url", registry.url());
         props.setProperty("consumer.group", group);
         props.setProperty("deployments", DEPLOYMENT + "=" + node.baseUrl() + ";region=eu-central;capacity=16");
         props.setProperty("max.outstanding", Integer.toString(MAX_OUTSTANDING));
-        // Two worker processes may overlap: each takes any free port for GET /metrics.
-        props.setProperty(WorkerConfig.HTTP_PORT, "0");
         // The dead worker's partitions move on when its group session expires: keep that short for the test.
         props.setProperty("kafka.session.timeout.ms", "6000");
         props.setProperty("kafka.heartbeat.interval.ms", "1000");
-        topicSettings().forEach(props::setProperty);
         Path file = workDir.resolve("worker.properties");
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            props.store(out, "WorkerCrashRecoveryIT " + run);
+            props.store(out, "WorkerCrashRecoveryIT " + run.id());
         }
         return file;
     }
@@ -195,12 +157,9 @@ class WorkerCrashRecoveryIT {
         DeploymentEndpoint d = new DeploymentEndpoint(DEPLOYMENT, ProviderKind.GOLEM, "eu-central", node.baseUrl(),
                 List.of(TestJobs.MODEL), 0.0001, 16, Duration.ofSeconds(30));
         List<String> ids = new ArrayList<>();
-        try (KafkaProducer<String, RoutedJob> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers()),
-                topics.providerJobs(ProviderKind.GOLEM).keySerde().serializer(),
-                topics.providerJobs(ProviderKind.GOLEM).valueSerde().serializer())) {
+        try (KafkaProducer<String, RoutedJob> producer = run.producer(topics.providerJobs(ProviderKind.GOLEM))) {
             for (int i = 0; i < JOBS; i++) {
-                String id = "crash-job-" + i + "-" + run;
+                String id = "crash-job-" + i + "-" + run.id();
                 ids.add(id);
                 producer.send(new ProducerRecord<>(topics.providerJobs(ProviderKind.GOLEM).name(), id,
                         TestJobs.promptJob(id, d, Instant.now().plus(Duration.ofMinutes(5)))));
@@ -211,25 +170,19 @@ class WorkerCrashRecoveryIT {
     }
 
     private int read(List<JobAttempt> into) {
-        ConsumerRecords<String, JobAttempt> records = attempts.poll(Duration.ofMillis(200));
+        List<ConsumerRecord<String, JobAttempt>> records = attempts.poll(Duration.ofMillis(200));
         for (ConsumerRecord<String, JobAttempt> r : records) {
             into.add(r.value());
         }
-        return records.count();
+        return records.size();
     }
 
-    private long committedTotal() throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get();
-        return committed.values().stream().filter(m -> m != null).mapToLong(OffsetAndMetadata::offset).sum();
+    private long committedTotal() {
+        return offsets.committedTotal(group);
     }
 
-    private long endOffsetsTotal() throws Exception {
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            request.put(new TopicPartition(topics.providerJobs(ProviderKind.GOLEM).name(), p), OffsetSpec.latest());
-        }
-        return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    private long endOffsetsTotal() {
+        return offsets.endOffsetsTotal(topics.providerJobs(ProviderKind.GOLEM).name());
     }
 
     @Test

@@ -5,16 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beacon.kafka.SharedBroker;
-import io.beacon.kafka.TopicAdmin;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.schemas.serde.WireFormatSerdeProvider;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.testsupport.IsolatedRun;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +24,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +35,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,36 +52,23 @@ class InferenceFacadeIT {
     private static final String GUIDE_PAYLOAD = "{\"model\":\"llama3.2:1b\",\"prompt\":\"Describe a typical day of a"
             + " nurse.\",\"temperature\":0.1,\"max_tokens\":512,\"region_preference\":\"us-east\",\"cost_priority\":true}";
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
-    private final Map<String, String> settings = new HashMap<>();
     private final HttpClient client = HttpClient.newHttpClient();
     private final List<RouterApp> routers = new ArrayList<>();
     private final AtomicBoolean workerRunning = new AtomicBoolean(true);
-    private WireFormatSerdeProvider serdes;
+    private IsolatedRun run;
+    private Map<String, String> settings;
     private Topics topics;
     private Thread worker;
     private KafkaConsumer<String, RoutedJob> workerConsumer;
 
     @BeforeEach
     void startRouter() throws Exception {
-        String bootstrap = SharedBroker.bootstrapServers();
-        settings.put("bootstrap.servers", bootstrap);
-        settings.put("schema.registry.url", "mem://facade-it-" + suffix);
-        settings.put("application.id", "facade-it-" + suffix);
-        settings.put("http.port", "0");
+        run = IsolatedRun.start("facade-it");
+        topics = run.topics();
+        settings = run.settings();
         settings.put("http.auth.token", TOKEN);
         settings.put("state.dir", Files.createTempDirectory("facade-it").toString());
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-        serdes = new WireFormatSerdeProvider();
-        serdes.configure(settings);
-        RouterConfig config = new RouterConfig(settings);
-        topics = Topics.create(config.topicNames(), serdes);
-        try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
-            admin.createTopics(topics.newTopics(3, (short) 1), Duration.ofSeconds(30));
-        }
-        RouterApp router = RouterApp.start(config);
+        RouterApp router = RouterApp.start(new RouterConfig(settings));
         routers.add(router);
         assertThat(router.awaitRunning(Duration.ofSeconds(60))).isTrue();
     }
@@ -101,7 +83,7 @@ class InferenceFacadeIT {
         for (int i = routers.size() - 1; i >= 0; i--) {
             routers.get(i).close(Duration.ofSeconds(10));
         }
-        serdes.close();
+        run.close();
     }
 
     @Test
@@ -236,28 +218,24 @@ class InferenceFacadeIT {
     }
 
     private void givenAGolemDeployment() throws Exception {
-        try (KafkaProducer<String, ProviderStatus> status = new KafkaProducer<>(producerProps(), new StringSerializer(),
-                topics.status().valueSerde().serializer())) {
-            status.send(new ProducerRecord<>(topics.status().name(), "golem-it-1", ProviderStatus.newBuilder()
-                    .setDeploymentId("golem-it-1").setProvider(ProviderKind.GOLEM).setRegion("us-east")
-                    .setModels(List.of("llama3.2:1b")).setPricePerSecondUsd(0.0001).setCapacity(100).setInFlight(0)
-                    .setHealthy(true).setObservedAt(Instant.now().plusSeconds(120)).setWorkerId("it").build())).get();
-        }
+        run.send(topics.status(), "golem-it-1", ProviderStatus.newBuilder()
+                .setDeploymentId("golem-it-1").setProvider(ProviderKind.GOLEM).setRegion("us-east")
+                .setModels(List.of("llama3.2:1b")).setPricePerSecondUsd(0.0001).setCapacity(100).setInFlight(0)
+                .setHealthy(true).setObservedAt(Instant.now().plusSeconds(120)).setWorkerId("it").build());
         for (RouterApp router : routers) {
             await().atMost(Duration.ofSeconds(20)).until(() -> router.deployments().size() == 1);
         }
     }
 
     private void startWorker() {
-        Properties consumerProps = new Properties();
-        consumerProps.put("bootstrap.servers", settings.get("bootstrap.servers"));
-        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "fake-golem-worker-" + suffix);
+        Map<String, Object> consumerProps = new HashMap<>();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, run.bootstrapServers());
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, run.workerGroup(ProviderKind.GOLEM));
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         workerConsumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
                 topics.providerJobs(ProviderKind.GOLEM).valueSerde().deserializer());
-        KafkaProducer<String, JobAttempt> attempts = new KafkaProducer<>(producerProps(), new StringSerializer(),
-                topics.attempts().valueSerde().serializer());
+        KafkaProducer<String, JobAttempt> attempts = run.producer(topics.attempts());
         worker = new Thread(() -> playGolemWorker(attempts), "fake-golem-worker");
         worker.start();
     }
@@ -305,12 +283,5 @@ class InferenceFacadeIT {
             builder.header("Authorization", "Bearer " + token);
         }
         return client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private Properties producerProps() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", settings.get("bootstrap.servers"));
-        props.put("acks", "all");
-        return props;
     }
 }

@@ -3,8 +3,6 @@ package io.beacon.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.beacon.kafka.SharedBroker;
-import io.beacon.kafka.TopicAdmin;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
@@ -12,10 +10,10 @@ import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.schemas.serde.WireFormatSerdeProvider;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.TopicSpec;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.TopicReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,18 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,39 +37,26 @@ import org.junit.jupiter.api.Test;
  */
 class RouterAppIT {
 
-    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
-    private final Map<String, String> settings = new HashMap<>();
-    private WireFormatSerdeProvider serdes;
+    private IsolatedRun run;
+    private Map<String, String> settings;
     private Topics topics;
     private RouterApp router;
 
     @BeforeEach
     void startRouter() throws Exception {
-        String bootstrap = SharedBroker.bootstrapServers();
-        settings.put("bootstrap.servers", bootstrap);
-        settings.put("schema.registry.url", "mem://router-it-" + suffix);
-        settings.put("application.id", "router-it-" + suffix);
-        settings.put("http.port", "0");
+        run = IsolatedRun.start("router-it");
+        topics = run.topics();
+        settings = run.settings();
         settings.put("lag.poll.interval.ms", "500");
         settings.put("state.dir", Files.createTempDirectory("router-it").toString());
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-        RouterConfig config = new RouterConfig(settings);
-        serdes = new WireFormatSerdeProvider();
-        serdes.configure(settings);
-        topics = Topics.create(config.topicNames(), serdes);
-        try (TopicAdmin admin = new TopicAdmin(bootstrap)) {
-            admin.createTopics(topics.newTopics(3, (short) 1), Duration.ofSeconds(30));
-        }
-        router = RouterApp.start(config);
+        router = RouterApp.start(new RouterConfig(settings));
         assertThat(router.awaitRunning(Duration.ofSeconds(60))).isTrue();
     }
 
     @AfterEach
     void stopRouter() {
         router.close(Duration.ofSeconds(10));
-        serdes.close();
+        run.close();
     }
 
     @Test
@@ -95,11 +69,8 @@ class RouterAppIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> router.deployments().size() == 1);
 
         // When garbage and then 20 jobs arrive
-        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(producerProps(), new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            raw.send(new ProducerRecord<>(topics.requests().name(), "junk".getBytes(StandardCharsets.UTF_8),
-                    "this is not avro".getBytes(StandardCharsets.UTF_8))).get();
-        }
+        run.send(IsolatedRun.bytesOf(topics.requests()), "junk".getBytes(StandardCharsets.UTF_8),
+                "this is not avro".getBytes(StandardCharsets.UTF_8));
         int jobs = 20;
         for (int i = 0; i < jobs; i++) {
             String id = "job-" + i;
@@ -108,8 +79,7 @@ class RouterAppIT {
         }
 
         // Then each is routed once to Golem; a worker's answers (one duplicated) give one result per job
-        List<RoutedJob> routed = readAtLeast(topics.providerJobs(ProviderKind.GOLEM).name(),
-                topics.providerJobs(ProviderKind.GOLEM).valueSerde().deserializer(), jobs, Duration.ofSeconds(30));
+        List<RoutedJob> routed = readAtLeast(topics.providerJobs(ProviderKind.GOLEM), jobs, Duration.ofSeconds(30));
         assertThat(routed).extracting(RoutedJob::getJobId).doesNotHaveDuplicates().hasSize(jobs);
         for (RoutedJob job : routed) {
             JobAttempt attempt = JobAttempt.newBuilder().setJobId(job.getJobId()).setDeploymentId(job.getDeploymentId())
@@ -122,8 +92,7 @@ class RouterAppIT {
                 send(topics.attempts(), job.getJobId(), attempt);
             }
         }
-        List<InferenceResult> results = readAtLeast(topics.results().name(),
-                topics.results().valueSerde().deserializer(), jobs, Duration.ofSeconds(30));
+        List<InferenceResult> results = readAtLeast(topics.results(), jobs, Duration.ofSeconds(30));
         assertThat(results).hasSize(jobs).extracting(InferenceResult::getJobId).doesNotHaveDuplicates();
         assertThat(results).allSatisfy(r -> {
             assertThat(r.getSuccess()).isTrue();
@@ -132,7 +101,10 @@ class RouterAppIT {
             assertThat(r.getInferenceTime()).isEqualTo(0.9);
             assertThat(r.getCostEstimate()).isEqualTo(0.00009);
         });
-        List<ConsumerRecord<byte[], byte[]>> dead = readRaw(topics.requestsDlq().name(), 1, Duration.ofSeconds(20));
+        List<ConsumerRecord<byte[], byte[]>> dead;
+        try (TopicReader<byte[], byte[]> dlq = run.reader(topics.requestsDlq())) {
+            dead = dlq.awaitAtLeast(1, Duration.ofSeconds(20));
+        }
         assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("junk");
         assertThat(dead.get(0).headers().lastHeader("__streams.errors.exception")).isNotNull();
 
@@ -159,7 +131,7 @@ class RouterAppIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String lag = client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/lag")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(lag).contains("\"group\":\"router-it-" + suffix + "\"");
+            assertThat(lag).contains("\"group\":\"" + run.applicationId() + "\"");
             assertThat(client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).containsPattern("beacon_dlq_records_total\\{[^}]*} [1-9]");
         });
@@ -181,29 +153,21 @@ class RouterAppIT {
         int javaPartition = org.apache.kafka.common.utils.Utils.toPositive(
                 org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % 3;
         int elsewhere = (javaPartition + 1) % 3;
-        try (KafkaProducer<String, InferenceRequest> producer = new KafkaProducer<>(producerProps(),
-                new StringSerializer(), topics.requests().valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(topics.requests().name(), elsewhere, id, InferenceRequest.newBuilder()
-                    .setJobId(id).setModel("llama3.2:1b").setPrompt("p").setCreatedAt(Instant.now()).build())).get();
-        }
+        run.send(topics.requests(), elsewhere, id, InferenceRequest.newBuilder()
+                .setJobId(id).setModel("llama3.2:1b").setPrompt("p").setCreatedAt(Instant.now()).build());
 
         // When the worker answers in the partition the routed job names
-        RoutedJob job = readAtLeast(topics.providerJobs(ProviderKind.GOLEM).name(),
-                topics.providerJobs(ProviderKind.GOLEM).valueSerde().deserializer(), 1, Duration.ofSeconds(30)).get(0);
+        RoutedJob job = readAtLeast(topics.providerJobs(ProviderKind.GOLEM), 1, Duration.ofSeconds(30)).get(0);
         assertThat(job.getJobPartition()).isEqualTo(elsewhere);
         JobAttempt attempt = JobAttempt.newBuilder().setJobId(id).setDeploymentId(job.getDeploymentId())
                 .setProvider(job.getProvider()).setRegion(job.getRegion()).setAttempt(job.getAttempt())
                 .setOutcome(AttemptOutcome.SUCCEEDED).setResponse("ok").setStartedAt(Instant.now())
                 .setFinishedAt(Instant.now()).setProviderTimeMs(100).setBilledSeconds(0.1)
                 .setCostEstimateUsd(0.00001).setWorkerId("it").build();
-        try (KafkaProducer<String, JobAttempt> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
-                topics.attempts().valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(topics.attempts().name(), job.getJobPartition(), id, attempt)).get();
-        }
+        run.send(topics.attempts(), job.getJobPartition(), id, attempt);
 
         // Then the job finishes, and its state can be queried
-        List<InferenceResult> results = readAtLeast(topics.results().name(),
-                topics.results().valueSerde().deserializer(), 1, Duration.ofSeconds(30));
+        List<InferenceResult> results = readAtLeast(topics.results(), 1, Duration.ofSeconds(30));
         assertThat(results).singleElement().satisfies(r -> assertThat(r.getSuccess()).isTrue());
         HttpResponse<String> state = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(router.httpUrl() + "/jobs/" + id)).build(), HttpResponse.BodyHandlers.ofString());
@@ -249,57 +213,16 @@ class RouterAppIT {
         }
     }
 
-    private <V> void send(TopicSpec<String, V> topic, String key, V value) throws Exception {
-        try (KafkaProducer<String, V> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
-                (Serializer<V>) topic.valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
+    private <V> void send(TopicSpec<String, V> topic, String key, V value) {
+        run.send(topic, key, value);
+    }
+
+    /** At least {@code count} records' values, read on for 2 s more: a duplicate would show up then. */
+    private <V> List<V> readAtLeast(TopicSpec<String, V> topic, int count, Duration timeout) {
+        try (TopicReader<String, V> reader = run.reader(topic)) {
+            reader.awaitAtLeast(count, timeout);
+            reader.readFor(Duration.ofSeconds(2));
+            return reader.values();
         }
-    }
-
-    private Properties producerProps() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", settings.get("bootstrap.servers"));
-        props.put("acks", "all");
-        return props;
-    }
-
-    private Properties consumerProps() {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", settings.get("bootstrap.servers"));
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return props;
-    }
-
-    private <V> List<V> readAtLeast(String topic, Deserializer<V> deserializer, int count, Duration timeout) {
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(consumerProps(),
-                new org.apache.kafka.common.serialization.StringDeserializer(), deserializer)) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(timeout).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-                return out.size() >= count;
-            });
-            // A short extra read: a duplicate would show up here.
-            Instant until = Instant.now().plusSeconds(2);
-            while (Instant.now().isBefore(until)) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-            }
-        }
-        return out;
-    }
-
-    private List<ConsumerRecord<byte[], byte[]>> readRaw(String topic, int count, Duration timeout) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(timeout).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= count;
-            });
-        }
-        return out;
     }
 }

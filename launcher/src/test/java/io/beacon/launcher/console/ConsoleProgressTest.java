@@ -3,17 +3,15 @@ package io.beacon.launcher.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.testsupport.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
@@ -28,7 +26,7 @@ class ConsoleProgressTest {
 
     private static final String CLEAR_TO_END_OF_LINE = "\u001b[K";
 
-    private final TestClock clock = new TestClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final ByteArrayOutputStream screen = new ByteArrayOutputStream();
     private final StringWriter plain = new StringWriter();
 
@@ -121,29 +119,5 @@ class ConsoleProgressTest {
     private static Progress state(int second, int sent) {
         return new Progress(Duration.ofSeconds(second), sent, 60, sent / 2, 0,
                 Map.of(ProviderKind.GOLEM, sent / 2), 0.0001 * sent);
-    }
-
-    /** A clock the test moves. */
-    private static final class TestClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CircuitState;
+import io.beacon.testsupport.MutableClock;
 import io.beacon.workers.client.CallOutcome;
 import java.time.Duration;
 import java.time.Instant;

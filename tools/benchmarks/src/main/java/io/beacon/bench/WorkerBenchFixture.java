@@ -1,21 +1,18 @@
 package io.beacon.bench;
 
-import io.beacon.kafka.TopicAdmin;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.ChatMessage;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
-import io.beacon.schemas.serde.SerdeProvider;
-import io.beacon.schemas.serde.WireFormatSerdeProvider;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.sim.LatencyModel;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
+import io.beacon.testsupport.IsolatedRun;
 import io.beacon.workers.WorkerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,16 +57,13 @@ final class WorkerBenchFixture implements AutoCloseable {
     private final String bootstrap;
     private final String registryUrl;
     private final Path logDir;
-    private final SerdeProvider serdes;
     private final Admin admin;
+    private final List<IsolatedRun> runs = new ArrayList<>();
 
     WorkerBenchFixture(String bootstrap, String registryUrl, Path logDir) throws IOException {
         this.bootstrap = bootstrap;
         this.registryUrl = registryUrl;
         this.logDir = Files.createDirectories(logDir);
-        WireFormatSerdeProvider wire = new WireFormatSerdeProvider();
-        wire.configure(Map.of("schema.registry.url", registryUrl));
-        this.serdes = wire;
         this.admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
     }
 
@@ -77,24 +71,16 @@ final class WorkerBenchFixture implements AutoCloseable {
     record Run(String name, Map<String, String> settings, Topics topics, String group, String deploymentId) {
     }
 
-    /** Fresh topics and group for a run called {@code name}. */
+    /** Fresh topics (every topic of the catalogue, named as the tests' fixture names them) and group for a run. */
     Run newRun(String name) {
-        String prefix = "bench-worker-" + name + "-" + Long.toString(System.nanoTime(), 36);
-        Map<String, String> settings = new HashMap<>();
+        IsolatedRun isolated = IsolatedRun.named("bench-worker-" + name).bootstrapServers(bootstrap)
+                .registryUrl(registryUrl).partitions(JOB_PARTITIONS).start();
+        runs.add(isolated);
+        Map<String, String> settings = isolated.settings();
         settings.put(WorkerConfig.PROVIDER, "golem");
-        for (String topic : List.of(TopicNames.GOLEM_JOBS, TopicNames.MODAL_JOBS, TopicNames.RUNPOD_JOBS,
-                TopicNames.ATTEMPTS, TopicNames.STATUS)) {
-            settings.put(topic, prefix + "-" + topic.substring("topics.".length()));
-        }
-        Topics topics = Topics.create(WorkerConfig.load(null, Map.of(), settings).topicNames(), serdes);
-        try (TopicAdmin topicAdmin = new TopicAdmin(bootstrap)) {
-            topicAdmin.createTopics(List.of(
-                    topics.providerJobs(ProviderKind.GOLEM).newTopic(JOB_PARTITIONS, (short) 1),
-                    topics.attempts().newTopic(JOB_PARTITIONS, (short) 1),
-                    topics.status().newTopic(1, (short) 1)), Duration.ofSeconds(30));
-        }
+        Topics topics = isolated.topics();
         awaitLeadersServe(List.of(topics.providerJobs(ProviderKind.GOLEM).name(), topics.attempts().name()));
-        return new Run(name, settings, topics, prefix + "-group", "bench-golem-" + name);
+        return new Run(name, settings, topics, isolated.workerGroup(ProviderKind.GOLEM), "bench-golem-" + name);
     }
 
     /**
@@ -278,7 +264,7 @@ final class WorkerBenchFixture implements AutoCloseable {
     @Override
     public void close() {
         admin.close(Duration.ofSeconds(5));
-        serdes.close();
+        runs.forEach(IsolatedRun::close);
     }
 
     /** One attempt as the benchmark sees it. */

@@ -7,16 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.beacon.kafka.SharedBroker;
 import io.beacon.launcher.stack.LocalPipeline;
 import io.beacon.schemas.avro.ChatMessage;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.registry.InMemorySchemaRegistry;
 import io.beacon.schemas.registry.RegistryHttpServer;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.TopicSpec;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.testsupport.IsolatedRun;
+import io.beacon.testsupport.TopicReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -95,20 +91,11 @@ class ConfluentClientInteropIT {
     }
 
     private void assertConfluentClientInterop(String label, String registryUrl) throws Exception {
-        String suffix = label + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", SharedBroker.bootstrapServers());
-        settings.put("schema.registry.url", registryUrl);
-        settings.put("application.id", "router-interop-" + suffix);
-        settings.put("lag.worker.group.prefix", "beacon-worker-" + suffix + "-");
-        settings.put("http.port", "0");
-        for (String key : TopicNames.ALL) {
-            settings.put(key, key.replace("topics.", "") + "-" + suffix);
-        }
-
-        try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, 0, 0, 0, 0, 3, (short) 1))) {
+        try (IsolatedRun isolated = IsolatedRun.named("interop-" + label).registryUrl(registryUrl).start();
+             LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(isolated.settings(), 0, 0, 0, 0,
+                     IsolatedRun.DEFAULT_PARTITIONS, (short) 1))) {
             pipeline.awaitReady(PIPELINE_READY);
-            Topics topics = pipeline.topics();
+            Topics topics = isolated.topics();
             String requestSubject = topics.requests().name() + "-value";
             // Given: our request schema as one self-contained JSON document (named types inlined),
             // which the Node client registers itself
@@ -125,7 +112,7 @@ class ConfluentClientInteropIT {
             // When: the Confluent client registers it, produces the jobs and waits for their results
             NodeInteropClient.Run run = new NodeInteropClient(Path.of(property("interop.node.dir")), outputDir)
                     .run(label, new NodeInteropClient.Invocation(pipeline.bootstrapServers(), registryUrl,
-                            topics.requests().name(), topics.results().name(), JOBS, schemaFile, "job-" + suffix,
+                            topics.requests().name(), topics.results().name(), JOBS, schemaFile, "job-" + isolated.id(),
                             RESULTS_TIMEOUT));
 
             // Then: it got one result per job, decoded by the same library, each a success
@@ -151,7 +138,7 @@ class ConfluentClientInteropIT {
             });
 
             // And: Beacon's own serde reads every record the Confluent client wrote, field for field
-            Map<String, InferenceRequest> decoded = readRequests(pipeline, topics.requests(), JOBS);
+            Map<String, InferenceRequest> decoded = readRequests(isolated, topics.requests(), JOBS);
             for (JsonNode sent : run.sent()) {
                 InferenceRequest expected = requestFrom(sent);
                 assertThat(decoded.get(expected.getJobId())).as("request %s as our serde reads it", expected.getJobId())
@@ -173,21 +160,13 @@ class ConfluentClientInteropIT {
     }
 
     /** Every record on the requests topic, read committed through Beacon's serde, by job id. */
-    private static Map<String, InferenceRequest> readRequests(LocalPipeline pipeline,
+    private static Map<String, InferenceRequest> readRequests(IsolatedRun run,
                                                               TopicSpec<String, InferenceRequest> requests,
                                                               int expected) {
-        Properties props = new Properties();
-        props.putAll(pipeline.clientPassthrough());
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "interop-check-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Map<String, InferenceRequest> byJob = new LinkedHashMap<>();
-        try (KafkaConsumer<String, InferenceRequest> consumer = new KafkaConsumer<>(props,
-                requests.keySerde().deserializer(), requests.valueSerde().deserializer())) {
-            consumer.subscribe(List.of(requests.name()));
+        try (TopicReader<String, InferenceRequest> reader = run.reader(requests)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                for (ConsumerRecord<String, InferenceRequest> record : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<String, InferenceRequest> record : reader.poll(Duration.ofMillis(200))) {
                     assertThat(record.key()).isEqualTo(record.value().getJobId());
                     byJob.put(record.key(), record.value());
                 }

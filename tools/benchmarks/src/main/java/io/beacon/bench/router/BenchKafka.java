@@ -7,8 +7,8 @@ import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.serde.SerdeProvider;
 import io.beacon.schemas.serde.WireFormatSerdeProvider;
-import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
+import io.beacon.testsupport.IsolatedRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,7 +34,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -57,6 +56,8 @@ public final class BenchKafka implements AutoCloseable {
     /** A data directory made inside a given one: the broker deletes only the ones it made itself. */
     private final Path ownDataDir;
     private final AtomicInteger phases = new AtomicInteger();
+    /** The isolated run behind each phase not dropped yet, by phase id. */
+    private final Map<String, IsolatedRun> runs = new ConcurrentHashMap<>();
 
     private BenchKafka(EmbeddedKafkaBroker broker, int partitions, Path ownDataDir) {
         this.broker = broker;
@@ -108,21 +109,17 @@ public final class BenchKafka implements AutoCloseable {
         return serdes;
     }
 
-    /** A new phase with its topics created; {@code label} becomes part of every name (kebab-case). */
+    /**
+     * A new phase with its topics created; {@code label} becomes part of every name (kebab-case). The
+     * names are the test fixture's ({@link IsolatedRun}): every topic of the catalogue, so a topic added
+     * to the router later is isolated too, under {@code <phase id>.}, and the phase id as application id.
+     */
     public Phase newPhase(String label) {
-        String id = String.format("rb%03d-%s", phases.incrementAndGet(), label);
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put(CommonConfig.BOOTSTRAP_SERVERS, bootstrapServers());
-        settings.put(CommonConfig.SCHEMA_REGISTRY_URL, REGISTRY_URL);
-        // Every topic setting the catalogue defines, so a topic added to the router later is isolated too.
-        TopicNames.define(new ConfigDef()).configKeys().forEach((name, key) ->
-                settings.put(name, id + "." + key.defaultValue));
-        TopicNames names = new CommonConfig(CommonConfig.define(new ConfigDef()), settings).topicNames();
-        Topics topics = Topics.create(names, serdes);
-        List<NewTopic> newTopics = topics.newTopics(partitions, (short) 1);
-        admin.createTopics(newTopics, ADMIN_TIMEOUT);
-        awaitServed(newTopics);
-        return new Phase(id, Map.copyOf(settings), topics);
+        IsolatedRun run = IsolatedRun.named(String.format("rb%03d-%s", phases.incrementAndGet(), label))
+                .bootstrapServers(bootstrapServers()).registryUrl(REGISTRY_URL).partitions(partitions).start();
+        runs.put(run.id(), run);
+        awaitServed(run.topics().newTopics(partitions, (short) 1));
+        return new Phase(run.id(), Map.copyOf(run.settings()), run.topics());
     }
 
     /**
@@ -156,6 +153,10 @@ public final class BenchKafka implements AutoCloseable {
                 .filter(name -> name.startsWith(phase.id() + ".") || name.startsWith(phase.id() + "-"))
                 .toList();
         admin.deleteTopics(owned, ADMIN_TIMEOUT);
+        IsolatedRun run = runs.remove(phase.id());
+        if (run != null) {
+            run.close();
+        }
     }
 
     /** Publishes the deployments' heartbeats, observed far in the future so they never go stale. */
@@ -216,6 +217,7 @@ public final class BenchKafka implements AutoCloseable {
 
     @Override
     public void close() {
+        runs.values().forEach(IsolatedRun::close);
         probe.close();
         admin.close();
         serdes.close();

@@ -1,4 +1,4 @@
-package io.beacon.ops.lag;
+package io.beacon.testsupport;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,16 +6,17 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand. */
-final class MutableClock extends Clock {
+/** A clock the test moves by hand, in UTC. Safe to read from other threads than the one moving it. */
+public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration step) {
+    /** Moves the clock forward (or back, for a negative step) by {@code step}. */
+    public void advance(Duration step) {
         now = now.plus(step);
     }
 
