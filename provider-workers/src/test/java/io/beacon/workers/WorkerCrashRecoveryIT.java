@@ -153,7 +153,7 @@ class WorkerCrashRecoveryIT {
         return p;
     }
 
-    private List<String> produceJobs() {
+    private List<String> produceJobs() throws Exception {
         DeploymentEndpoint d = new DeploymentEndpoint(DEPLOYMENT, ProviderKind.GOLEM, "eu-central", node.baseUrl(),
                 List.of(TestJobs.MODEL), 0.0001, 16, Duration.ofSeconds(30));
         List<String> ids = new ArrayList<>();
@@ -161,8 +161,10 @@ class WorkerCrashRecoveryIT {
             for (int i = 0; i < JOBS; i++) {
                 String id = "crash-job-" + i + "-" + run.id();
                 ids.add(id);
+                // One at a time, each acknowledged: a send right after the topics were created may meet a
+                // metadata error, and a failed batch must fail the set-up, not pass for a job the worker lost.
                 producer.send(new ProducerRecord<>(topics.providerJobs(ProviderKind.GOLEM).name(), id,
-                        TestJobs.promptJob(id, d, Instant.now().plus(Duration.ofMinutes(5)))));
+                        TestJobs.promptJob(id, d, Instant.now().plus(Duration.ofMinutes(5))))).get();
             }
             producer.flush();
         }
