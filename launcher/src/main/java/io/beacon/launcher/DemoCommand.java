@@ -83,13 +83,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "First port of the provider simulators (default ${DEFAULT-VALUE}).")
     int simPort;
 
-    @Option(names = "--verbose", description = "Logs on the console (standard error) instead of a log file;"
-            + " progress as plain lines.")
-    boolean verbose;
-
-    @Option(names = "--log-file", paramLabel = "FILE",
-            description = "Where the logs go (default: a new file under <tmp>/beacon-logs/, named on start).")
-    Path logFile;
+    @Mixin
+    LogOptions logs = new LogOptions();
 
     @Option(names = "--results-group", defaultValue = DemoDriver.DEFAULT_RESULTS_GROUP,
             description = "Consumer group of the demo's results reader, shown by GET /lag (default ${DEFAULT-VALUE};"
@@ -114,9 +109,9 @@ final class DemoCommand implements Callable<Integer> {
                 config.overrides(extra));
         out.println("Starting Beacon (broker, registry, simulators, router, workers)...");
         // Logs go to a file from here on (start-up errors still reach the console as the command's message).
-        try (LogFile logs = verbose ? null : LogFile.redirect(logFile != null ? logFile : LogFile.defaultFor("demo"))) {
-            out.println(logs == null ? "Logs: on the console (--verbose)"
-                    : "Logs: " + logs.path() + "  (--verbose shows them here)");
+        try (LogFile logFile = logs.open("demo")) {
+            out.println(logFile == null ? "Logs: on the console (--verbose)"
+                    : "Logs: " + logFile.path() + "  (--verbose shows them here)");
             out.flush();
             return run(out, settings);
         }
@@ -136,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
                     pipeline.topics(), resultsGroup, out);
             DemoSummary summary;
             // In place on a terminal, unless logs share the console: their lines would tear the redrawn one.
-            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDOUT, out, !verbose)) {
+            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDOUT, out, !logs.verbose)) {
                 ScenarioPlayer player = new ScenarioPlayer(scenario, pipeline.fleet(), jobs / rate,
                         notice -> progress.above(() -> {
                             out.println(notice);

@@ -111,13 +111,8 @@ final class SubmitCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}); a line's own timeout_seconds wins.")
     double timeoutSeconds;
 
-    @Option(names = "--verbose", description = "With --file: logs on standard error instead of a log file;"
-            + " progress as plain lines.")
-    boolean verbose;
-
-    @Option(names = "--log-file", paramLabel = "FILE",
-            description = "With --file: where the logs go (default: a new file under <tmp>/beacon-logs/).")
-    Path logFile;
+    @Mixin
+    LogOptions logs = new LogOptions();
 
     /** One job to send: its input line (0 for flags) and the validated request. */
     private record Job(int line, InferencePayloadParser.Accepted accepted) {
@@ -182,13 +177,13 @@ final class SubmitCommand implements Callable<Integer> {
         // A file of jobs is a run to watch: a progress line and a summary on standard error, the logs
         // (an INFO line per reader assignment, Kafka's warnings) in a file; the result lines stay on stdout.
         PrintWriter err = spec.commandLine().getErr();
-        try (LogFile logs = verbose ? null : LogFile.redirect(logFile != null ? logFile : LogFile.defaultFor("submit"))) {
-            if (logs != null) {
-                err.println("Logs: " + logs.path() + "  (--verbose shows them here)");
+        try (LogFile logFile = logs.open("submit")) {
+            if (logFile != null) {
+                err.println("Logs: " + logFile.path() + "  (--verbose shows them here)");
                 err.flush();
             }
             int failed;
-            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDERR, err, !verbose)) {
+            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDERR, err, !logs.verbose)) {
                 failed = send(jobs, out, progress);
             }
             err.printf(Locale.ROOT, "%d job(s) sent: %d succeeded, %d failed or timed out%s%n", jobs.size(),
