@@ -1,5 +1,6 @@
 package io.beacon.schemas;
 
+import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
@@ -37,7 +38,7 @@ public final class ContractSchemas {
         for (Schema schema : List.of(InferenceRequest.getClassSchema(), RoutedJob.getClassSchema(),
                 JobAttempt.getClassSchema(), InferenceResult.getClassSchema(), ProviderStatus.getClassSchema(),
                 // The router's changelog format: a new router must read the state an older one wrote.
-                JobState.getClassSchema(), DeploymentStats.getClassSchema())) {
+                JobState.getClassSchema(), DeploymentStats.getClassSchema(), CostEntry.getClassSchema())) {
             schemas.put(schema.getName(), schema);
         }
         return schemas;

@@ -14,7 +14,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  */
 public record TopicNames(String requests, String results, Map<ProviderKind, String> providerJobs,
                          String attempts, String status, String requestsDlq, String attemptsByDeployment,
-                         String deploymentStats) {
+                         String deploymentStats, String costLedger) {
 
     public static final String REQUESTS = "topics.requests";
     public static final String RESULTS = "topics.results";
@@ -26,10 +26,11 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
     public static final String REQUESTS_DLQ = "topics.requests-dlq";
     public static final String ATTEMPTS_BY_DEPLOYMENT = "topics.attempts-by-deployment";
     public static final String DEPLOYMENT_STATS = "topics.deployment-stats";
+    public static final String COST_LEDGER = "topics.cost-ledger";
 
     /** Every topic-name setting, for tools that rename them all (tests give each run its own topics). */
     public static final java.util.List<String> ALL = java.util.List.of(REQUESTS, RESULTS, GOLEM_JOBS, MODAL_JOBS,
-            RUNPOD_JOBS, ATTEMPTS, STATUS, REQUESTS_DLQ, ATTEMPTS_BY_DEPLOYMENT, DEPLOYMENT_STATS);
+            RUNPOD_JOBS, ATTEMPTS, STATUS, REQUESTS_DLQ, ATTEMPTS_BY_DEPLOYMENT, DEPLOYMENT_STATS, COST_LEDGER);
 
     public TopicNames {
         providerJobs = Map.copyOf(providerJobs);
@@ -63,7 +64,10 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
                                 + " deployment's statistics.")
                 .define(DEPLOYMENT_STATS, Type.STRING, "router.deployment-stats", Importance.LOW,
                         "The router's own compacted topic of DeploymentStats, read back by every instance as a"
-                                + " global store.");
+                                + " global store.")
+                .define(COST_LEDGER, Type.STRING, "cost-ledger", Importance.LOW,
+                        "Topic of CostEntry records, keyed by deployment id: every billed second of every deployment"
+                                + " (attempt shares, probes, idle capacity, fees), written by the workers.");
     }
 
     public static TopicNames from(AbstractConfig config) {
@@ -73,7 +77,8 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
         jobs.put(ProviderKind.RUNPOD, config.getString(RUNPOD_JOBS));
         return new TopicNames(config.getString(REQUESTS), config.getString(RESULTS), jobs,
                 config.getString(ATTEMPTS), config.getString(STATUS), config.getString(REQUESTS_DLQ),
-                config.getString(ATTEMPTS_BY_DEPLOYMENT), config.getString(DEPLOYMENT_STATS));
+                config.getString(ATTEMPTS_BY_DEPLOYMENT), config.getString(DEPLOYMENT_STATS),
+                config.getString(COST_LEDGER));
     }
 
     /** The jobs topic of one provider kind. */

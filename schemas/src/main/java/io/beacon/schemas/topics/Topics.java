@@ -1,5 +1,6 @@
 package io.beacon.schemas.topics;
 
+import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
@@ -19,7 +20,8 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The typed topic catalogue: every topic Beacon reads or writes, with its key and value serdes.
- * Keys are job ids, except {@code provider-status} which is keyed by deployment id.
+ * Keys are job ids, except {@code provider-status}, {@code cost-ledger} and the router's per-deployment topics,
+ * which are keyed by deployment id.
  */
 public final class Topics {
 
@@ -31,6 +33,7 @@ public final class Topics {
     private final TopicSpec<byte[], byte[]> requestsDlq;
     private final TopicSpec<String, JobAttempt> attemptsByDeployment;
     private final TopicSpec<String, DeploymentStats> deploymentStats;
+    private final TopicSpec<String, CostEntry> costLedger;
 
     private Topics(TopicNames names, SerdeProvider serdes) {
         Serde<String> keys = Serdes.String();
@@ -46,6 +49,7 @@ public final class Topics {
         this.attemptsByDeployment = new TopicSpec<>(names.attemptsByDeployment(), keys, attempts.valueSerde(), false);
         this.deploymentStats = new TopicSpec<>(names.deploymentStats(), keys,
                 serdes.valueSerde(DeploymentStats.class), true);
+        this.costLedger = new TopicSpec<>(names.costLedger(), keys, serdes.valueSerde(CostEntry.class), false);
     }
 
     public static Topics create(TopicNames names, SerdeProvider serdes) {
@@ -94,6 +98,11 @@ public final class Topics {
         return deploymentStats;
     }
 
+    /** Every billed second of every deployment, keyed by deployment id; written by workers. */
+    public TopicSpec<String, CostEntry> costLedger() {
+        return costLedger;
+    }
+
     /**
      * Every topic as a {@link NewTopic}. Requests and attempts must have the same partition count: the
      * router joins them by job id in one task.
@@ -108,6 +117,9 @@ public final class Topics {
         out.add(requestsDlq.newTopic(1, replicationFactor));
         out.add(attemptsByDeployment.newTopic(partitions, replicationFactor));
         out.add(deploymentStats.newTopic(1, replicationFactor));
+        // Same partition count as attempts-by-deployment (both keyed by deployment id): the router's stats
+        // task of a deployment reads both.
+        out.add(costLedger.newTopic(partitions, replicationFactor));
         return out;
     }
 }
