@@ -4,6 +4,7 @@ import io.beacon.kafka.EmbeddedKafkaBroker;
 import io.beacon.launcher.console.ConsoleProgress;
 import io.beacon.launcher.console.LogFile;
 import io.beacon.launcher.console.ProgressReporter;
+import io.beacon.launcher.cost.CostReconciler;
 import io.beacon.launcher.demo.DemoDriver;
 import io.beacon.launcher.demo.DemoSummary;
 import io.beacon.launcher.stack.DemoFleet;
@@ -131,14 +132,16 @@ final class DemoCommand implements Callable<Integer> {
                     pipeline.topics(), resultsGroup, out);
             DemoSummary summary;
             // In place on a terminal, unless logs share the console: their lines would tear the redrawn one.
-            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDOUT, out, !logs.verbose)) {
+            try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDOUT, out, !logs.verbose);
+                 CostReconciler costs = pipeline.costReconciler()) {
                 ScenarioPlayer player = new ScenarioPlayer(scenario, pipeline.fleet(), jobs / rate,
                         notice -> progress.above(() -> {
                             out.println(notice);
                             out.flush();
                         }));
                 try {
-                    summary = driver.run(scenario.label(), jobs, rate, seed, Duration.ofSeconds(150), player, progress);
+                    summary = driver.run(scenario.label(), jobs, rate, seed, Duration.ofSeconds(150), player, progress,
+                            costs);
                 } finally {
                     player.finish();
                 }

@@ -55,7 +55,7 @@ class DemoDriverIT {
         DemoSummary summary;
         try (PeriodicProgress progress = new PeriodicProgress(new PrintWriter(console, true), Duration.ofSeconds(5),
                 Clock.systemUTC())) {
-            summary = driver.run("steady", 20, 20, 7, Duration.ofSeconds(60), second -> { }, progress);
+            summary = driver.run("steady", 20, 20, 7, Duration.ofSeconds(60), second -> { }, progress, null);
         }
 
         // Then every job has its one result, and the group's committed offsets are the partitions' ends

@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param results            final results read so far (successes and failures)
  * @param failed             final results that are failures
  * @param succeededByProvider successful results per provider kind
- * @param costUsd            summed cost estimate of the results read so far (every attempt of each job)
+ * @param costUsd            money billed so far: the cost ledger read so far (every attempt, idle capacity,
+ *                           probes and fees), or the results' attempt costs when no ledger is read
  */
 public record Progress(Duration elapsed, int sent, int total, int results, int failed,
                        Map<ProviderKind, Integer> succeededByProvider, double costUsd) {

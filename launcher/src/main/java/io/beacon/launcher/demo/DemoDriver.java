@@ -6,6 +6,9 @@ import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.launcher.console.Progress;
 import io.beacon.launcher.console.ProgressReporter;
+import io.beacon.launcher.cost.CostReconciler;
+import io.beacon.launcher.cost.CostReconciliation;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -66,9 +69,13 @@ public final class DemoDriver {
      * @param resultTimeout how long to wait for the last result after the last job was sent
      * @param duringRun     called once a second with the seconds elapsed (scenarios inject faults here)
      * @param progress      shown the run's state after every poll; closed by the caller
+     * @param costs         reads the cost ledger during the run (the progress line's cost) and reconciles it
+     *                      with the providers' invoices at the end; null when there are no invoices to read
+     *                      (the cost is then the attempts' share only, and the summary says so)
      */
     public DemoSummary run(String scenario, int jobs, double ratePerSecond, long seed, Duration resultTimeout,
-                           java.util.function.IntConsumer duringRun, ProgressReporter progress) {
+                           java.util.function.IntConsumer duringRun, ProgressReporter progress,
+                           CostReconciler costs) {
         Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
         Map<String, InferenceResult> results = new HashMap<>();
         Map<String, Long> latencyMs = new HashMap<>();
@@ -142,7 +149,10 @@ public final class DemoDriver {
                     lastSecond = second;
                     duringRun.accept(second);
                 }
-                progress.update(progress(now - start, sent.get(), jobs, results));
+                if (costs != null) {
+                    costs.poll();
+                }
+                progress.update(progress(now - start, sent.get(), jobs, results, costs));
                 if (sendDoneAt == 0 && !sender.isAlive()) {
                     sendDoneAt = now;
                 }
@@ -162,14 +172,28 @@ public final class DemoDriver {
                     break;
                 }
             }
-            progress.update(progress(System.nanoTime() - start, sent.get(), jobs, results));
+            progress.update(progress(System.nanoTime() - start, sent.get(), jobs, results, costs));
             consumer.commitSync();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        return new DemoSummary(scenario, jobs, ratePerSecond, results, latencyMs, duplicates, wall);
+        CostReconciliation books = null;
+        if (costs != null) {
+            try {
+                books = costs.reconcile(Duration.ofSeconds(15));
+            } catch (IOException e) {
+                progress.above(() -> {
+                    out.println("could not read the providers' invoices: " + e.getMessage());
+                    out.flush();
+                });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return new DemoSummary(scenario, jobs, ratePerSecond, results, latencyMs, duplicates, wall, books);
     }
 
-    private static Progress progress(long elapsedNanos, int sent, int jobs, Map<String, InferenceResult> results) {
+    private static Progress progress(long elapsedNanos, int sent, int jobs, Map<String, InferenceResult> results,
+                                     CostReconciler costs) {
         Map<ProviderKind, Integer> byProvider = new EnumMap<>(ProviderKind.class);
         int failed = 0;
         double costUsd = 0;
@@ -181,7 +205,10 @@ public final class DemoDriver {
                 failed++;
             }
         }
-        return new Progress(Duration.ofNanos(elapsedNanos), sent, jobs, results.size(), failed, byProvider, costUsd);
+        // The ledger holds every billed second (idle capacity and failed calls too); without it, the
+        // attempts' own shares are all there is to show.
+        double spent = costs != null ? costs.accountedSoFarUsd() : costUsd;
+        return new Progress(Duration.ofNanos(elapsedNanos), sent, jobs, results.size(), failed, byProvider, spent);
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> positions(KafkaConsumer<?, ?> consumer) {

@@ -3,6 +3,8 @@ package io.beacon.launcher.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.beacon.launcher.cost.CostReconciliation;
+import io.beacon.schemas.avro.CostKind;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.ProviderKind;
 import java.io.IOException;
@@ -18,9 +20,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What a demo run produced: counts, share per provider, blended cost, end-to-end latency percentiles
- * and failovers. Blended cost is the cost of every attempt (failed ones too) divided by the successful
- * inferences: what one useful answer cost.
+ * What a demo run produced: counts, share per provider, cost, end-to-end latency percentiles and failovers.
+ *
+ * <p>Cost per inference has one definition: all that was billed (every attempt whatever its outcome, idle
+ * capacity, probes, fees) divided by the successful inferences. The summary gives it twice: from the
+ * pipeline's cost ledger ({@code total_cost_usd}) and from the providers' invoices
+ * ({@code invoiced_cost_usd}), cut at the same instant, with {@code cost_reconciliation_error} =
+ * |accounted - invoiced| / invoiced.
  */
 public final class DemoSummary {
 
@@ -38,9 +44,12 @@ public final class DemoSummary {
     private final Map<ProviderKind, Integer> byProvider;
     private final List<Long> latenciesMs;
     private final Map<String, Integer> errors;
+    /** Null when no invoices were read: then the cost is the attempts' shares from the results only. */
+    private final CostReconciliation books;
 
     DemoSummary(String scenario, int jobs, double ratePerSecond, Map<String, InferenceResult> finalResults,
-                Map<String, Long> latencyMsByJob, int duplicates, double wallSeconds) {
+                Map<String, Long> latencyMsByJob, int duplicates, double wallSeconds, CostReconciliation books) {
+        this.books = books;
         this.scenario = scenario;
         this.jobs = jobs;
         this.ratePerSecond = ratePerSecond;
@@ -65,7 +74,7 @@ public final class DemoSummary {
         }
         this.succeeded = ok;
         this.failovers = reroutes;
-        this.totalCostUsd = cost;
+        this.totalCostUsd = books != null ? books.accountedUsd() : cost;
         this.byProvider = counts;
         this.errors = errorCounts;
         List<Long> latencies = new ArrayList<>(latencyMsByJob.values());
@@ -87,6 +96,27 @@ public final class DemoSummary {
 
     public double blendedCostPerInferenceUsd() {
         return succeeded == 0 ? 0 : totalCostUsd / succeeded;
+    }
+
+    /** The invoices' total divided by successful inferences; NaN when no invoices were read. */
+    public double invoicedCostPerInferenceUsd() {
+        if (books == null) {
+            return Double.NaN;
+        }
+        return succeeded == 0 ? 0 : books.invoicedUsd() / succeeded;
+    }
+
+    /** |accounted - invoiced| / invoiced; NaN when no invoices were read. */
+    public double costReconciliationError() {
+        return books == null ? Double.NaN : books.error();
+    }
+
+    public double totalCostUsd() {
+        return totalCostUsd;
+    }
+
+    public double invoicedCostUsd() {
+        return books == null ? Double.NaN : books.invoicedUsd();
     }
 
     public long latencyPercentileMs(double percentile) {
@@ -112,12 +142,25 @@ public final class DemoSummary {
                 latencyPercentileMs(95), latencyPercentileMs(99));
         out.printf(Locale.ROOT, "  %-22s $%.6f per inference (total $%.4f)%n", "blended cost",
                 blendedCostPerInferenceUsd(), totalCostUsd);
+        if (books != null) {
+            out.printf(Locale.ROOT, "  %-22s $%.6f per inference (total $%.4f); reconciliation error %.2f%%%s%n",
+                    "invoiced", invoicedCostPerInferenceUsd(), books.invoicedUsd(), 100 * books.error(),
+                    books.behind().isEmpty() ? "" : " (ledger short for " + books.behind() + ")");
+            out.printf(Locale.ROOT, "  %-22s attempts $%.4f, idle $%.4f, probes $%.4f, fees $%.4f%n", "where it went",
+                    books.accounted().usd(CostKind.ATTEMPT), books.accounted().usd(CostKind.IDLE),
+                    books.accounted().usd(CostKind.PROBE), books.accounted().usd(CostKind.FEE));
+        } else {
+            out.printf(Locale.ROOT, "  %-22s attempts only: no invoices read, idle capacity not included%n", "");
+        }
         out.println("  ----------------------------------------------------");
-        out.printf(Locale.ROOT, "  %-10s %8s %8s%n", "provider", "jobs", "share");
+        out.printf(Locale.ROOT, "  %-10s %8s %8s %10s %14s%n", "provider", "jobs", "share", "billed", "per inference");
         for (ProviderKind kind : KINDS) {
             int count = byProvider.get(kind);
-            out.printf(Locale.ROOT, "  %-10s %8d %7.1f%%%n", kind.name().toLowerCase(Locale.ROOT), count,
-                    succeeded == 0 ? 0 : 100.0 * count / succeeded);
+            double billed = books == null ? Double.NaN : books.accounted().usd(kind);
+            out.printf(Locale.ROOT, "  %-10s %8d %7.1f%% %10s %14s%n", kind.name().toLowerCase(Locale.ROOT), count,
+                    succeeded == 0 ? 0 : 100.0 * count / succeeded, books == null ? "-" : String.format(Locale.ROOT,
+                            "$%.4f", billed), books == null || count == 0 ? "-" : String.format(Locale.ROOT,
+                            "$%.6f", billed / count));
         }
         if (!errors.isEmpty()) {
             out.println("  errors:");
@@ -140,6 +183,25 @@ public final class DemoSummary {
         KINDS.forEach(k -> providers.put(k.name().toLowerCase(Locale.ROOT), byProvider.get(k)));
         root.put("blended_cost_per_inference_usd", blendedCostPerInferenceUsd());
         root.put("total_cost_usd", totalCostUsd);
+        if (books != null) {
+            root.put("invoiced_cost_usd", books.invoicedUsd());
+            root.put("invoiced_cost_per_inference_usd", invoicedCostPerInferenceUsd());
+            root.put("cost_reconciliation_error", books.error());
+            root.put("cost_reconciled_at", books.at().toString());
+            ObjectNode spent = root.putObject("cost_by_kind_usd");
+            for (CostKind kind : List.of(CostKind.ATTEMPT, CostKind.IDLE, CostKind.PROBE, CostKind.FEE)) {
+                spent.put(kind.name().toLowerCase(Locale.ROOT), books.accounted().usd(kind));
+            }
+            ObjectNode byProviderCost = root.putObject("cost_by_provider_usd");
+            KINDS.forEach(k -> byProviderCost.put(k.name().toLowerCase(Locale.ROOT), books.accounted().usd(k)));
+            ObjectNode invoices = root.putObject("invoices_usd");
+            books.invoices().byDeployment().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> invoices.put(e.getKey(), e.getValue()));
+            if (!books.behind().isEmpty()) {
+                root.putArray("ledger_behind").addAll(books.behind().stream().sorted()
+                        .map(root::textNode).toList());
+            }
+        }
         ObjectNode latency = root.putObject("latency_ms");
         latency.put("p50", latencyPercentileMs(50));
         latency.put("p95", latencyPercentileMs(95));

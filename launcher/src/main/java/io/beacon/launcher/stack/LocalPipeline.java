@@ -1,6 +1,7 @@
 package io.beacon.launcher.stack;
 
 import io.beacon.kafka.TopicAdmin;
+import io.beacon.launcher.cost.CostReconciler;
 import io.beacon.router.RouterApp;
 import io.beacon.router.RouterConfig;
 import io.beacon.schemas.avro.ProviderKind;
@@ -21,6 +22,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +33,7 @@ import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -200,6 +203,23 @@ public final class LocalPipeline implements AutoCloseable {
 
     public SimulatorFleet fleet() {
         return fleet;
+    }
+
+    /** The ids of the pipeline's workers, as they sign their attempts, heartbeats and cost-ledger entries. */
+    public Set<String> workerIds() {
+        return workers.stream().map(ProviderWorker::workerId).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Sets the cost ledger of this pipeline's workers beside the simulators' invoices; the caller closes it.
+     * Open it before the run: it reads the ledger from the start.
+     */
+    public CostReconciler costReconciler() {
+        List<URI> invoices = fleet.simulators().stream().map(sim -> URI.create(sim.rootUrl() + "/__sim/stats"))
+                .toList();
+        Set<String> deployments = fleet.simulators().stream().map(sim -> sim.deployment().id())
+                .collect(Collectors.toUnmodifiableSet());
+        return new CostReconciler(bootstrapServers(), clientPassthrough(), topics, workerIds(), invoices, deployments);
     }
 
     public RouterApp router() {
