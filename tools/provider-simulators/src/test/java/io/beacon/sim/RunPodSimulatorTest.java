@@ -434,6 +434,30 @@ class RunPodSimulatorTest {
     }
 
     @Test
+    void shouldBillACancelledJobsWorkerOnlyUpToTheCancelPlusIdleTimeout() throws Exception {
+        // Given a 10 s job running on a worker
+        double price = 0.00016;
+        // (its own id: shouldCarryManyConcurrentSlowJobsOnAFewThreads counts threads named after runpod-test)
+        ProviderSimulator endpoint = ProviderSimulator.start(SimulatedDeployment.builder("rp-cancel", SimProvider.RUNPOD)
+                .pricePerSecondUsd(price).coldStart(Duration.ZERO).idleTimeout(Duration.ofMillis(200))
+                .latency(LatencyModel.fixed(Duration.ofSeconds(10))).build(), "127.0.0.1", 0,
+                new SimCredentials(null, null, API_KEY));
+        started.add(endpoint);
+        String id = submit(endpoint, PROMPT_JOB);
+        await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().inFlight() == 1);
+        Thread.sleep(200);
+
+        // When
+        http.post(at(endpoint.baseUrl(), "/cancel/" + id), "", AUTH);
+        await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().unitsUp() == 0);
+
+        // Then ~0.2 s running + 0.2 s idle, rounded up to 1 s (not the 10 s the job would have run)
+        JsonNode stats = json(http.get(at(endpoint.rootUrl(), "/__sim/stats")));
+        assertThat(stats.get("billed_usd").asDouble()).isCloseTo(price, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(stats.get("billed_unit_seconds").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
     void shouldCarryManyConcurrentSlowJobsOnAFewThreads() throws Exception {
         // Given
         // Long enough that all 200 overlap even when a loaded machine is slow to open the connections.
