@@ -16,6 +16,13 @@ import java.time.Duration;
  * curl -X POST http://127.0.0.1:18100/__sim/faults -d '{"mode":"recover"}'
  * curl http://127.0.0.1:18100/__sim/stats
  * </pre>
+ *
+ * <p>{@code GET /__sim/stats} serves the counters of {@link SimStats} and the provider's running invoice:
+ * {@code billed_usd} (US dollars that provider would charge so far: Golem's lease from first contact plus start fee,
+ * Modal's container time up to scale-down, RunPod's flex worker seconds rounded up per worker period plus active
+ * workers from first contact), {@code billing_model} (LEASE, CONTAINER or WORKER), {@code billed_unit_seconds},
+ * {@code units_up}, {@code unit_starts}, {@code max_units}, {@code slots_per_unit} and {@code lease_started_at}
+ * (ISO-8601 instant of the first request for Golem / RunPod active workers, else null). Reading it bills nothing.
  */
 final class AdminHandler {
 
@@ -120,8 +127,20 @@ final class AdminHandler {
         json.put("queued", stats.queued());
         json.put("peakInFlight", stats.peakInFlight());
         json.put("coldStarts", stats.coldStarts());
-        json.put("billedSecondsTotal", stats.billedSecondsTotal());
-        json.put("billedCostUsd", stats.billedCostUsd());
+        json.put("probes", stats.probes());
+        // The running invoice: what the provider would charge so far under its own rule (README, "Billing").
+        json.put("billing_model", stats.billingModel().name());
+        json.put("billed_usd", stats.billedUsd());
+        json.put("billed_unit_seconds", stats.billedUnitSeconds());
+        json.put("units_up", stats.unitsUp());
+        json.put("unit_starts", stats.unitStarts());
+        json.put("max_units", deployment.maxUnits());
+        json.put("slots_per_unit", deployment.slotsPerUnit());
+        if (stats.leaseStartedAt() == null) {
+            json.putNull("lease_started_at");
+        } else {
+            json.put("lease_started_at", stats.leaseStartedAt().toString());
+        }
         json.put("warm", engine.warm());
         json.set("faults", faultsJson().get("faults"));
         return json;

@@ -14,6 +14,7 @@ final class Execution {
 
     private final SimEngine engine;
     private final SimEngine.Ticket ticket;
+    private final SimEngine.Unit unit;
     private final long startNanos;
     private final Instant startedAt;
     private final Duration coldStart;
@@ -22,10 +23,11 @@ final class Execution {
     private final boolean midStream;
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    Execution(SimEngine engine, SimEngine.Ticket ticket, long startNanos, Instant startedAt, Duration coldStart,
+    Execution(SimEngine engine, SimEngine.Ticket ticket, SimEngine.Unit unit, long startNanos, Instant startedAt, Duration coldStart,
               Duration latency, boolean failureInjected, boolean midStream) {
         this.engine = engine;
         this.ticket = ticket;
+        this.unit = unit;
         this.startNanos = startNanos;
         this.startedAt = startedAt;
         this.coldStart = coldStart;
@@ -36,6 +38,11 @@ final class Execution {
 
     SimEngine.Ticket ticket() {
         return ticket;
+    }
+
+    /** The billed unit (node, container, worker) whose slot this call holds. */
+    SimEngine.Unit unit() {
+        return unit;
     }
 
     long startNanos() {
@@ -88,12 +95,12 @@ final class Execution {
 
     /** Schedules {@code task} at {@code offset} after start; null once the simulator is closed. */
     ScheduledFuture<?> at(Duration offset, Runnable task) {
-        long delayNanos = startNanos + offset.toNanos() - System.nanoTime();
+        long delayNanos = startNanos + offset.toNanos() - engine.nanoTime();
         return engine.schedule(Duration.ofNanos(delayNanos), task);
     }
 
     /**
-     * Frees the slot, bills and counts the request. Idempotent: only the first call counts, so a cancellation
+     * Frees the slot and counts the request (its unit goes on billing until it stops). Idempotent: only the first call counts, so a cancellation
      * racing a completion is billed once.
      *
      * @return whether this call finished the execution

@@ -58,22 +58,53 @@ final class ModalProtocol extends InferenceProtocol {
         if (!authorized(exchange)) {
             return;
         }
+        engine.touch();
         String path = HttpIo.path(exchange);
         String method = exchange.getRequestMethod();
-        if (path.equals("/health") && method.equals("GET")) {
-            health(exchange);
-        } else if (path.equals("/v1/models") && method.equals("GET")) {
-            HttpIo.sendJson(exchange, 200, models());
-        } else if (path.equals("/v1/chat/completions") && method.equals("POST")) {
+        if (path.equals("/v1/chat/completions") && method.equals("POST")) {
             chatCompletions(exchange);
         } else if (path.startsWith(RESULT_PATH) && method.equals("GET")) {
+            // Served by Modal's proxy from the stored result: no container involved.
             result(exchange, path.substring(RESULT_PATH.length()));
         } else {
+            // Every other request reaches a container too (vLLM answers it), so Modal bills it like a call: a probe
+            // of an app scaled to zero starts a container, pays its cold start and keeps it up for the window.
             HttpIo.drainBody(exchange);
+            probe(exchange, path, method);
+        }
+    }
+
+    private void probe(HttpExchange exchange, String path, String method) {
+        Runnable answer;
+        if (path.equals("/health") && method.equals("GET")) {
+            answer = () -> health(exchange);
+        } else if (path.equals("/v1/models") && method.equals("GET")) {
+            answer = () -> HttpIo.sendJson(exchange, 200, models());
+        } else {
             boolean known = path.equals("/health") || path.equals("/v1/models") || path.equals("/v1/chat/completions")
                     || path.startsWith(RESULT_PATH);
-            HttpIo.sendJson(exchange, known ? 405 : 404,
+            answer = () -> HttpIo.sendJson(exchange, known ? 405 : 404,
                     HttpIo.object().put("detail", known ? "Method Not Allowed" : "Not Found"));
+        }
+        answerFromContainer(exchange, false, true, answer);
+    }
+
+    /**
+     * Answers through a brief call on a container ({@link SimEngine#PROBE_LATENCY} after any cold start): Modal
+     * bills the container for it like for any input. A full queue answers 429 at the proxy, billing nothing.
+     */
+    private void answerFromContainer(HttpExchange exchange, boolean counted, boolean success, Runnable answer) {
+        SimEngine.Ticket ticket = engine.admitBrief(counted, execution -> {
+            if (execution.at(execution.doneOffset(), () -> {
+                execution.finish(success);
+                answer.run();
+            }) == null) {
+                execution.finish(false);
+                exchange.close();
+            }
+        });
+        if (ticket == null) {
+            sendError(exchange, 429, "Too many requests: the web endpoint's input queue is full");
         }
     }
 
@@ -278,8 +309,14 @@ final class ModalProtocol extends InferenceProtocol {
 
     @Override
     protected void failNow(HttpExchange exchange, int status, String message) {
-        engine.countImmediateOutcome(false);
-        sendError(exchange, status, message);
+        if (status == 429 || status == 503) {
+            // Rate limited, or no healthy container: Modal's proxy answers, no container is billed.
+            engine.countImmediateOutcome(false);
+            sendError(exchange, status, message);
+            return;
+        }
+        // vLLM (or the function) inside a container answers the error: a brief, billed call.
+        answerFromContainer(exchange, true, false, () -> sendError(exchange, status, message));
     }
 
     private ObjectNode completion(Request request) {

@@ -46,6 +46,8 @@ final class OllamaProtocol extends InferenceProtocol {
 
     @Override
     public void handle(HttpExchange exchange) {
+        // Any request to the node is first contact with it: the lease (and its billing) starts there.
+        engine.touch();
         String path = HttpIo.path(exchange);
         switch (path) {
             case "/" -> {

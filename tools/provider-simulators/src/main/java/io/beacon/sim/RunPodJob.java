@@ -93,7 +93,7 @@ final class RunPodJob {
 
     /** Admits the job to the endpoint's queue; false when the queue is full. */
     synchronized boolean enqueue() {
-        submittedNanos = System.nanoTime();
+        submittedNanos = engine.nanoTime();
         ticket = engine.admit(work.outputTokens(), this::start);
         return ticket != null;
     }

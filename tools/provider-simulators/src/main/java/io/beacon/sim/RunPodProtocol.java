@@ -51,6 +51,8 @@ final class RunPodProtocol extends InferenceProtocol {
         if (!authorized(exchange)) {
             return;
         }
+        // First contact starts the billing of active workers; /health and status polls wake no flex worker.
+        engine.touch();
         String path = HttpIo.path(exchange);
         if (!path.startsWith(basePath + "/")) {
             HttpIo.drainBody(exchange);
@@ -207,8 +209,8 @@ final class RunPodProtocol extends InferenceProtocol {
                 inProgress++;
             }
         }
-        int running = engine.busy();
-        int idle = engine.warm() ? deployment.capacity() - running : 0;
+        int running = engine.runningUnits();
+        int idle = engine.idleUnits();
         ObjectNode root = HttpIo.object();
         root.putObject("jobs")
                 .put("completed", completed.get())

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.RejectedExecutionException;
@@ -12,54 +14,89 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The provider-independent core of one simulated deployment: worker slots and the wait queue in front of them,
- * warm/cold state, latency sampling, fault decisions, stats and billing.
+ * The provider-independent core of one simulated deployment: its billed units (a leased Golem node, Modal
+ * containers, RunPod workers) and their slots, the wait queue in front of them, latency sampling, fault decisions,
+ * stats and the provider's invoice.
  *
  * <p>Protocols never block a thread for the length of a simulated request: they {@link #admit admit} it, get an
  * {@link Execution} when a slot frees up, and schedule their response on this engine's timer. That is what lets a
  * couple of threads carry hundreds of concurrent slow requests.
+ *
+ * <p>Billing follows the rule shared with the workers' cost ledger (see the module README, "Billing"): a call
+ * occupies one slot of one unit from its start to its end; placement prefers RunPod active units, then the unit
+ * with the most calls in flight, then the lowest index; a new unit pays the cold start and is billed from its
+ * start; a serverless unit stops at its last call's end plus {@code idleTimeout}. Stops are evaluated lazily,
+ * whenever the engine is touched or read, at their exact instant.
  */
 final class SimEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SimEngine.class);
+    private static final double NANOS_PER_SECOND = 1_000_000_000d;
+    /** How long a call that only answers a probe (Modal's /health, /v1/models...) holds its container. */
+    static final Duration PROBE_LATENCY = Duration.ofMillis(2);
 
     private final SimulatedDeployment deployment;
     private final FaultControl faults;
     private final Clock clock;
+    private final LongSupplier nanoClock;
     private final ScheduledThreadPoolExecutor timer;
     /** java.util.Random is thread-safe; seeded per deployment so a demo run is roughly repeatable. */
     private final Random random;
 
     private final Object lock = new Object();
     private final ArrayDeque<Ticket> waiting = new ArrayDeque<>();
+    /** Units by index: Golem's single lease unit, or RunPod's active workers first, then flex units. */
+    private final Unit[] units;
+    /** Index of the first unit that starts on demand and scales down (units.length when none does). */
+    private final int flexFrom;
     private int busy;
     private int peakBusy;
-    private boolean everBooted;
-    private long lastIdleNanos;
-    private long bootReadyNanos;
+    /** First request of any kind (the lease start for Golem and RunPod active workers); guarded by lock. */
+    private boolean contacted;
+    private long contactNanos;
+    private Instant contactedAt;
+    /** The ledger, guarded by lock: closed unit periods and fees. */
+    private double closedUsd;
+    private double closedUnitSeconds;
+    private double feesUsd;
+    private long unitStarts;
+    private long coldStarts;
 
     private final LongAdder requests = new LongAdder();
     private final LongAdder succeeded = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder rejected = new LongAdder();
-    private final LongAdder coldStarts = new LongAdder();
-    private final AtomicLong billedNanos = new AtomicLong();
+    private final LongAdder probes = new LongAdder();
 
     SimEngine(SimulatedDeployment deployment, FaultControl faults, Clock clock) {
+        this(deployment, faults, clock, System::nanoTime);
+    }
+
+    /**
+     * @param nanoClock the monotonic time source every duration and bill is measured with (System::nanoTime;
+     *                  tests pass a fake one)
+     */
+    SimEngine(SimulatedDeployment deployment, FaultControl faults, Clock clock, LongSupplier nanoClock) {
         this.deployment = Objects.requireNonNull(deployment, "deployment");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.timer = new ScheduledThreadPoolExecutor(2, daemonThreads("sim-" + deployment.id() + "-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
         this.random = new Random(deployment.id().hashCode());
-        this.lastIdleNanos = System.nanoTime();
+        this.units = new Unit[deployment.maxUnits()];
+        for (int i = 0; i < units.length; i++) {
+            boolean permanent = deployment.provider() == SimProvider.GOLEM || i < deployment.activeUnits();
+            units[i] = new Unit(i, permanent);
+        }
+        this.flexFrom = deployment.provider() == SimProvider.GOLEM ? units.length : deployment.activeUnits();
     }
 
     SimulatedDeployment deployment() {
@@ -78,6 +115,23 @@ final class SimEngine implements AutoCloseable {
         return clock.instant();
     }
 
+    /** The engine's monotonic time in nanoseconds; every execution offset and bill is measured on it. */
+    long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    /**
+     * Records a request of any kind from the requestor (admin routes excluded): the first one starts a Golem lease
+     * (and its start fee) and the billing of RunPod active workers. Also settles units whose idle time ran out.
+     */
+    void touch() {
+        long now = nanoTime();
+        synchronized (lock) {
+            touchLocked(now);
+            advanceLocked(now);
+        }
+    }
+
     /** Counts an inference request on arrival; every counted request later ends in exactly one outcome. */
     void countRequest() {
         requests.increment();
@@ -89,25 +143,48 @@ final class SimEngine implements AutoCloseable {
     }
 
     /**
-     * Asks for a worker slot. When one is free, {@code onStart} runs before this returns; otherwise the ticket
-     * waits and {@code onStart} runs on the timer thread when a slot frees up.
+     * Asks for a slot for an inference request (counted with {@link #countRequest()}). When one is free,
+     * {@code onStart} runs before this returns; otherwise the ticket waits and {@code onStart} runs on the timer
+     * thread when a slot frees up.
      *
      * @return the ticket, or null when capacity and queue are full (counted as failed and rejected)
      */
     Ticket admit(int outputTokens, Consumer<Execution> onStart) {
-        Ticket ticket = new Ticket(outputTokens, System.nanoTime(), onStart);
+        return admit(new Ticket(outputTokens, nanoTime(), true, null, onStart));
+    }
+
+    /**
+     * Asks for a slot for a call that only answers briefly ({@link #PROBE_LATENCY}, no injected failure): a probe
+     * reaching a container ({@code counted} false: not an inference request) or an inference request answered
+     * at once by the server inside the container, e.g. a 400 ({@code counted} true).
+     *
+     * @return the ticket, or null when capacity and queue are full (nothing billed)
+     */
+    Ticket admitBrief(boolean counted, Consumer<Execution> onStart) {
+        if (!counted) {
+            probes.increment();
+        }
+        return admit(new Ticket(0, nanoTime(), counted, PROBE_LATENCY, onStart));
+    }
+
+    private Ticket admit(Ticket ticket) {
+        long now = ticket.arrivalNanos();
         Execution startNow;
         synchronized (lock) {
-            if (busy < deployment.capacity()) {
-                startNow = startLocked(ticket);
-            } else if (waiting.size() < deployment.queueLimit()) {
+            touchLocked(now);
+            advanceLocked(now);
+            startNow = waiting.isEmpty() ? placeLocked(ticket, now) : null;
+            if (startNow == null) {
+                if (waiting.size() >= deployment.queueLimit()) {
+                    if (ticket.counted()) {
+                        rejected.increment();
+                        failed.increment();
+                    }
+                    return null;
+                }
                 ticket.waiting = true;
                 waiting.addLast(ticket);
                 return ticket;
-            } else {
-                rejected.increment();
-                failed.increment();
-                return null;
             }
         }
         deliver(startNow);
@@ -127,53 +204,114 @@ final class SimEngine implements AutoCloseable {
             waiting.remove(ticket);
             ticket.waiting = false;
         }
-        failed.increment();
+        if (ticket.counted()) {
+            failed.increment();
+        }
         return true;
     }
 
-    /** Requests holding a slot now. */
+    /** Calls holding a slot now. */
     int busy() {
         synchronized (lock) {
             return busy;
         }
     }
 
-    /** Requests waiting for a slot now. */
+    /** Calls waiting for a slot now. */
     int queued() {
         synchronized (lock) {
             return waiting.size();
         }
     }
 
-    /** Whether a request starting now would skip the cold start. */
-    boolean warm() {
-        if (deployment.coldStart().isZero()) {
-            return true;
-        }
-        if (faults.coldRequested()) {
-            return false;
-        }
-        long now = System.nanoTime();
+    /** Units up and booted with no call in flight now (RunPod's "idle" workers). */
+    int idleUnits() {
+        long now = nanoTime();
         synchronized (lock) {
-            if (!everBooted || bootReadyNanos - now > 0) {
-                return false;
+            advanceLocked(now);
+            int idle = 0;
+            for (Unit unit : units) {
+                if (unit.up && unit.calls == 0 && unit.bootReadyNanos - now <= 0) {
+                    idle++;
+                }
             }
-            return busy > 0 || now - lastIdleNanos < deployment.idleTimeout().toNanos();
+            return idle;
+        }
+    }
+
+    /** Units with at least one call in flight now (RunPod's "running" workers). */
+    int runningUnits() {
+        synchronized (lock) {
+            int running = 0;
+            for (Unit unit : units) {
+                if (unit.up && unit.calls > 0) {
+                    running++;
+                }
+            }
+            return running;
+        }
+    }
+
+    /** Whether a call arriving now would find a warm free slot (always true for a Golem node without boot time). */
+    boolean warm() {
+        long now = nanoTime();
+        synchronized (lock) {
+            advanceLocked(now);
+            if (deployment.provider() == SimProvider.GOLEM) {
+                return deployment.coldStart().isZero() || contacted && units[0].bootReadyNanos - now <= 0;
+            }
+            if (deployment.coldStart().isZero()) {
+                return true;
+            }
+            boolean forcedCold = faults.coldRequested();
+            for (Unit unit : units) {
+                if (!unit.up) {
+                    if (unit.permanent) {
+                        return true; // a RunPod active worker, up from the first request on and never cold
+                    }
+                    continue;
+                }
+                boolean eligible = !unit.draining && (unit.permanent || !forcedCold);
+                if (eligible && unit.calls < deployment.slotsPerUnit() && unit.bootReadyNanos - now <= 0) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
     SimStats stats() {
-        int inFlight;
-        int queuedNow;
-        int peak;
+        long now = nanoTime();
         synchronized (lock) {
-            inFlight = busy;
-            queuedNow = waiting.size();
-            peak = peakBusy;
+            advanceLocked(now);
+            double usd = closedUsd + feesUsd;
+            double unitSeconds = closedUnitSeconds;
+            int up = 0;
+            for (int i = flexFrom; i < units.length; i++) {
+                Unit unit = units[i];
+                if (unit.up) {
+                    double seconds = (now - unit.startedNanos) / NANOS_PER_SECOND;
+                    usd += seconds * deployment.pricePerSecondUsd();
+                    unitSeconds += seconds;
+                    up++;
+                }
+            }
+            if (contacted && flexFrom > 0) {
+                double leaseSeconds = (now - contactNanos) / NANOS_PER_SECOND;
+                if (deployment.provider() == SimProvider.GOLEM) {
+                    usd += leaseSeconds * deployment.pricePerSecondUsd();
+                    unitSeconds += leaseSeconds;
+                } else {
+                    usd += leaseSeconds * deployment.activeUnits() * deployment.activePricePerSecondUsd();
+                    unitSeconds += leaseSeconds * deployment.activeUnits();
+                }
+                up += flexFrom;
+            }
+            Instant leaseStartedAt = flexFrom > 0 ? contactedAt : null;
+            return new SimStats(requests.sum(), succeeded.sum(), failed.sum(), rejected.sum(), busy, waiting.size(),
+                    peakBusy, coldStarts, probes.sum(), deployment.billingModel(), up, unitStarts, unitSeconds, usd,
+                    leaseStartedAt);
         }
-        double billedSeconds = billedNanos.get() / 1_000_000_000d;
-        return new SimStats(requests.sum(), succeeded.sum(), failed.sum(), rejected.sum(), inFlight, queuedNow, peak,
-                coldStarts.sum(), billedSeconds, billedSeconds * deployment.pricePerSecondUsd());
     }
 
     /**
@@ -203,77 +341,186 @@ final class SimEngine implements AutoCloseable {
         timer.shutdownNow();
     }
 
-    /** Called once per execution by {@link Execution#finish}: bills it, counts it and hands the slot on. */
+    /** Called once per execution by {@link Execution#finish}: frees its slot, counts it and hands slots on. */
     void release(Execution execution, boolean success) {
-        long now = System.nanoTime();
-        Execution next = null;
+        long now = nanoTime();
+        List<Execution> next = new ArrayList<>();
         synchronized (lock) {
+            Unit unit = execution.unit();
             busy--;
-            if (busy == 0) {
-                lastIdleNanos = now;
+            unit.calls--;
+            if (unit.calls == 0) {
+                unit.lastIdleNanos = now;
+                if (unit.draining) {
+                    stopLocked(unit, now);
+                }
             }
-            Ticket ticket = waiting.pollFirst();
-            if (ticket != null) {
-                ticket.waiting = false;
-                next = startLocked(ticket);
+            advanceLocked(now);
+            while (!waiting.isEmpty()) {
+                Execution started = placeLocked(waiting.peekFirst(), now);
+                if (started == null) {
+                    break;
+                }
+                waiting.pollFirst().waiting = false;
+                next.add(started);
             }
         }
-        billedNanos.addAndGet(billableNanos(execution, now));
-        (success ? succeeded : failed).increment();
-        if (next != null) {
-            Execution started = next;
+        if (execution.ticket().counted()) {
+            (success ? succeeded : failed).increment();
+        }
+        for (Execution started : next) {
             // Not in the caller's stack: the caller may hold a job lock, and the next request's start takes its own.
             execute(() -> deliver(started));
         }
     }
 
-    private long billableNanos(Execution execution, long nowNanos) {
-        return switch (deployment.provider()) {
-            // A leased node is paid for by wall time, so a Golem request costs its whole stay, queue included.
-            case GOLEM -> nowNanos - execution.ticket().arrivalNanos();
-            // Modal bills container seconds: boot plus execution.
-            case MODAL -> nowNanos - execution.startNanos();
-            // RunPod bills whole seconds from worker start (boot plus execution), rounded up.
-            case RUNPOD -> {
-                long seconds = (nowNanos - execution.startNanos() + 999_999_999L) / 1_000_000_000L;
-                yield seconds * 1_000_000_000L;
+    /** The first request of any kind starts the lease: Golem's node and RunPod's active workers. */
+    private void touchLocked(long now) {
+        if (contacted) {
+            return;
+        }
+        contacted = true;
+        contactNanos = now;
+        contactedAt = clock.instant();
+        for (int i = 0; i < flexFrom; i++) {
+            Unit unit = units[i];
+            unit.up = true;
+            unit.startedNanos = now;
+            unit.lastIdleNanos = now;
+            unitStarts++;
+            if (deployment.provider() == SimProvider.GOLEM) {
+                // A leased node boots once (no time at all for the usual pre-warmed image) and pays the start fee.
+                unit.bootReadyNanos = now + deployment.coldStart().toNanos();
+                if (!deployment.coldStart().isZero()) {
+                    coldStarts++;
+                }
+                feesUsd += deployment.startFeeUsd();
+            } else {
+                unit.bootReadyNanos = now;
             }
-        };
+        }
     }
 
-    private Execution startLocked(Ticket ticket) {
-        long now = System.nanoTime();
-        long coldNanos = coldStartLocked(now);
+    /** Stops every idle on-demand unit whose idle time has run out, at the exact instant it ran out. */
+    private void advanceLocked(long now) {
+        long idleNanos = deployment.idleTimeout().toNanos();
+        for (int i = flexFrom; i < units.length; i++) {
+            Unit unit = units[i];
+            if (unit.up && unit.calls == 0 && now - (unit.lastIdleNanos + idleNanos) >= 0) {
+                stopLocked(unit, unit.lastIdleNanos + idleNanos);
+            }
+        }
+    }
+
+    /** Closes an on-demand unit's billed period: Modal to the nanosecond, RunPod rounded up to the second. */
+    private void stopLocked(Unit unit, long stopNanos) {
+        long billedNanos = Math.max(0L, stopNanos - unit.startedNanos);
+        if (deployment.provider() == SimProvider.RUNPOD) {
+            billedNanos = (billedNanos + 999_999_999L) / 1_000_000_000L * 1_000_000_000L;
+        }
+        double seconds = billedNanos / NANOS_PER_SECOND;
+        closedUnitSeconds += seconds;
+        closedUsd += seconds * deployment.pricePerSecondUsd();
+        unit.up = false;
+        unit.draining = false;
+        unit.stoppedNanos = stopNanos;
+    }
+
+    /**
+     * Places a call on a unit by the billing rule, starting a new unit if needed.
+     *
+     * @return the started execution, or null when it must wait
+     */
+    private Execution placeLocked(Ticket ticket, long now) {
+        if (busy >= deployment.capacity()) {
+            return null;
+        }
+        if (!deployment.coldStart().isZero() && faults.consumeColdRequest()) {
+            goColdLocked(now);
+        }
+        int slots = deployment.slotsPerUnit();
+        Unit chosen = null;
+        for (Unit unit : units) {
+            if (!unit.up || unit.draining || unit.calls >= slots) {
+                continue;
+            }
+            if (chosen == null || unit.permanent && !chosen.permanent
+                    || unit.permanent == chosen.permanent && unit.calls > chosen.calls) {
+                chosen = unit;
+            }
+        }
+        if (chosen == null) {
+            for (int i = flexFrom; i < units.length && chosen == null; i++) {
+                if (!units[i].up) {
+                    chosen = units[i];
+                    startUnitLocked(chosen, now);
+                }
+            }
+        }
+        if (chosen == null) {
+            return null;
+        }
+        chosen.calls++;
         busy++;
         peakBusy = Math.max(peakBusy, busy);
-        FaultControl.Faults active = faults.current();
-        Duration latency = deployment.latency().sample(random, ticket.outputTokens());
-        if (active.slowFactor() != 1.0) {
-            latency = Duration.ofNanos(Math.round(latency.toNanos() * active.slowFactor()));
+        long coldNanos = Math.max(0L, chosen.bootReadyNanos - now);
+        Duration latency;
+        boolean failureInjected;
+        boolean midStream;
+        if (ticket.fixedLatency() != null) {
+            latency = ticket.fixedLatency();
+            failureInjected = false;
+            midStream = false;
+        } else {
+            FaultControl.Faults active = faults.current();
+            latency = deployment.latency().sample(random, ticket.outputTokens());
+            if (active.slowFactor() != 1.0) {
+                latency = Duration.ofNanos(Math.round(latency.toNanos() * active.slowFactor()));
+            }
+            failureInjected = active.failRate() > 0.0 && random.nextDouble() < active.failRate();
+            midStream = active.midStream();
         }
-        boolean failureInjected = active.failRate() > 0.0 && random.nextDouble() < active.failRate();
-        return new Execution(this, ticket, now, clock.instant(), Duration.ofNanos(coldNanos), latency,
-                failureInjected, active.midStream());
+        return new Execution(this, ticket, chosen, now, clock.instant(), Duration.ofNanos(coldNanos), latency,
+                failureInjected, midStream);
     }
 
-    /** The cold start a request starting now pays: a full boot, the rest of a boot under way, or nothing. */
-    private long coldStartLocked(long now) {
-        long coldNanos = deployment.coldStart().toNanos();
-        if (coldNanos == 0) {
-            return 0;
+    private void startUnitLocked(Unit unit, long now) {
+        unit.up = true;
+        unit.draining = false;
+        unit.startedNanos = now;
+        unit.bootReadyNanos = now + deployment.coldStart().toNanos();
+        unit.lastIdleNanos = now;
+        unit.calls = 0;
+        unitStarts++;
+        if (!deployment.coldStart().isZero()) {
+            coldStarts++;
         }
-        boolean forced = faults.consumeColdRequest();
-        if (!forced && everBooted && bootReadyNanos - now > 0) {
-            return bootReadyNanos - now;
+    }
+
+    /**
+     * {@link FaultControl#goCold()}: the next call pays a cold start. Idle on-demand units stop now, busy ones take
+     * no more calls and stop when their last call ends; a Golem node reboots (its lease runs on). RunPod active
+     * workers are never cold.
+     */
+    private void goColdLocked(long now) {
+        if (deployment.provider() == SimProvider.GOLEM) {
+            if (contacted) {
+                units[0].bootReadyNanos = now + deployment.coldStart().toNanos();
+                coldStarts++;
+            }
+            return;
         }
-        boolean scaledToZero = busy == 0 && now - lastIdleNanos >= deployment.idleTimeout().toNanos();
-        if (forced || !everBooted || scaledToZero) {
-            everBooted = true;
-            bootReadyNanos = now + coldNanos;
-            coldStarts.increment();
-            return coldNanos;
+        for (int i = flexFrom; i < units.length; i++) {
+            Unit unit = units[i];
+            if (!unit.up) {
+                continue;
+            }
+            if (unit.calls == 0) {
+                stopLocked(unit, now);
+            } else {
+                unit.draining = true;
+            }
         }
-        return 0;
     }
 
     private void deliver(Execution execution) {
@@ -309,14 +556,29 @@ final class SimEngine implements AutoCloseable {
     static final class Ticket {
         private final int outputTokens;
         private final long arrivalNanos;
+        private final boolean counted;
+        private final Duration fixedLatency;
         private final Consumer<Execution> onStart;
         /** Guarded by the engine's lock. */
         private boolean waiting;
 
-        private Ticket(int outputTokens, long arrivalNanos, Consumer<Execution> onStart) {
+        private Ticket(int outputTokens, long arrivalNanos, boolean counted, Duration fixedLatency,
+                       Consumer<Execution> onStart) {
             this.outputTokens = outputTokens;
             this.arrivalNanos = arrivalNanos;
+            this.counted = counted;
+            this.fixedLatency = fixedLatency;
             this.onStart = onStart;
+        }
+
+        /** Whether this is an inference request counted in the stats (false for probes). */
+        boolean counted() {
+            return counted;
+        }
+
+        /** The call's fixed execution time (brief calls), or null to sample the latency model. */
+        Duration fixedLatency() {
+            return fixedLatency;
         }
 
         int outputTokens() {
@@ -329,6 +591,31 @@ final class SimEngine implements AutoCloseable {
 
         Consumer<Execution> onStart() {
             return onStart;
+        }
+    }
+
+    /** One billed unit: Golem's leased node, a Modal container or a RunPod worker. Guarded by the engine's lock. */
+    static final class Unit {
+        final int index;
+        /** Golem's lease unit or a RunPod active worker: up from the first request on, never scaled down. */
+        final boolean permanent;
+        boolean up;
+        /** Takes no new call and stops when its last call ends (after {@link FaultControl#goCold()}). */
+        boolean draining;
+        long startedNanos;
+        long bootReadyNanos;
+        int calls;
+        long lastIdleNanos;
+        long stoppedNanos;
+
+        Unit(int index, boolean permanent) {
+            this.index = index;
+            this.permanent = permanent;
+        }
+
+        @Override
+        public String toString() {
+            return "Unit[" + index + (permanent ? " permanent" : "") + (up ? " up" : " down") + ", calls=" + calls + "]";
         }
     }
 }

@@ -22,7 +22,14 @@ import java.util.regex.Pattern;
  * @param latency            time one request takes on a warm worker
  * @param coldStart          extra time paid by the first request after {@code idleTimeout} without traffic
  *                           (zero for Golem nodes, which are always warm)
- * @param idleTimeout        time without traffic after which a serverless deployment scales to zero
+ * @param idleTimeout        time a serverless unit stays up (and billed) after its last call: Modal's
+ *                           {@code scaledown_window}, RunPod's idle timeout; unused for Golem leases
+ * @param startFeeUsd        Golem only: the lease's start fee, billed once when the lease starts
+ * @param slotsPerUnit       calls one billed unit serves at once: a Golem node's parallel slots (always
+ *                           {@code capacity}: a node is one unit), a Modal container's concurrent inputs
+ *                           ({@code max_inputs}), a RunPod worker's concurrent jobs
+ * @param activeUnits        RunPod only: ACTIVE (always-on) workers, counted in {@link #maxUnits()}
+ * @param activePricePerSecondUsd RunPod only: the price of one second of one active worker
  */
 public record SimulatedDeployment(
         String id,
@@ -34,7 +41,11 @@ public record SimulatedDeployment(
         int queueLimit,
         LatencyModel latency,
         Duration coldStart,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        double startFeeUsd,
+        int slotsPerUnit,
+        int activeUnits,
+        double activePricePerSecondUsd) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -68,6 +79,66 @@ public record SimulatedDeployment(
         if (idleTimeout.isNegative()) {
             throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
         }
+        requireFiniteNonNegative("startFeeUsd", startFeeUsd);
+        requireFiniteNonNegative("activePricePerSecondUsd", activePricePerSecondUsd);
+        if (slotsPerUnit < 1) {
+            throw new IllegalArgumentException("slotsPerUnit must be >= 1: " + slotsPerUnit);
+        }
+        if (provider == SimProvider.GOLEM && slotsPerUnit != capacity) {
+            throw new IllegalArgumentException("a Golem node is one leased unit: slotsPerUnit (" + slotsPerUnit
+                    + ") must equal capacity (" + capacity + ")");
+        }
+        if (activeUnits < 0) {
+            throw new IllegalArgumentException("activeUnits must be >= 0: " + activeUnits);
+        }
+        int maxUnits = (capacity + slotsPerUnit - 1) / slotsPerUnit;
+        if (activeUnits > maxUnits) {
+            throw new IllegalArgumentException("activeUnits (" + activeUnits + ") must be <= maxUnits = ceil(capacity "
+                    + capacity + " / slotsPerUnit " + slotsPerUnit + ") = " + maxUnits);
+        }
+        if (activeUnits > 0 && provider != SimProvider.RUNPOD) {
+            throw new IllegalArgumentException("activeUnits are RunPod active workers; " + provider
+                    + " deployments have none: " + activeUnits);
+        }
+        if (startFeeUsd > 0.0 && provider != SimProvider.GOLEM) {
+            throw new IllegalArgumentException("startFeeUsd is a Golem lease start fee; " + provider
+                    + " deployments have none: " + startFeeUsd);
+        }
+    }
+
+    /**
+     * The deployment as it was before billing units (components up to {@code idleTimeout}): no start fee, no
+     * active workers, and the provider's default slots per unit (Golem: capacity, Modal and RunPod: 1).
+     */
+    public SimulatedDeployment(String id, SimProvider provider, String region, List<String> models,
+                               double pricePerSecondUsd, int capacity, int queueLimit, LatencyModel latency,
+                               Duration coldStart, Duration idleTimeout) {
+        this(id, provider, region, models, pricePerSecondUsd, capacity, queueLimit, latency, coldStart, idleTimeout,
+                0.0, defaultSlotsPerUnit(provider, capacity), 0, 0.0);
+    }
+
+    /** Billed units the deployment can have up at once: {@code ceil(capacity / slotsPerUnit)}. */
+    public int maxUnits() {
+        return (capacity + slotsPerUnit - 1) / slotsPerUnit;
+    }
+
+    /** How the provider bills this deployment. */
+    public BillingModel billingModel() {
+        return switch (provider) {
+            case GOLEM -> BillingModel.LEASE;
+            case MODAL -> BillingModel.CONTAINER;
+            case RUNPOD -> BillingModel.WORKER;
+        };
+    }
+
+    private static int defaultSlotsPerUnit(SimProvider provider, int capacity) {
+        return provider == SimProvider.GOLEM ? capacity : 1;
+    }
+
+    private static void requireFiniteNonNegative(String field, double value) {
+        if (!(value >= 0.0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(field + " must be a finite number >= 0: " + value);
+        }
     }
 
     /** Whether this deployment serves {@code model}. */
@@ -100,7 +171,12 @@ public record SimulatedDeployment(
                 .queueLimit(queueLimit)
                 .latency(latency)
                 .coldStart(coldStart)
-                .idleTimeout(idleTimeout);
+                .idleTimeout(idleTimeout)
+                .startFeeUsd(startFeeUsd)
+                // A Golem node's slots follow its capacity; only serverless units have their own setting.
+                .slotsPerUnit(provider == SimProvider.GOLEM ? null : slotsPerUnit)
+                .activeUnits(activeUnits)
+                .activePricePerSecondUsd(activePricePerSecondUsd);
     }
 
     /** Builds a {@link SimulatedDeployment}; validation happens in {@link #build()}. */
@@ -115,6 +191,10 @@ public record SimulatedDeployment(
         private LatencyModel latency;
         private Duration coldStart;
         private Duration idleTimeout;
+        private double startFeeUsd;
+        private Integer slotsPerUnit;
+        private int activeUnits;
+        private double activePricePerSecondUsd;
 
         private Builder(String id, SimProvider provider) {
             this.id = Objects.requireNonNull(id, "id");
@@ -193,9 +273,37 @@ public record SimulatedDeployment(
             return this;
         }
 
+        /** Golem: the lease's start fee in USD, billed once when the lease starts (default 0). */
+        public Builder startFeeUsd(double startFeeUsd) {
+            this.startFeeUsd = startFeeUsd;
+            return this;
+        }
+
+        /**
+         * Calls one billed unit serves at once (default: Golem {@code capacity}, Modal 1, RunPod 1); null restores
+         * the default.
+         */
+        public Builder slotsPerUnit(Integer slotsPerUnit) {
+            this.slotsPerUnit = slotsPerUnit;
+            return this;
+        }
+
+        /** RunPod: always-on ACTIVE workers, billed continuously from the first request (default 0). */
+        public Builder activeUnits(int activeUnits) {
+            this.activeUnits = activeUnits;
+            return this;
+        }
+
+        /** RunPod: price of one active worker second (default 0). */
+        public Builder activePricePerSecondUsd(double activePricePerSecondUsd) {
+            this.activePricePerSecondUsd = activePricePerSecondUsd;
+            return this;
+        }
+
         public SimulatedDeployment build() {
+            int slots = slotsPerUnit != null ? slotsPerUnit : defaultSlotsPerUnit(provider, capacity);
             return new SimulatedDeployment(id, provider, region, models, pricePerSecondUsd, capacity, queueLimit,
-                    latency, coldStart, idleTimeout);
+                    latency, coldStart, idleTimeout, startFeeUsd, slots, activeUnits, activePricePerSecondUsd);
         }
     }
 }

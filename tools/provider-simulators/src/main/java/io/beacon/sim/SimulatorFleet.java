@@ -21,6 +21,8 @@ public final class SimulatorFleet implements AutoCloseable {
     /** Suggested first port for the demo fleet: deployment i listens on 18100 + i. */
     public static final int DEFAULT_FIRST_PORT = 18100;
     public static final String DEFAULT_HOST = "127.0.0.1";
+    /** The start fee of the demo's Golem offers, in USD. */
+    static final double GOLEM_START_FEE_USD = 0.0005;
 
     private final List<ProviderSimulator> simulators;
     private final Map<String, ProviderSimulator> byId;
@@ -105,40 +107,56 @@ public final class SimulatorFleet implements AutoCloseable {
                 golem("golem-eu-central-2", "eu-central", 0.000100, golemLatency, "llama3.2:1b"),
                 golem("golem-us-east-1", "us-east", 0.000105, golemLatency, "llama3.2:1b", "mistral:7b"),
                 golem("golem-us-west-1", "us-west", 0.000110, golemLatency, "llama3.2:1b"),
-                // Modal T4 and L4 containers; 30 s idle before scaling to zero, ~3 s to boot vLLM with the weights.
+                // Modal T4 and L4 at Modal's published per-second prices: 2 containers x 4 concurrent inputs, 30 s
+                // scaledown window, ~3 s to boot vLLM with the weights.
                 SimulatedDeployment.builder("modal-us-east", SimProvider.MODAL).region("us-east")
-                        .pricePerSecondUsd(0.000164).capacity(8).queueLimit(16).latency(modalLatency)
+                        .pricePerSecondUsd(0.000164).capacity(8).slotsPerUnit(4).queueLimit(16).latency(modalLatency)
                         .coldStart(Duration.ofSeconds(3)).idleTimeout(Duration.ofSeconds(30)).build(),
                 SimulatedDeployment.builder("modal-eu-west", SimProvider.MODAL).region("eu-west")
-                        .pricePerSecondUsd(0.000222).capacity(8).queueLimit(16)
+                        .pricePerSecondUsd(0.000222).capacity(8).slotsPerUnit(4).queueLimit(16)
                         .latency(new LatencyModel(Duration.ofMillis(450), 0.3, Duration.ofMillis(3)))
                         .coldStart(Duration.ofSeconds(3)).idleTimeout(Duration.ofSeconds(30)).build(),
-                // RunPod flex workers, 16 GB and 24 GB; RunPod's default 5 s idle timeout.
+                // RunPod workers, 16 GB and 24 GB flex prices, one job per worker, RunPod's default 5 s idle
+                // timeout; us-east keeps 1 active worker at the published 16 GB active price.
                 SimulatedDeployment.builder("runpod-us-east", SimProvider.RUNPOD).region("us-east")
-                        .pricePerSecondUsd(0.00016).capacity(8).queueLimit(16).latency(runpodLatency)
-                        .coldStart(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5)).build(),
+                        .pricePerSecondUsd(0.00016).capacity(8).slotsPerUnit(1).queueLimit(16).latency(runpodLatency)
+                        .coldStart(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5))
+                        .activeUnits(1).activePricePerSecondUsd(0.00011).build(),
                 SimulatedDeployment.builder("runpod-eu-central", SimProvider.RUNPOD).region("eu-central")
-                        .pricePerSecondUsd(0.00019).capacity(8).queueLimit(16).latency(runpodLatency)
+                        .pricePerSecondUsd(0.00019).capacity(8).slotsPerUnit(1).queueLimit(16).latency(runpodLatency)
                         .coldStart(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5)).build());
     }
 
     /** A human-readable table of the fleet, for the launcher's start-up banner. */
     public String describe() {
-        String format = "%-20s %-8s %-11s %-45s %10s %4s %5s %6s  %s%n";
+        String format = "%-20s %-8s %-11s %-45s %10s %4s %5s %6s  %-34s %s%n";
         StringBuilder table = new StringBuilder();
         table.append(String.format(Locale.ROOT, format,
-                "ID", "PROVIDER", "REGION", "URL", "USD/S", "CAP", "QUEUE", "COLD", "MODELS"));
+                "ID", "PROVIDER", "REGION", "URL", "USD/S", "CAP", "QUEUE", "COLD", "BILLING", "MODELS"));
         for (ProviderSimulator simulator : simulators) {
             SimulatedDeployment d = simulator.deployment();
             String cold = d.coldStart().isZero() ? "-" : String.format(Locale.ROOT, "%.1fs", d.coldStart().toMillis() / 1000.0);
             table.append(String.format(Locale.ROOT, format, d.id(), d.provider(), d.region(), simulator.baseUrl(),
                     String.format(Locale.ROOT, "%.6f", d.pricePerSecondUsd()), d.capacity(), d.queueLimit(), cold,
-                    String.join(", ", d.models())));
+                    billingTerms(d), String.join(", ", d.models())));
         }
         table.append("Break one: curl -X POST <http://host:port>/__sim/faults -d '{\"mode\":\"fail\",\"status\":503}'"
                 + " (modes: fail, fail-rate, slow, cold, unresponsive, mid-stream, recover); stats: GET /__sim/stats")
                 .append(System.lineSeparator());
         return table.toString();
+    }
+
+    /** The deployment's billing terms in a few words, e.g. "lease +$0.0005 fee" or "2x4 containers, 30s window". */
+    static String billingTerms(SimulatedDeployment d) {
+        long idle = d.idleTimeout().toSeconds();
+        return switch (d.provider()) {
+            case GOLEM -> String.format(Locale.ROOT, "lease from 1st req, fee $%.4f", d.startFeeUsd());
+            case MODAL -> String.format(Locale.ROOT, "%dx%d containers, %ds window", d.maxUnits(), d.slotsPerUnit(), idle);
+            case RUNPOD -> d.activeUnits() == 0
+                    ? String.format(Locale.ROOT, "%d flex workers, %ds idle, 1s up", d.maxUnits(), idle)
+                    : String.format(Locale.ROOT, "%d active @%.5f + %d flex, %ds idle", d.activeUnits(),
+                    d.activePricePerSecondUsd(), d.maxUnits() - d.activeUnits(), idle);
+        };
     }
 
     /** Stops every simulator. */
@@ -151,7 +169,8 @@ public final class SimulatorFleet implements AutoCloseable {
                                              LatencyModel latency, String... models) {
         // Golem nodes are leased VMs with the model baked into the image: always warm, so no cold start.
         return SimulatedDeployment.builder(id, SimProvider.GOLEM).region(region).models(models)
-                .pricePerSecondUsd(pricePerSecondUsd).capacity(4).queueLimit(8).latency(latency)
-                .coldStart(Duration.ZERO).build();
+                .pricePerSecondUsd(pricePerSecondUsd).capacity(4).slotsPerUnit(4).queueLimit(8).latency(latency)
+                // Golem offers carry a start price: billed once when the lease starts (the first request).
+                .startFeeUsd(GOLEM_START_FEE_USD).coldStart(Duration.ZERO).build();
     }
 }

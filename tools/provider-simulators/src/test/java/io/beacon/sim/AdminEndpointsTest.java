@@ -111,7 +111,11 @@ class AdminEndpointsTest {
         assertThat(stats.get("failed").asLong()).isEqualTo(1);
         assertThat(stats.get("inFlight").asInt()).isZero();
         assertThat(stats.get("peakInFlight").asInt()).isEqualTo(1);
-        assertThat(stats.get("billedSecondsTotal").asDouble()).isPositive();
+        assertThat(stats.get("billed_usd").asDouble()).isPositive();
+        assertThat(stats.get("billing_model").asText()).isEqualTo("LEASE");
+        assertThat(stats.get("units_up").asInt()).isEqualTo(1);
+        assertThat(stats.get("unit_starts").asLong()).isEqualTo(1);
+        assertThat(stats.get("lease_started_at").asText()).isNotBlank();
         assertThat(stats.get("warm").asBoolean()).isTrue();
     }
 

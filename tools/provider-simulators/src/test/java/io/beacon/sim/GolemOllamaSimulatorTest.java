@@ -418,19 +418,25 @@ class GolemOllamaSimulatorTest {
     }
 
     @Test
-    void shouldBillTheWallTimeOfEachRequest() {
+    void shouldBillTheLeaseFromTheFirstRequestBusyOrIdlePlusTheStartFee() throws Exception {
         // Given
         ProviderSimulator node = node(builder -> builder.latency(LatencyModel.fixed(Duration.ofMillis(100)))
-                .pricePerSecondUsd(0.0001));
+                .pricePerSecondUsd(0.0001).startFeeUsd(0.0005));
+        assertThat(json(http.get(at(node.rootUrl(), "/__sim/stats"))).get("billed_usd").asDouble()).isZero();
 
-        // When
+        // When: a probe starts the lease, then a call, then the node idles
+        long before = System.nanoTime();
+        http.get(at(node.baseUrl(), "/api/tags"));
         http.post(at(node.baseUrl(), "/api/generate"), GENERATE);
+        Thread.sleep(300);
+        JsonNode stats = json(http.get(at(node.rootUrl(), "/__sim/stats")));
+        double elapsed = (System.nanoTime() - before) / 1e9;
 
-        // Then
-        SimStats stats = node.stats();
-        assertThat(stats.billedSecondsTotal()).isBetween(0.1, 0.5);
-        assertThat(stats.billedCostUsd()).isEqualTo(stats.billedSecondsTotal() * 0.0001);
-        assertThat(stats.billedTime()).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+        // Then: fee + lease seconds, idle time included (at least the call's 0.1 s and the 0.3 s idle)
+        assertThat(stats.get("billing_model").asText()).isEqualTo("LEASE");
+        assertThat(stats.get("billed_usd").asDouble()).isBetween(0.0005 + 0.4 * 0.0001, 0.0005 + elapsed * 0.0001);
+        assertThat(stats.get("units_up").asInt()).isEqualTo(1);
+        assertThat(stats.get("lease_started_at").asText()).isNotBlank();
     }
 
     @Test

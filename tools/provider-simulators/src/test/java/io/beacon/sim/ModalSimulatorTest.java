@@ -362,16 +362,41 @@ class ModalSimulatorTest {
     }
 
     @Test
-    void shouldBillContainerSecondsIncludingTheColdStart() {
+    void shouldBillAContainerStartedByAHealthProbeColdStartAndWindowIncluded() throws Exception {
+        // Given an app scaled to zero
+        double price = 0.000164;
+        ProviderSimulator endpoint = endpoint(builder -> builder.pricePerSecondUsd(price)
+                .coldStart(Duration.ofMillis(300)).idleTimeout(Duration.ofMillis(400)));
+
+        // When a health probe reaches it
+        Duration probe = timed(() -> http.get(at(endpoint.baseUrl(), "/health"), AUTH));
+        await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().unitsUp() == 0);
+        Thread.sleep(500);
+
+        // Then it waited for a container to boot, and that container bills 0.3 s cold + 2 ms + 0.4 s window
+        JsonNode stats = json(http.get(at(endpoint.rootUrl(), "/__sim/stats")));
+        assertThat(probe).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        assertThat(stats.get("billing_model").asText()).isEqualTo("CONTAINER");
+        assertThat(stats.get("billed_usd").asDouble())
+                .isCloseTo((0.3 + 0.002 + 0.4) * price, org.assertj.core.api.Assertions.within(0.05 * price));
+        assertThat(stats.get("unit_starts").asLong()).isEqualTo(1);
+        assertThat(stats.get("probes").asLong()).isEqualTo(1);
+        assertThat(stats.get("requestsTotal").asLong()).isZero();
+    }
+
+    @Test
+    void shouldNotBillRequestsRejectedForBadCredentials() {
         // Given
-        ProviderSimulator endpoint = endpoint(builder -> builder.coldStart(Duration.ofMillis(200))
-                .latency(LatencyModel.fixed(Duration.ofMillis(50))));
+        ProviderSimulator endpoint = endpoint(builder -> builder.coldStart(Duration.ofMillis(100)));
 
         // When
-        http.post(completions(endpoint), COMPLETION, AUTH);
+        int status = http.get(at(endpoint.baseUrl(), "/health"), "Modal-Key", "wrong", "Modal-Secret", "wrong")
+                .statusCode();
 
         // Then
-        assertThat(endpoint.stats().billedSecondsTotal()).isBetween(0.25, 1.0);
+        assertThat(status).isEqualTo(401);
+        assertThat(json(http.get(at(endpoint.rootUrl(), "/__sim/stats"))).get("billed_usd").asDouble()).isZero();
+        assertThat(endpoint.stats().unitStarts()).isZero();
     }
 
     private static Duration timed(Runnable call) {

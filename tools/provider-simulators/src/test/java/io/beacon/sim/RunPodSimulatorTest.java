@@ -412,17 +412,49 @@ class RunPodSimulatorTest {
     }
 
     @Test
-    void shouldBillWholeSecondsRoundedUpFromWorkerStart() {
+    void shouldBillAFlexWorkerInWholeSecondsRoundedUpAtStopAndNothingForHealth() {
         // Given
-        ProviderSimulator endpoint = endpoint(builder -> builder.pricePerSecondUsd(0.00016));
+        ProviderSimulator endpoint = endpoint(builder -> builder.pricePerSecondUsd(0.00016)
+                .idleTimeout(Duration.ofMillis(200)).latency(LatencyModel.fixed(Duration.ofMillis(50))));
+        http.get(at(endpoint.baseUrl(), "/health"), AUTH);
+        assertThat(json(http.get(at(endpoint.rootUrl(), "/__sim/stats"))).get("billed_usd").asDouble()).isZero();
+
+        // When: two jobs back to back on one worker, then it idles out
+        http.post(at(endpoint.baseUrl(), "/runsync"), PROMPT_JOB, AUTH);
+        http.post(at(endpoint.baseUrl(), "/runsync"), PROMPT_JOB, AUTH);
+        await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().unitsUp() == 0);
+
+        // Then: one worker period well under a second, rounded up to 1 s
+        JsonNode stats = json(http.get(at(endpoint.rootUrl(), "/__sim/stats")));
+        assertThat(stats.get("billing_model").asText()).isEqualTo("WORKER");
+        assertThat(stats.get("billed_usd").asDouble()).isCloseTo(0.00016, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(stats.get("billed_unit_seconds").asDouble()).isEqualTo(1.0);
+        assertThat(stats.get("unit_starts").asLong()).isEqualTo(1);
+        assertThat(stats.get("lease_started_at").isNull()).isTrue();
+    }
+
+    @Test
+    void shouldBillACancelledJobsWorkerOnlyUpToTheCancelPlusIdleTimeout() throws Exception {
+        // Given a 10 s job running on a worker
+        double price = 0.00016;
+        // (its own id: shouldCarryManyConcurrentSlowJobsOnAFewThreads counts threads named after runpod-test)
+        ProviderSimulator endpoint = ProviderSimulator.start(SimulatedDeployment.builder("rp-cancel", SimProvider.RUNPOD)
+                .pricePerSecondUsd(price).coldStart(Duration.ZERO).idleTimeout(Duration.ofMillis(200))
+                .latency(LatencyModel.fixed(Duration.ofSeconds(10))).build(), "127.0.0.1", 0,
+                new SimCredentials(null, null, API_KEY));
+        started.add(endpoint);
+        String id = submit(endpoint, PROMPT_JOB);
+        await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().inFlight() == 1);
+        Thread.sleep(200);
 
         // When
-        http.post(at(endpoint.baseUrl(), "/runsync"), PROMPT_JOB, AUTH);
-        http.post(at(endpoint.baseUrl(), "/runsync"), PROMPT_JOB, AUTH);
+        http.post(at(endpoint.baseUrl(), "/cancel/" + id), "", AUTH);
+        await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().unitsUp() == 0);
 
-        // Then
-        assertThat(endpoint.stats().billedSecondsTotal()).isEqualTo(2.0);
-        assertThat(endpoint.stats().billedCostUsd()).isEqualTo(2 * 0.00016);
+        // Then ~0.2 s running + 0.2 s idle, rounded up to 1 s (not the 10 s the job would have run)
+        JsonNode stats = json(http.get(at(endpoint.rootUrl(), "/__sim/stats")));
+        assertThat(stats.get("billed_usd").asDouble()).isCloseTo(price, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(stats.get("billed_unit_seconds").asDouble()).isEqualTo(1.0);
     }
 
     @Test

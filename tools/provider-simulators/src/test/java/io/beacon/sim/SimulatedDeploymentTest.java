@@ -65,6 +65,36 @@ class SimulatedDeploymentTest {
     }
 
     @Test
+    void shouldDefaultBillingUnitsPerProviderAndValidateThem() {
+        SimulatedDeployment golem = SimulatedDeployment.builder("g", SimProvider.GOLEM).capacity(6).build();
+        SimulatedDeployment modal = SimulatedDeployment.builder("m", SimProvider.MODAL).capacity(8).slotsPerUnit(3)
+                .build();
+        SimulatedDeployment runpod = SimulatedDeployment.builder("r", SimProvider.RUNPOD).capacity(8).activeUnits(2)
+                .activePricePerSecondUsd(0.00011).build();
+
+        assertThat(golem.slotsPerUnit()).isEqualTo(6);
+        assertThat(golem.maxUnits()).isEqualTo(1);
+        assertThat(golem.startFeeUsd()).isZero();
+        assertThat(golem.billingModel()).isEqualTo(BillingModel.LEASE);
+        assertThat(modal.maxUnits()).isEqualTo(3);
+        assertThat(SimulatedDeployment.builder("m1", SimProvider.MODAL).build().slotsPerUnit()).isEqualTo(1);
+        assertThat(runpod.slotsPerUnit()).isEqualTo(1);
+        assertThat(runpod.maxUnits()).isEqualTo(8);
+        assertThat(runpod.toBuilder().build()).isEqualTo(runpod);
+        assertThat(golem.toBuilder().capacity(2).build().slotsPerUnit()).isEqualTo(2);
+
+        assertThatThrownBy(() -> SimulatedDeployment.builder("r", SimProvider.RUNPOD).capacity(2).activeUnits(3).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("activeUnits");
+        assertThatThrownBy(() -> SimulatedDeployment.builder("m", SimProvider.MODAL).slotsPerUnit(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slotsPerUnit");
+        assertThatThrownBy(() -> SimulatedDeployment.builder("g", SimProvider.GOLEM).startFeeUsd(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("startFeeUsd");
+        assertThatThrownBy(() -> SimulatedDeployment.builder("r", SimProvider.RUNPOD)
+                .activePricePerSecondUsd(Double.NaN).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("activePricePerSecondUsd");
+    }
+
+    @Test
     void shouldRejectInvalidDeploymentsWithAMessageNamingTheField() {
         SimulatedDeployment.Builder valid = SimulatedDeployment.builder("ok", SimProvider.GOLEM);
         assertThatThrownBy(() -> SimulatedDeployment.builder("bad id/", SimProvider.GOLEM).build())

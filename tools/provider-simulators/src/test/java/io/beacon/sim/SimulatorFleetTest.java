@@ -18,6 +18,39 @@ class SimulatorFleetTest {
     private final SimHttp http = SimHttp.client();
 
     @Test
+    void shouldGiveTheDemoFleetThePublishedBillingTerms() {
+        // When
+        java.util.Map<String, SimulatedDeployment> demo = new java.util.HashMap<>();
+        SimulatorFleet.demoDeployments().forEach(d -> demo.put(d.id(), d));
+
+        // Then
+        assertThat(demo.values()).filteredOn(d -> d.provider() == SimProvider.GOLEM).allSatisfy(d -> {
+            assertThat(d.startFeeUsd()).isEqualTo(0.0005);
+            assertThat(d.slotsPerUnit()).isEqualTo(d.capacity()).isEqualTo(4);
+        });
+        assertThat(demo.get("modal-us-east").pricePerSecondUsd()).isEqualTo(0.000164);
+        assertThat(demo.get("modal-eu-west").pricePerSecondUsd()).isEqualTo(0.000222);
+        assertThat(demo.values()).filteredOn(d -> d.provider() == SimProvider.MODAL).allSatisfy(d -> {
+            assertThat(d.maxUnits()).isEqualTo(2);
+            assertThat(d.slotsPerUnit()).isEqualTo(4);
+            assertThat(d.coldStart()).isEqualTo(Duration.ofSeconds(3));
+            assertThat(d.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        });
+        SimulatedDeployment east = demo.get("runpod-us-east");
+        assertThat(east.pricePerSecondUsd()).isEqualTo(0.00016);
+        assertThat(east.activeUnits()).isEqualTo(1);
+        assertThat(east.activePricePerSecondUsd()).isEqualTo(0.00011);
+        assertThat(demo.get("runpod-eu-central").pricePerSecondUsd()).isEqualTo(0.00019);
+        assertThat(demo.get("runpod-eu-central").activeUnits()).isZero();
+        assertThat(demo.values()).filteredOn(d -> d.provider() == SimProvider.RUNPOD).allSatisfy(d -> {
+            assertThat(d.capacity()).isEqualTo(8);
+            assertThat(d.slotsPerUnit()).isEqualTo(1);
+            assertThat(d.coldStart()).isEqualTo(Duration.ofSeconds(2));
+            assertThat(d.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+        });
+    }
+
+    @Test
     void shouldMakeGolemTheCheapestTierOfTheDemoFleet() {
         // When
         List<SimulatedDeployment> demo = SimulatorFleet.demoDeployments();
