@@ -217,12 +217,10 @@ class CostLedgerTest {
                 close(c, now);
             }
             drain(ledger, now + 10);
-            List<Charge> probeCharges = new ArrayList<>();
             // PROBE charges are in both the charge list and the PROBE entries: count them once.
             double probeEntries = entries(CostKind.PROBE).stream().mapToDouble(CostEntry::getAmountUsd).sum();
             assertThat(total() - probeEntries).as("run " + run)
                     .isCloseTo((now + 10) * GOLEM_PRICE + 0.25, within(1e-9));
-            assertThat(probeCharges).isEmpty();
         }
     }
 
