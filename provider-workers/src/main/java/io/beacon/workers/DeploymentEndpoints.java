@@ -1,6 +1,7 @@
 package io.beacon.workers;
 
 import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -25,6 +26,11 @@ import java.util.regex.Pattern;
  *       for RunPod also a bare endpoint id, meaning {@code https://api.runpod.ai/v2/{id}}.</li>
  *   <li>keys: {@code id}, {@code region}, {@code price} (US dollars per second), {@code capacity}
  *       (concurrent calls), {@code models} ({@code a|b}), {@code timeout} (ms, or with a unit: 30s, 2m).</li>
+ *   <li>billing keys (the cost ledger's model, {@link Billing}; defaults from {@link Billing#defaults}):
+ *       {@code start_fee} (US dollars per unit start, e.g. a Golem lease's fee), {@code idle} (how long a unit
+ *       stays billed after its last call: Modal's scaledown_window, RunPod's idle timeout; ms or 500ms, 30s, 2m),
+ *       {@code slots} (calls per unit: Modal's max_inputs, RunPod's concurrency per worker), and for RunPod
+ *       {@code active} (always-on active workers) and {@code active_price} (US dollars per second).</li>
  * </ul>
  * Without an id, one is derived from the location (stable as long as the location is), e.g.
  * {@code golem-10.0.0.5-11434} or {@code runpod-abc123}.
@@ -143,6 +149,11 @@ public final class DeploymentEndpoints {
         double price = defaultPricePerSecondUsd(kind);
         int capacity = defaultCapacity(kind);
         Duration timeout = defaults.requestTimeout();
+        Double startFee = null;
+        Duration idle = null;
+        Integer slots = null;
+        Integer active = null;
+        Double activePrice = null;
         for (int p = 1; p < parts.length; p++) {
             String option = parts[p].trim();
             if (option.isEmpty()) {
@@ -162,17 +173,31 @@ public final class DeploymentEndpoints {
                 case "models" -> models = Arrays.stream(value.split("\\|")).map(String::trim)
                         .filter(m -> !m.isEmpty()).toList();
                 case "timeout" -> timeout = parseDuration(value);
+                case "start_fee" -> startFee = parseUsd(key, value);
+                case "idle" -> idle = parseIdle(value);
+                case "slots" -> slots = parseCount(key, value, 1);
+                case "active" -> active = parseCount(key, value, 0);
+                case "active_price" -> activePrice = parseUsd(key, value);
                 default -> throw new IllegalArgumentException("unknown option '" + key
-                        + "' (known: id, region, price, capacity, models, timeout)");
+                        + "' (known: id, region, price, capacity, models, timeout, start_fee, idle, slots, active,"
+                        + " active_price)");
             }
         }
+        Billing base = Billing.defaults(kind, capacity);
+        if ((active != null || activePrice != null) && kind != ProviderKind.RUNPOD) {
+            throw new IllegalArgumentException("active and active_price are RunPod options (active workers)");
+        }
+        Billing billing = new Billing(base.model(), startFee == null ? base.startFeeUsd() : startFee,
+                idle == null ? base.idleWindow() : idle, slots == null ? base.slotsPerUnit() : slots,
+                active == null ? base.activeUnits() : active,
+                activePrice == null ? base.activePricePerSecondUsd() : activePrice);
         URI url = toUrl(kind, location);
         if (id == null || id.isBlank()) {
             id = derivedId(kind, url);
         } else if (!ID.matcher(id).matches()) {
             throw new IllegalArgumentException("id '" + id + "' may hold only letters, digits, '.', '_' and '-'");
         }
-        return new DeploymentEndpoint(id, kind, region, url, models, price, capacity, timeout);
+        return new DeploymentEndpoint(id, kind, region, url, models, price, capacity, timeout, billing);
     }
 
     private static URI toUrl(ProviderKind kind, String location) {
@@ -239,6 +264,42 @@ public final class DeploymentEndpoints {
             return price;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("price '" + value + "' is not a number (US dollars per second)");
+        }
+    }
+
+    private static double parseUsd(String key, String value) {
+        try {
+            double usd = Double.parseDouble(value);
+            if (!Double.isFinite(usd) || usd < 0) {
+                throw new IllegalArgumentException(key + " '" + value + "' must be a number >= 0 (US dollars)");
+            }
+            return usd;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " '" + value + "' is not a number (US dollars)");
+        }
+    }
+
+    private static int parseCount(String key, String value, int min) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n < min) {
+                throw new IllegalArgumentException(key + " '" + value + "' must be at least " + min);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " '" + value + "' is not a whole number");
+        }
+    }
+
+    /** An idle window: like a timeout, but 0 is allowed (stop at the last call's end). */
+    private static Duration parseIdle(String value) {
+        if (value.trim().matches("0+(ms|s|m)?")) {
+            return Duration.ZERO;
+        }
+        try {
+            return parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("idle '" + value + "' is not a duration (ms, or 500ms, 30s, 2m)");
         }
     }
 

@@ -3,6 +3,7 @@ package io.beacon.workers;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.cost.LedgerPublisher;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.JobMdc;
 import io.beacon.workers.core.RecordCodec;
@@ -57,6 +58,7 @@ final class PollLoop {
     private final AttemptPublisher attempts;
     private final HeartbeatPublisher heartbeats;
     private final BackPressure backPressure;
+    private final LedgerPublisher costs;
 
     // Poll-thread state.
     private int outstanding;
@@ -65,7 +67,9 @@ final class PollLoop {
 
     PollLoop(WorkerSettings settings, Map<String, DeploymentEndpoint> deployments, Map<String, DeploymentLane> lanes,
              Consumer<String, byte[]> consumer, RecordCodec codec, Clock clock, HealthMonitor health,
-             ResilientCaller caller, OffsetTracker offsets, AttemptPublisher attempts, HeartbeatPublisher heartbeats) {
+             ResilientCaller caller, OffsetTracker offsets, AttemptPublisher attempts, HeartbeatPublisher heartbeats,
+             LedgerPublisher costs) {
+        this.costs = costs;
         this.settings = settings;
         this.deployments = deployments;
         this.lanes = lanes;
@@ -93,7 +97,11 @@ final class PollLoop {
         drain();
         committer.commitAsync();
         health.maybeProbe();
-        heartbeats.maybePublish(() -> health.statuses(lanes));
+        // The ledger first, so each heartbeat's accounted_through is the drain instant.
+        heartbeats.maybePublish(() -> {
+            costs.drain(clock.instant());
+            return health.statuses(lanes);
+        });
         backPressure.apply(outstanding);
         ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -130,7 +138,7 @@ final class PollLoop {
             } catch (RuntimeException e) {
                 String error = "record " + tp + "@" + record.offset() + " is not a RoutedJob: " + e.getMessage();
                 LOG.warn("undecodable job record partition={} offset={}: {}", tp, record.offset(), e.getMessage());
-                attempts.publish(new Finished(delivery, Attempts.undecodable(key, settings.kind(), error,
+                attempts.publishNew(new Finished(delivery, Attempts.undecodable(key, settings.kind(), error,
                         clock.instant(), settings.workerId()), false));
                 return;
             }
@@ -141,13 +149,13 @@ final class PollLoop {
                 String error = "deployment " + job.getDeploymentId() + " is not served by worker "
                         + settings.workerId() + " (it serves " + String.join(", ", deployments.keySet()) + ")";
                 LOG.warn("job names unknown deployment={} attempt={}", job.getDeploymentId(), job.getAttempt());
-                attempts.publish(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
+                attempts.publishNew(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
                         AttemptOutcome.RETRYABLE_FAILURE, error, clock.instant()), settings.workerId()), false, job));
                 return;
             }
             if (deadlinePassed(job)) {
                 LOG.info("job past its deadline before the call deployment={} attempt={}", d.id(), job.getAttempt());
-                attempts.publish(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
+                attempts.publishNew(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
                         AttemptOutcome.PERMANENT_FAILURE, ProviderWorker.DEADLINE_PASSED, clock.instant()),
                         settings.workerId()), false, job));
                 return;
@@ -272,6 +280,8 @@ final class PollLoop {
             Thread.currentThread().interrupt();
         }
         drain();
+        // The ledger's last entries, up to the close instant, go out with the last attempts.
+        costs.drain(clock.instant());
         try {
             attempts.flush();
         } catch (RuntimeException e) {

@@ -3,6 +3,9 @@ package io.beacon.workers;
 import io.beacon.ops.http.OpsHttpServer;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.workers.client.ProviderClient;
+import io.beacon.workers.cost.CostLedger;
+import io.beacon.workers.cost.LedgerPublisher;
+import io.beacon.workers.cost.MeteredClient;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.JobMdc;
 import io.beacon.workers.core.RecordCodec;
@@ -65,6 +68,7 @@ public final class ProviderWorker implements AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final RecordCodec codec;
     private final HealthMonitor health;
+    private final CostLedger ledger;
     private final PollLoop loop;
     private final List<AutoCloseable> alsoClose = new CopyOnWriteArrayList<>();
     private volatile OpsHttpServer http;
@@ -121,13 +125,20 @@ public final class ProviderWorker implements AutoCloseable {
             // A circuit that changes state is news for the router: the next loop turn sends heartbeats.
             circuits.put(d.id(), new DeploymentCircuit(d.id(), settings.circuit(), clock, heartbeats::requestNow));
         }
-        this.health = new HealthMonitor(deployments, circuits, client, clock, settings.probeInterval(),
-                settings.probeTimeout(), settings.workerId());
+        // Every HTTP call to a provider goes through the cost ledger: one source of cost.
+        this.ledger = new CostLedger(deployments, settings.workerId());
+        ProviderClient metered = new MeteredClient(client, ledger, clock);
+        LedgerPublisher costs = new LedgerPublisher(producer, codec, ledger,
+                entry -> tell("cost entry", () -> observer.costEntryWritten(entry)),
+                snapshot -> tell("ledger snapshot", () -> observer.ledgerSnapshot(snapshot)));
+        this.health = new HealthMonitor(deployments, circuits, metered, clock, settings.probeInterval(),
+                settings.probeTimeout(), settings.workerId(), ledger);
         OffsetTracker offsets = new OffsetTracker();
         AttemptPublisher attempts = new AttemptPublisher(producer, codec, offsets, clock,
-                attempt -> tell("attempt", () -> observer.attemptWritten(attempt)));
+                attempt -> tell("attempt", () -> observer.attemptWritten(attempt)))
+                .onNewAttempt(costs::attempt);
         this.loop = new PollLoop(settings, this.deployments, lanes, consumer, codec, clock, health,
-                new ResilientCaller(client, circuits, settings.retry(), clock), offsets, attempts, heartbeats);
+                new ResilientCaller(metered, circuits, settings.retry(), clock), offsets, attempts, heartbeats, costs);
     }
 
     /** Starts the poll loop on its own thread. */
@@ -308,6 +319,11 @@ public final class ProviderWorker implements AutoCloseable {
     /** The health the next heartbeat will report for {@code deploymentId}. */
     public DeploymentHealth.Snapshot health(String deploymentId) {
         return health.snapshot(deploymentId);
+    }
+
+    /** The worker's cost ledger (every call's share, idle capacity, fees). */
+    public CostLedger ledger() {
+        return ledger;
     }
 
     /** True from {@link #start()} until the loop has stopped. */

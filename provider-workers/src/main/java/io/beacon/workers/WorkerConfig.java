@@ -92,7 +92,11 @@ public final class WorkerConfig extends CommonConfig {
                                 + " Empty: beacon-worker-<provider>.")
                 .define(DEPLOYMENTS, Type.STRING, "", Importance.HIGH,
                         "Deployments to call, comma-separated: [id=]URL[;region=R;price=USD_PER_S;capacity=N;"
-                                + "models=a|b;timeout=30s]. RunPod also takes a bare endpoint id, Golem a host:port."
+                                + "models=a|b;timeout=30s;start_fee=USD;idle=60s;slots=N;active=N;active_price=USD_PER_S]."
+                                + " start_fee, idle, slots, active, active_price describe how the provider bills (the"
+                                + " cost ledger's model; defaults: Golem lease, Modal 60 s scale-down and one input per"
+                                + " container, RunPod 5 s idle timeout, one job per worker, no active workers)."
+                                + " RunPod also takes a bare endpoint id, Golem a host:port."
                                 + " Empty: the runner's variable (GOLEM_PROVIDER_ENDPOINTS, MODAL_ENDPOINTS,"
                                 + " RUNPOD_ENDPOINTS).")
                 .define(MAX_OUTSTANDING, Type.INT, DEFAULT_MAX_OUTSTANDING, Range.between(1, 100_000),

@@ -8,6 +8,11 @@ import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.beacon.schemas.avro.CostEntry;
+import io.beacon.schemas.avro.CostKind;
+import io.beacon.workers.cost.CostLedger;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -37,6 +42,10 @@ public final class WorkerMetrics implements WorkerObserver {
 
     public static final String ATTEMPTS = "beacon.attempts";
     public static final String ATTEMPT_DURATION = "beacon.attempt.duration";
+    /** Prometheus: {@code beacon_worker_cost_usd_total{provider,deployment,kind}}. */
+    public static final String COST = "beacon.worker.cost.usd";
+    /** Prometheus: {@code beacon_worker_units_up{provider,deployment}}. */
+    public static final String UNITS_UP = "beacon.worker.units.up";
 
     /** Bucket bounds from a fast local model to the 120 s request time-out. */
     private static final Duration[] DURATION_BUCKETS = {
@@ -57,18 +66,26 @@ public final class WorkerMetrics implements WorkerObserver {
     private final InferenceMeters meters;
     private final Map<Counted, Counter> attempts = new ConcurrentHashMap<>();
     private final Map<Series, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<Counted, Counter> costs = new ConcurrentHashMap<>();
+    private final Map<Series, AtomicInteger> unitsUp = new ConcurrentHashMap<>();
+    private final String provider;
 
     /** Meters on {@code registry}, with the series of {@code deployments} (all of {@code kind}) at zero. */
     public WorkerMetrics(MeterRegistry registry, ProviderKind kind, Collection<DeploymentEndpoint> deployments) {
         this.registry = registry;
         this.meters = new InferenceMeters(registry);
         String provider = label(kind);
+        this.provider = provider;
         for (DeploymentEndpoint d : deployments) {
             meters.setInFlight(d.id(), provider, 0);
             meters.setCircuitState(d.id(), provider, InferenceMeters.CIRCUIT_UNKNOWN);
             Series series = new Series(provider, d.id());
             COUNTED.forEach(outcome -> counter(new Counted(series, label(outcome))));
             timer(series);
+            units(series);
+            for (CostKind k : List.of(CostKind.ATTEMPT, CostKind.PROBE, CostKind.IDLE, CostKind.FEE)) {
+                cost(new Counted(series, label(k)));
+            }
         }
     }
 
@@ -86,6 +103,35 @@ public final class WorkerMetrics implements WorkerObserver {
         if (reachedProvider(attempt)) {
             timer(series).record(Duration.ofMillis(attempt.getProviderTimeMs()));
         }
+    }
+
+    @Override
+    public void costEntryWritten(CostEntry entry) {
+        Series series = new Series(label(entry.getProvider()), entry.getDeploymentId());
+        cost(new Counted(series, label(entry.getKind()))).increment(Math.max(0.0, entry.getAmountUsd()));
+    }
+
+    @Override
+    public void ledgerSnapshot(CostLedger.Snapshot snapshot) {
+        units(new Series(provider, snapshot.deploymentId())).set(snapshot.unitsUp());
+    }
+
+    private Counter cost(Counted key) {
+        return costs.computeIfAbsent(key, k -> Counter.builder(COST)
+                .description("Money the worker put in the cost ledger, by deployment and kind")
+                .tags("provider", k.series().provider(), "deployment", k.series().deployment(), "kind", k.outcome())
+                .register(registry));
+    }
+
+    private AtomicInteger units(Series key) {
+        return unitsUp.computeIfAbsent(key, k -> {
+            AtomicInteger value = new AtomicInteger();
+            Gauge.builder(UNITS_UP, value, AtomicInteger::get)
+                    .description("Billed units (lease, containers, workers) up per the worker's cost ledger")
+                    .tags("provider", k.provider(), "deployment", k.deployment())
+                    .register(registry);
+            return value;
+        });
     }
 
     /** {@code beacon_deployment_circuit_state}'s value for a heartbeat's {@link CircuitState}. */

@@ -24,4 +24,12 @@ public interface WorkerObserver {
     /** The broker acknowledged an attempt: it is written to {@code job-attempts}, once per acknowledgement. */
     default void attemptWritten(JobAttempt attempt) {
     }
+
+    /** A cost-ledger entry was handed to the producer (any thread). */
+    default void costEntryWritten(io.beacon.schemas.avro.CostEntry entry) {
+    }
+
+    /** The ledger's view of a deployment's capacity, at each ledger drain (poll thread). */
+    default void ledgerSnapshot(io.beacon.workers.cost.CostLedger.Snapshot snapshot) {
+    }
 }

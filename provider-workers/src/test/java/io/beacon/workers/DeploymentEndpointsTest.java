@@ -117,4 +117,42 @@ class DeploymentEndpointsTest {
         assertThat(DeploymentEndpoints.fromEnvironment(ProviderKind.RUNPOD, Map.of("RUNPOD_ENDPOINTS", " "), DEFAULTS))
                 .isEmpty();
     }
+
+    @Test
+    void shouldReadBillingOptionsAndDefaultPerProvider() {
+        var golem = DeploymentEndpoints.parse(io.beacon.schemas.avro.ProviderKind.GOLEM,
+                "g=10.0.0.5:11434;capacity=3;start_fee=0.05", DEFAULTS, "test").get(0);
+        org.assertj.core.api.Assertions.assertThat(golem.billing()).isEqualTo(new io.beacon.workers.core.Billing(
+                io.beacon.schemas.avro.BillingModel.LEASE, 0.05, Duration.ZERO, 3, 0, 0));
+        var modal = DeploymentEndpoints.parse(io.beacon.schemas.avro.ProviderKind.MODAL,
+                "https://a.modal.run;idle=30s;slots=4", DEFAULTS, "test").get(0);
+        org.assertj.core.api.Assertions.assertThat(modal.billing().idleWindow()).isEqualTo(Duration.ofSeconds(30));
+        org.assertj.core.api.Assertions.assertThat(modal.billing().slotsPerUnit()).isEqualTo(4);
+        var runpod = DeploymentEndpoints.parse(io.beacon.schemas.avro.ProviderKind.RUNPOD,
+                "abc123;idle=500ms;active=1;active_price=0.0001", DEFAULTS, "test").get(0);
+        org.assertj.core.api.Assertions.assertThat(runpod.billing()).isEqualTo(new io.beacon.workers.core.Billing(
+                io.beacon.schemas.avro.BillingModel.WORKER, 0, Duration.ofMillis(500), 1, 1, 0.0001));
+        var plain = DeploymentEndpoints.parse(io.beacon.schemas.avro.ProviderKind.RUNPOD, "abc123", DEFAULTS, "test")
+                .get(0);
+        org.assertj.core.api.Assertions.assertThat(plain.billing()).isEqualTo(
+                io.beacon.workers.core.Billing.defaults(io.beacon.schemas.avro.ProviderKind.RUNPOD, 8));
+        org.assertj.core.api.Assertions.assertThat(plain.billing().idleWindow()).isEqualTo(Duration.ofSeconds(5));
+        org.assertj.core.api.Assertions.assertThat(plain.billing().activePricePerSecondUsd()).isEqualTo(0.00013);
+    }
+
+    @Test
+    void shouldRejectBadBillingOptionsClearly() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeploymentEndpoints.parse(
+                io.beacon.schemas.avro.ProviderKind.MODAL, "https://a.modal.run;slots=0", DEFAULTS, "MODAL_ENDPOINTS"))
+                .hasMessageContaining("MODAL_ENDPOINTS entry 1").hasMessageContaining("slots '0' must be at least 1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeploymentEndpoints.parse(
+                io.beacon.schemas.avro.ProviderKind.MODAL, "https://a.modal.run;idle=soon", DEFAULTS, "x"))
+                .hasMessageContaining("idle 'soon' is not a duration");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeploymentEndpoints.parse(
+                io.beacon.schemas.avro.ProviderKind.GOLEM, "h:1;start_fee=-1", DEFAULTS, "x"))
+                .hasMessageContaining("start_fee '-1' must be a number >= 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeploymentEndpoints.parse(
+                io.beacon.schemas.avro.ProviderKind.MODAL, "https://a.modal.run;active=1", DEFAULTS, "x"))
+                .hasMessageContaining("RunPod options");
+    }
 }

@@ -164,8 +164,15 @@ class ProviderWorkerTest {
             assertThat(a.getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
             assertThat(a.getWorkerId()).isEqualTo("worker-test");
             assertThat(a.getResponse()).isEqualTo("text of " + a.getJobId());
-            assertThat(a.getCostEstimateUsd()).isEqualTo(0.0002);
+            assertThat(a.getCostEstimateUsd()).isNotNegative();
         });
+        // One ATTEMPT cost-ledger entry per attempt, with the attempt's amount, keyed by deployment
+        assertThat(producer.history()).filteredOn(r -> r.topic().equals(topics.costLedger().name()))
+                .extracting(r -> TestJobs.decodeCost(topics, r.value()))
+                .filteredOn(e -> e.getKind() == io.beacon.schemas.avro.CostKind.ATTEMPT)
+                .hasSize(3)
+                .allSatisfy(e -> assertThat(e.getAmountUsd()).isEqualTo(attempts().stream()
+                        .filter(a -> a.getJobId().equals(e.getJobId())).findFirst().orElseThrow().getCostEstimateUsd()));
         assertThat(producer.history()).filteredOn(r -> r.topic().equals(topics.attempts().name()))
                 .allSatisfy(r -> assertThat(r.key()).isEqualTo(TestJobs.decodeAttempt(topics, r.value()).getJobId()));
         turnUntil(() -> Long.valueOf(1).equals(committed(p1)));

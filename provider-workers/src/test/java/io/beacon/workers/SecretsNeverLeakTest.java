@@ -186,6 +186,8 @@ class SecretsNeverLeakTest {
                 JobAttempt attempt = TestJobs.decodeAttempt(topics, r.value());
                 texts.add(attempt.toString());
                 assertThat(attempt.getError()).contains("HTTP 503").contains("[redacted]");
+            } else if (r.topic().equals(topics.costLedger().name())) {
+                texts.add(TestJobs.decodeCost(topics, r.value()).toString());
             } else {
                 ProviderStatus status = TestJobs.decodeStatus(topics, r.value());
                 texts.add(status.toString());

@@ -84,6 +84,10 @@ public final class TestJobs {
         return topics.attempts().valueSerde().deserializer().deserialize(topics.attempts().name(), value);
     }
 
+    public static io.beacon.schemas.avro.CostEntry decodeCost(Topics topics, byte[] value) {
+        return topics.costLedger().valueSerde().deserializer().deserialize(topics.costLedger().name(), value);
+    }
+
     public static ProviderStatus decodeStatus(Topics topics, byte[] value) {
         return topics.status().valueSerde().deserializer().deserialize(topics.status().name(), value);
     }

@@ -122,4 +122,22 @@ class WorkerMetricsTest {
         assertThat(WorkerMetrics.circuitValue(CircuitState.UNKNOWN)).isEqualTo(-1);
         assertThat(WorkerMetrics.circuitValue(null)).isEqualTo(-1);
     }
+
+    @Test
+    void shouldCountLedgerMoneyByKindAndGaugeUnitsUp() {
+        assertThat(scrape()).contains("deployment=\"runpod-a\",kind=\"idle\",provider=\"runpod\"} 0.0");
+        io.beacon.workers.cost.CostLedger ledger = new io.beacon.workers.cost.CostLedger(List.of(NODE_A, NODE_B), "w");
+        Instant t0 = Instant.parse("2030-01-01T00:00:00Z");
+        io.beacon.workers.cost.CostLedger.Call call = ledger.open("runpod-a", io.beacon.workers.cost.CallKind.ATTEMPT, t0);
+        ledger.snapshots(t0).forEach(metrics::ledgerSnapshot);
+        assertThat(ops.registry().get(WorkerMetrics.UNITS_UP).tag("deployment", "runpod-a").gauge().value()).isEqualTo(1.0);
+        assertThat(ops.registry().get(WorkerMetrics.UNITS_UP).tag("deployment", "runpod-b").gauge().value()).isEqualTo(0.0);
+        assertThat(scrape()).contains("beacon_worker_units_up{");
+        call.close(t0.plusMillis(1500));
+        ledger.drain(t0.plusSeconds(60)).forEach(metrics::costEntryWritten);
+        // 1.5 s of call, 5 s idle timeout, rounded up to 7 s: the idle part is 5.5 s at the flex price.
+        assertThat(ops.registry().get(WorkerMetrics.COST).tag("deployment", "runpod-a").tag("kind", "idle").counter()
+                .count()).isCloseTo(5.5 * NODE_A.pricePerSecondUsd(), org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(scrape()).contains("beacon_worker_cost_usd_total{");
+    }
 }

@@ -15,8 +15,9 @@ import java.util.Objects;
  * @param finishedAt       when the worker had the final answer
  * @param providerTimeMs   provider's own time figure (Ollama total_duration, RunPod executionTime), else wall time
  * @param queueTimeMs      time in the provider's queue when it reports it (RunPod delayTime), else 0
- * @param billedSeconds    seconds billed by the provider's rules
- * @param costEstimateUsd  billed seconds times the deployment's price per second
+ * @param billedSeconds    unit seconds the cost ledger apportioned to the call (its share of the billed
+ *                         capacity it ran on); 0 from the clients, set by {@link #withCharge}
+ * @param costEstimateUsd  money the cost ledger apportioned to the call
  * @param promptTokens     prompt tokens reported, 0 when unknown
  * @param completionTokens generated tokens reported, 0 when unknown
  * @param httpStatus       status of the provider's answer that ended the call; 0 when none ended it (a
@@ -64,6 +65,12 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         return new CallOutcome(outcome, response, text, firstStartedAt, finishedAt, providerTimeMs, queueTimeMs,
                 billedSeconds + earlierBilledSeconds, costEstimateUsd + earlierCostUsd, promptTokens,
                 completionTokens, httpStatus, retryAfter);
+    }
+
+    /** This outcome billed {@code seconds} and {@code usd}: the cost ledger's share of the call. */
+    public CallOutcome withCharge(double seconds, double usd) {
+        return new CallOutcome(outcome, response, error, startedAt, finishedAt, providerTimeMs, queueTimeMs,
+                seconds, usd, promptTokens, completionTokens, httpStatus, retryAfter);
     }
 
     public static Builder builder(Instant startedAt, Instant finishedAt) {
@@ -121,11 +128,6 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         public Builder billedSeconds(double seconds) {
             this.billedSeconds = Math.max(0.0, seconds);
             return this;
-        }
-
-        /** Bills the wall time of the call, in fractional seconds (Golem leases, Modal container time). */
-        public Builder billWallTime() {
-            return billedSeconds(wallMillis() / 1000.0);
         }
 
         public Builder pricePerSecondUsd(double price) {

@@ -18,12 +18,21 @@ import java.util.Objects;
  * @param pricePerSecondUsd  price of one billed second, in US dollars
  * @param capacity           calls the worker runs against it at once; more wait in the worker's queue
  * @param requestTimeout     longest time one attempt may take, including any polling
+ * @param billing            how the provider bills its capacity (the cost ledger's model)
  */
 public record DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl,
                                  List<String> models, double pricePerSecondUsd, int capacity,
-                                 Duration requestTimeout) {
+                                 Duration requestTimeout, Billing billing) {
+
+    /** A deployment billed by its provider's defaults ({@link Billing#defaults}). */
+    public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
+                              double pricePerSecondUsd, int capacity, Duration requestTimeout) {
+        this(id, provider, region, baseUrl, models, pricePerSecondUsd, capacity, requestTimeout,
+                Billing.defaults(provider, capacity));
+    }
 
     public DeploymentEndpoint {
+        Objects.requireNonNull(billing, "billing");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(region, "region");

@@ -1,5 +1,6 @@
 package io.beacon.workers.core;
 
+import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
@@ -21,6 +22,8 @@ public final class RecordCodec {
     private final Serializer<JobAttempt> attempts;
     private final String statusTopic;
     private final Serializer<ProviderStatus> status;
+    private final String costTopic;
+    private final Serializer<CostEntry> cost;
 
     private RecordCodec(Topics topics, ProviderKind kind) {
         this.jobsTopic = topics.providerJobs(kind).name();
@@ -29,6 +32,8 @@ public final class RecordCodec {
         this.attempts = topics.attempts().valueSerde().serializer();
         this.statusTopic = topics.status().name();
         this.status = topics.status().valueSerde().serializer();
+        this.costTopic = topics.costLedger().name();
+        this.cost = topics.costLedger().valueSerde().serializer();
     }
 
     public static RecordCodec of(Topics topics, ProviderKind kind) {
@@ -45,6 +50,15 @@ public final class RecordCodec {
 
     public String statusTopic() {
         return statusTopic;
+    }
+
+    /** The cost ledger's topic ({@code cost-ledger}, keyed by deployment id). */
+    public String costTopic() {
+        return costTopic;
+    }
+
+    public byte[] encodeCost(CostEntry value) {
+        return cost.serialize(costTopic, value);
     }
 
     /** @throws org.apache.kafka.common.errors.SerializationException when the bytes are not a RoutedJob */

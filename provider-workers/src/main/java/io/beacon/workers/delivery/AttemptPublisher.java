@@ -67,6 +67,7 @@ public final class AttemptPublisher {
     private final OffsetTracker offsets;
     private final Clock clock;
     private final Consumer<JobAttempt> onWritten;
+    private Consumer<JobAttempt> onNew = attempt -> { };
 
     // Poll-thread state.
     private final ArrayDeque<Finished> republish = new ArrayDeque<>();
@@ -91,8 +92,34 @@ public final class AttemptPublisher {
         this.onWritten = Objects.requireNonNull(onWritten, "onWritten");
     }
 
+    /**
+     * Told of every new attempt once, as it is handed over (any thread): the worker writes its ATTEMPT
+     * cost-ledger entry there.
+     */
+    public AttemptPublisher onNewAttempt(Consumer<JobAttempt> hook) {
+        this.onNew = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
+    private void noteNew(Finished f) {
+        if (f.attempt() != null && !f.lastChance()) {
+            try {
+                onNew.accept(f.attempt());
+            } catch (RuntimeException e) {
+                LOG.warn("the new-attempt hook failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Publishes a new attempt now (poll thread), telling {@link #onNewAttempt} first. */
+    public void publishNew(Finished f) {
+        noteNew(f);
+        publish(f);
+    }
+
     /** Hands over a finished job from any thread; the poll thread publishes it on its next {@link #drain()}. */
     public void submit(Finished f) {
+        noteNew(f);
         finished.add(f);
         progress.release();
     }

@@ -99,8 +99,7 @@ public final class OllamaClient extends HttpProviderClient {
 
     private CallOutcome fromJson(HttpResponse<String> response, boolean chat, DeploymentEndpoint d, Instant started) {
         Instant finished = clock.instant();
-        CallOutcome.Builder out = CallOutcome.builder(started, finished).pricePerSecondUsd(d.pricePerSecondUsd())
-                .billWallTime();
+        CallOutcome.Builder out = CallOutcome.builder(started, finished);
         int status = response.statusCode();
         if (status != 200) {
             return statusOf(out, response).failed(statusOutcome(status), httpError("ollama", status, response.body()))
@@ -125,8 +124,7 @@ public final class OllamaClient extends HttpProviderClient {
 
     private CallOutcome fromStream(HttpResponse<NdjsonCollector.Result> response, DeploymentEndpoint d, Instant started) {
         Instant finished = clock.instant();
-        CallOutcome.Builder out = CallOutcome.builder(started, finished).pricePerSecondUsd(d.pricePerSecondUsd())
-                .billWallTime();
+        CallOutcome.Builder out = CallOutcome.builder(started, finished);
         NdjsonCollector.Result result = response.body();
         int status = response.statusCode();
         if (status != 200) {

@@ -33,6 +33,7 @@ public final class DeploymentHealth {
     private final DeploymentEndpoint deployment;
     private final DeploymentCircuit circuit;
     private final Duration probeFreshFor;
+    private final ProbePolicy policy;
 
     private ProbeOutcome lastProbe;
     private Instant lastProbeOkAt;
@@ -44,6 +45,16 @@ public final class DeploymentHealth {
         this.deployment = deployment;
         this.circuit = circuit;
         this.probeFreshFor = probeFreshFor;
+        this.policy = ProbePolicy.of(deployment.provider());
+    }
+
+    public ProbePolicy policy() {
+        return policy;
+    }
+
+    /** Gives back the right claimed by {@link #tryStartProbe()} when no probe is made after all. */
+    public synchronized void cancelProbe() {
+        probing = false;
     }
 
     public DeploymentEndpoint deployment() {
@@ -84,6 +95,10 @@ public final class DeploymentHealth {
         String error = null;
         if (state == CircuitState.OPEN) {
             error = circuit.openReason();
+        } else if (policy == ProbePolicy.RECOVERY_TRIALS_ONLY) {
+            // Not probed: health judged from real calls (the circuit), so a deployment nobody called yet is
+            // healthy and the router can send it work.
+            error = null;
         } else if (lastProbe == null) {
             error = "not probed yet";
         } else if (!lastProbe.healthy()) {

@@ -1,6 +1,8 @@
 package io.beacon.workers.health;
 
+import io.beacon.schemas.avro.CircuitState;
 import io.beacon.schemas.avro.ProviderStatus;
+import io.beacon.workers.cost.CostLedger;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.client.ProviderClient;
@@ -17,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Probes each deployment on a fixed interval (asynchronously, one probe per deployment at a time) and
+ * Probes each deployment on a fixed interval, as its provider's {@link ProbePolicy} allows (a Modal deployment
+ * is probed only as its circuit's recovery trial: a probe reaches, and may start, a billed container) (asynchronously, one probe per deployment at a time) and
  * turns probes, circuit states and lane load into {@link ProviderStatus} heartbeats. A probe of a deployment
  * whose circuit is not closed doubles as a trial call of the circuit (see {@link DeploymentCircuit}). It does
  * no Kafka I/O: the worker's poll thread asks it for statuses and sends them.
@@ -31,6 +34,7 @@ public final class HealthMonitor {
     private final Duration probeInterval;
     private final String workerId;
     private final Map<String, DeploymentHealth> health = new LinkedHashMap<>();
+    private final CostLedger ledger;
     private Instant nextProbe = Instant.MIN;
 
     /**
@@ -40,6 +44,14 @@ public final class HealthMonitor {
     public HealthMonitor(List<DeploymentEndpoint> deployments, Map<String, DeploymentCircuit> circuits,
                          ProviderClient client, Clock clock, Duration probeInterval, Duration probeTimeout,
                          String workerId) {
+        this(deployments, circuits, client, clock, probeInterval, probeTimeout, workerId, null);
+    }
+
+    /** The same, with the cost ledger whose warm slots and accounted-through instant the heartbeats carry. */
+    public HealthMonitor(List<DeploymentEndpoint> deployments, Map<String, DeploymentCircuit> circuits,
+                         ProviderClient client, Clock clock, Duration probeInterval, Duration probeTimeout,
+                         String workerId, CostLedger ledger) {
+        this.ledger = ledger;
         this.client = client;
         this.clock = clock;
         this.probeInterval = probeInterval;
@@ -63,11 +75,20 @@ public final class HealthMonitor {
         }
         nextProbe = now.plus(probeInterval);
         for (DeploymentHealth h : health.values()) {
+            boolean recoveryOnly = h.policy() == ProbePolicy.RECOVERY_TRIALS_ONLY;
+            if (recoveryOnly && h.circuit().state() == CircuitState.CLOSED) {
+                // Health checks never wake a scale-to-zero deployment: real calls judge a closed circuit.
+                continue;
+            }
             if (!h.tryStartProbe()) {
                 continue;
             }
             DeploymentEndpoint d = h.deployment();
             DeploymentCircuit.Trial trial = h.circuit().tryStartTrial();
+            if (recoveryOnly && trial == null) {
+                h.cancelProbe();
+                continue;
+            }
             try {
                 client.probe(d).whenComplete((outcome, thrown) -> {
                     ProbeOutcome result = outcome != null ? outcome
@@ -122,6 +143,10 @@ public final class HealthMonitor {
                     .setCircuitState(s.circuitState())
                     .setProbeLatencyMs(s.probeLatencyMs())
                     .setError(s.error())
+                    .setBillingModel(d.billing().model())
+                    .setIdleWindowMs(d.billing().idleWindow().toMillis())
+                    .setWarmSlots(ledger == null ? 0 : ledger.warmSlots(d.id(), now))
+                    .setAccountedThrough(ledger == null ? null : ledger.accountedThrough(d.id()))
                     .setObservedAt(now)
                     .setWorkerId(workerId)
                     .build());

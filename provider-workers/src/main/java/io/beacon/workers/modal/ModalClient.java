@@ -99,8 +99,7 @@ public final class ModalClient extends HttpProviderClient {
     }
 
     private CallOutcome fromResponse(HttpResponse<String> response, DeploymentEndpoint d, Instant started) {
-        CallOutcome.Builder out = CallOutcome.builder(started, clock.instant())
-                .pricePerSecondUsd(d.pricePerSecondUsd()).billWallTime();
+        CallOutcome.Builder out = CallOutcome.builder(started, clock.instant());
         int status = response.statusCode();
         if (status == 401 || status == 403) {
             String why = secrets.hasModalProxyAuth()

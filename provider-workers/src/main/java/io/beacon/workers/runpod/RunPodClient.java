@@ -87,14 +87,14 @@ public final class RunPodClient extends HttpProviderClient {
         }
 
         CallOutcome.Builder outcome() {
-            return CallOutcome.builder(started, clock.instant()).pricePerSecondUsd(d.pricePerSecondUsd());
+            return CallOutcome.builder(started, clock.instant());
         }
 
         /** An outcome with RunPod's figures from the job object {@code json}. */
         CallOutcome.Builder outcome(JsonNode json, boolean completed) {
             Instant finished = clock.instant();
-            CallOutcome.Builder out = CallOutcome.builder(started, finished).pricePerSecondUsd(d.pricePerSecondUsd());
-            return withFigures(out, json, completed ? Duration.between(started, finished) : null);
+            CallOutcome.Builder out = CallOutcome.builder(started, finished);
+            return withFigures(out, json);
         }
     }
 
@@ -213,17 +213,14 @@ public final class RunPodClient extends HttpProviderClient {
     }
 
     /**
-     * RunPod's figures: executionTime as provider time, delayTime as queue time, and their sum rounded up
-     * to whole seconds as billed time. Without figures a completed job bills its wall time, rounded up.
+     * RunPod's figures: executionTime as provider time, delayTime as queue time. What the call costs is the
+     * cost ledger's share ({@link io.beacon.workers.cost.MeteredClient}), not these figures.
      */
-    private static CallOutcome.Builder withFigures(CallOutcome.Builder out, JsonNode json, Duration wallIfCompleted) {
+    private static CallOutcome.Builder withFigures(CallOutcome.Builder out, JsonNode json) {
         long delay = json.path("delayTime").asLong(0);
         JsonNode exec = json.get("executionTime");
         if (exec != null && exec.canConvertToLong()) {
             out.providerTimeMs(exec.asLong());
-            out.billedSeconds(Math.ceil((exec.asLong() + delay) / 1000.0));
-        } else if (wallIfCompleted != null) {
-            out.billedSeconds(Math.ceil(wallIfCompleted.toMillis() / 1000.0));
         }
         return out.queueTimeMs(delay);
     }

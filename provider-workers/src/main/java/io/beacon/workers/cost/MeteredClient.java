@@ -1,0 +1,86 @@
+package io.beacon.workers.cost;
+
+import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.client.ProbeOutcome;
+import io.beacon.workers.client.ProviderClient;
+import io.beacon.workers.core.DeploymentEndpoint;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Puts every HTTP call of a {@link ProviderClient} in the {@link CostLedger}: a call is opened when it starts and
+ * closed at its outcome's {@code finishedAt} (answers, failures, time-outs and RunPod cancels alike), and the
+ * outcome's {@code billedSeconds} / {@code costEstimateUsd} become the ledger's apportioned charge, the one
+ * source of cost. Probes: a Modal probe reaches a container, so it is a {@link CallKind#PROBE} call (its share
+ * becomes a PROBE ledger entry); a Golem probe and RunPod's control-plane {@code /health} only
+ * {@link CostLedger#touch touch} the deployment (first contact starts a lease and RunPod's active workers).
+ */
+public final class MeteredClient implements ProviderClient {
+
+    private final ProviderClient inner;
+    private final CostLedger ledger;
+    private final Clock clock;
+
+    public MeteredClient(ProviderClient inner, CostLedger ledger, Clock clock) {
+        this.inner = inner;
+        this.ledger = ledger;
+        this.clock = clock;
+    }
+
+    @Override
+    public ProviderKind kind() {
+        return inner.kind();
+    }
+
+    @Override
+    public CompletableFuture<CallOutcome> call(RoutedJob job, DeploymentEndpoint d) {
+        if (!ledger.knows(d.id())) {
+            return inner.call(job, d);
+        }
+        CostLedger.Call metered = ledger.open(d.id(), CallKind.ATTEMPT, clock.instant());
+        CompletableFuture<CallOutcome> call;
+        try {
+            call = inner.call(job, d);
+        } catch (RuntimeException e) {
+            metered.close(clock.instant());
+            throw e;
+        }
+        return call.handle((outcome, thrown) -> {
+            Instant end = outcome != null ? outcome.finishedAt() : clock.instant();
+            Charge charge = metered.close(end);
+            if (outcome == null) {
+                throw thrown instanceof RuntimeException r ? r : new IllegalStateException(thrown);
+            }
+            return outcome.withCharge(charge.unitSeconds(), charge.amountUsd());
+        });
+    }
+
+    @Override
+    public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
+        if (!ledger.knows(d.id())) {
+            return inner.probe(d);
+        }
+        if (d.provider() != ProviderKind.MODAL) {
+            ledger.touch(d.id(), clock.instant());
+            return inner.probe(d);
+        }
+        CostLedger.Call metered = ledger.open(d.id(), CallKind.PROBE, clock.instant());
+        CompletableFuture<ProbeOutcome> probe;
+        try {
+            probe = inner.probe(d);
+        } catch (RuntimeException e) {
+            metered.close(clock.instant());
+            throw e;
+        }
+        return probe.whenComplete((outcome, thrown) ->
+                metered.close(outcome != null ? outcome.observedAt() : clock.instant()));
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}
