@@ -229,7 +229,7 @@ public final class RoutingPolicy {
 
     /**
      * A serverless deployment pays a cold start when the job must start a unit: with billing facts and wake
-     * cost on, when it has no warm free slot; otherwise when nothing is in flight and it has idled past the
+     * cost on, when it {@link #wakes}; otherwise when nothing is in flight and it has idled past the
      * warm window.
      */
     double coldStartSeconds(DeploymentSnapshot d, Instant now) {
@@ -237,7 +237,7 @@ public final class RoutingPolicy {
             return 0;
         }
         if (billingFacts(d)) {
-            return warmFreeSlot(d) ? 0 : stats.coldStartPenalty().toMillis() / 1000.0;
+            return wakes(d) ? stats.coldStartPenalty().toMillis() / 1000.0 : 0;
         }
         if (d.load() > 0) {
             return 0;
@@ -278,9 +278,13 @@ public final class RoutingPolicy {
                 && d.stats().getAttemptCostEwmaUsd() > 0;
     }
 
-    /** Whether the job would start a serverless unit and pay its whole wake (wake cost on, billing facts known). */
+    /**
+     * Whether the job would start a serverless unit and pay its whole wake (wake cost on, billing facts known):
+     * no warm free slot, and room for another unit. A deployment at capacity starts none: the job waits for
+     * a slot on a unit already billed.
+     */
     boolean wakes(DeploymentSnapshot d) {
-        return billingFacts(d) && !lease(d) && !warmFreeSlot(d);
+        return billingFacts(d) && !lease(d) && !warmFreeSlot(d) && d.hasHeadroom();
     }
 
     private double errorRate(DeploymentSnapshot d) {

@@ -235,6 +235,12 @@ class RoutingPolicyTest {
         // Then the next job wakes a new worker: cold start + service + the 5 s idle timeout
         assertThat(policy.wakes(taken)).isTrue();
         assertThat(policy.expectedCostUsd(taken, NOW)).isCloseTo(0.00019 * (3 + 1.5 + 5), Assertions.within(1e-12));
+
+        // But at capacity no unit starts: the job waits for a slot on a worker already billed
+        DeploymentSnapshot full = billed(deployment("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00019, 2, 2),
+                BillingModel.WORKER, 0, 5_000);
+        assertThat(policy.wakes(full)).isFalse();
+        assertThat(policy.expectedCostUsd(full, NOW)).isCloseTo(0.00019 * 1.5, Assertions.within(1e-12));
     }
 
     @Test
