@@ -11,8 +11,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the router's final results add up to, for the dashboard: how many results, how many succeeded,
- * what they cost, which provider produced them, and how many arrived per second over the last window.
+ * What the router's final results and the cost ledger add up to, for the dashboard: how many results, how
+ * many succeeded, which provider produced them, how many arrived per second over the last window, and the
+ * money billed ({@link #recordCost}: attempts of every outcome, probes, idle capacity, fees) where it was
+ * spent. Cost per inference has one definition: all money billed / successful inferences, blended and per
+ * provider (that provider's money / its successes), with the idle share of the money beside it.
  *
  * <p>Memory is bounded whatever the traffic: throughput lives in a ring of fixed buckets (15 minutes of
  * 5 s buckets by default), latency percentiles come from each provider's most recent successful results
@@ -50,6 +53,7 @@ public final class ResultStats {
     private long results;
     private long succeeded;
     private double costUsd;
+    private double idleCostUsd;
 
     /** 15 minutes of 5 s throughput buckets, p50/p95 over each provider's last 1024 successes. */
     public ResultStats() {
@@ -93,19 +97,37 @@ public final class ResultStats {
      * @param region     region of the deployment that produced it; blank when none
      * @param success    whether the job succeeded
      * @param durationMs how long the successful provider call took; ignored for failures
-     * @param costUsd    what every attempt of the job cost, in US dollars
      * @param atEpochMs  when the result was decided (its completed_at)
      */
-    public synchronized void record(String provider, String region, boolean success, long durationMs, double costUsd,
+    public synchronized void record(String provider, String region, boolean success, long durationMs,
                                     long atEpochMs) {
-        double cost = Double.isFinite(costUsd) && costUsd > 0 ? costUsd : 0;
         results++;
         if (success) {
             succeeded++;
         }
-        this.costUsd += cost;
-        tally(providerName(provider)).add(region, success, Math.max(0, durationMs), cost);
+        tally(providerName(provider)).add(region, success, Math.max(0, durationMs));
         countInBucket(Math.floorDiv(atEpochMs, bucketMs), success);
+    }
+
+    /**
+     * Counts one cost-ledger entry where it was spent. Never throws: an amount that is negative or not a
+     * number counts as $0.
+     *
+     * @param provider  provider kind billed (golem, modal, runpod)
+     * @param region    region of the deployment billed; not kept apart (the money counts per provider)
+     * @param kind      what it paid for: attempt, probe, idle or fee (any case)
+     * @param amountUsd money billed, in US dollars
+     * @param atEpochMs when it was billed (the entry's period end); totals run from this object's start
+     */
+    public synchronized void recordCost(String provider, String region, String kind, double amountUsd,
+                                        long atEpochMs) {
+        double amount = Double.isFinite(amountUsd) && amountUsd > 0 ? amountUsd : 0;
+        boolean idle = kind != null && kind.trim().equalsIgnoreCase("idle");
+        costUsd += amount;
+        if (idle) {
+            idleCostUsd += amount;
+        }
+        tally(providerName(provider)).spend(amount, idle);
     }
 
     private void countInBucket(long bucket, boolean success) {
@@ -161,8 +183,10 @@ public final class ResultStats {
         totals.put("succeeded", succeeded);
         totals.put("failed", results - succeeded);
         totals.put("cost_usd", costUsd);
-        totals.put("cost_per_inference_usd", results == 0 ? 0 : costUsd / results);
-        totals.put("cost_per_success_usd", succeeded == 0 ? 0 : costUsd / succeeded);
+        totals.put("idle_cost_usd", idleCostUsd);
+        totals.put("idle_share", costUsd == 0 ? 0 : idleCostUsd / costUsd);
+        // The one definition: all money billed / successful inferences.
+        totals.put("cost_per_inference_usd", succeeded == 0 ? 0 : costUsd / succeeded);
 
         ArrayNode throughput = body.putArray("throughput");
         long open = Math.floorDiv(nowEpochMs, bucketMs);
@@ -196,14 +220,21 @@ public final class ResultStats {
         private long results;
         private long succeeded;
         private double costUsd;
+        private double idleCostUsd;
 
         ProviderTally(int latencySamples) {
             this.recentMs = new long[latencySamples];
         }
 
-        void add(String region, boolean success, long durationMs, double cost) {
+        void spend(double amount, boolean idle) {
+            costUsd += amount;
+            if (idle) {
+                idleCostUsd += amount;
+            }
+        }
+
+        void add(String region, boolean success, long durationMs) {
             results++;
-            costUsd += cost;
             if (success) {
                 succeeded++;
                 recentMs[next] = durationMs;
@@ -225,7 +256,9 @@ public final class ResultStats {
             node.put("failed", results - succeeded);
             node.put("share", allResults == 0 ? 0 : (double) results / allResults);
             node.put("cost_usd", costUsd);
-            node.put("cost_per_inference_usd", results == 0 ? 0 : costUsd / results);
+            node.put("idle_cost_usd", idleCostUsd);
+            node.put("idle_share", costUsd == 0 ? 0 : idleCostUsd / costUsd);
+            node.put("cost_per_inference_usd", succeeded == 0 ? 0 : costUsd / succeeded);
             long[] sorted = Arrays.copyOf(recentMs, recentCount);
             Arrays.sort(sorted);
             node.put("p50_ms", percentile(sorted, 50));

@@ -387,23 +387,25 @@ function renderStats(body) {
     byTestId('share-panel').dataset.hasData = 'true';
   }
 
-  // Cost
-  byTestId('cost-blended').textContent = num(totals.results) ? money(num(totals.cost_per_inference_usd)) : '–';
-  byTestId('cost-per-success').textContent = num(totals.succeeded) ? money(num(totals.cost_per_success_usd)) : '–';
+  // Cost: one definition, all money billed (the cost ledger) / successful inferences
+  byTestId('cost-blended').textContent = num(totals.succeeded) ? money(num(totals.cost_per_inference_usd)) : '–';
+  byTestId('cost-idle-share').textContent = num(totals.cost_usd) ? percent(num(totals.idle_share)) : '–';
   byTestId('cost-total').textContent = money(num(totals.cost_usd));
-  const highest = Math.max(0, ...withResults.map((p) => num(p.cost_per_inference_usd)));
-  byTestId('cost-rows').replaceChildren(...withResults.map((p) => {
+  const billed = providers.filter((p) => num(p.results) > 0 || num(p.cost_usd) > 0);
+  const highest = Math.max(0, ...billed.map((p) => num(p.cost_per_inference_usd)));
+  byTestId('cost-rows').replaceChildren(...billed.map((p) => {
     const value = num(p.cost_per_inference_usd);
     const bar = el('span', { class: 'bar' });
     bar.style.width = (highest > 0 ? Math.round((value / highest) * 120) : 0) + 'px';
     bar.style.background = colourOf(null, p.provider);
     return el('tr', { 'data-testid': 'cost-row-' + p.provider },
       el('th', { scope: 'row' }, p.provider),
-      el('td', { class: 'bar-cell' }, bar, money(value)),
+      el('td', { class: 'bar-cell' }, bar, num(p.succeeded) ? money(value) : money(num(p.cost_usd)) + ' spent, no successes'),
+      el('td', { class: 'num' }, num(p.cost_usd) ? percent(num(p.idle_share)) : '–'),
       el('td', { class: 'num' }, num(p.succeeded) ? millis(p.p50_ms) : '–'),
       el('td', { class: 'num' }, num(p.succeeded) ? millis(p.p95_ms) : '–'));
   }));
-  if (num(totals.results) > 0) {
+  if (num(totals.results) > 0 || num(totals.cost_usd) > 0) {
     byTestId('cost-panel').dataset.hasData = 'true';
   }
 }

@@ -137,8 +137,10 @@ class DashboardHandlerTest {
     @Test
     void shouldServeTheResultStatsAsJsonAtTheStatsPath() throws Exception {
         // Given two results recorded
-        stats.record("golem", "us-east", true, 900, 0.0012, NOW.toEpochMilli() - 6_000);
-        stats.record("modal", "us-west", false, 0, 0.0008, NOW.toEpochMilli() - 6_000);
+        stats.record("golem", "us-east", true, 900, NOW.toEpochMilli() - 6_000);
+        stats.record("modal", "us-west", false, 0, NOW.toEpochMilli() - 6_000);
+        stats.recordCost("golem", "us-east", "attempt", 0.0012, NOW.toEpochMilli() - 6_000);
+        stats.recordCost("modal", "us-west", "attempt", 0.0008, NOW.toEpochMilli() - 6_000);
 
         // When the page asks for the stats
         HttpResponse<String> answer = get(handler.statsPath());
@@ -150,7 +152,7 @@ class DashboardHandlerTest {
         JsonNode body = JSON.readTree(answer.body());
         assertThat(body.get("generated_at").textValue()).isEqualTo(NOW.toString());
         assertThat(body.get("totals").get("results").longValue()).isEqualTo(2);
-        assertThat(body.get("totals").get("cost_per_inference_usd").doubleValue()).isEqualTo(0.001);
+        assertThat(body.get("totals").get("cost_per_inference_usd").doubleValue()).isEqualTo(0.002);
         assertThat(body.get("throughput")).isNotEmpty();
         assertThat(body.get("providers")).extracting(p -> p.get("provider").textValue()).containsExactly("golem", "modal");
     }

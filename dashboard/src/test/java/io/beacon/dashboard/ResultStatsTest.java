@@ -43,32 +43,45 @@ class ResultStatsTest {
     }
 
     @Test
-    void shouldCountTotalsAndBlendedCostPerInferenceAcrossProviders() {
-        // Given three results, one of them a failure that still cost its attempt
-        stats.record("golem", "us-east", true, 800, 0.0010, T0);
-        stats.record("modal", "us-west", true, 400, 0.0040, T0 + 1_000);
-        stats.record("", "", false, 0, 0.0010, T0 + 2_000);
+    void shouldCountTotalsAndBlendedCostPerInferenceAsAllLedgerMoneyOverSuccesses() {
+        // Given three results, one of them a failure, and the ledger's money: the failed attempt on golem,
+        // both successful attempts, and idle modal capacity
+        stats.record("golem", "us-east", true, 800, T0);
+        stats.record("modal", "us-west", true, 400, T0 + 1_000);
+        stats.record("", "", false, 0, T0 + 2_000);
+        stats.recordCost("golem", "us-east", "attempt", 0.0010, T0);
+        stats.recordCost("golem", "us-east", "attempt", 0.0010, T0);
+        stats.recordCost("modal", "us-west", "ATTEMPT", 0.0020, T0 + 1_000);
+        stats.recordCost("modal", "us-west", "idle", 0.0020, T0 + 3_000);
+        stats.recordCost("modal", "us-west", "fee", Double.NaN, T0 + 3_000);
 
         // When the stats are read
         JsonNode totals = stats.toJson(T0 + 10_000).get("totals");
 
-        // Then the totals add up and the cost is spread over every result
+        // Then every dollar billed is spread over the successes only, and the idle share is shown
         assertThat(totals.get("results").longValue()).isEqualTo(3);
         assertThat(totals.get("succeeded").longValue()).isEqualTo(2);
         assertThat(totals.get("failed").longValue()).isEqualTo(1);
         assertThat(totals.get("cost_usd").doubleValue()).isCloseTo(0.0060, within(1e-12));
-        assertThat(totals.get("cost_per_inference_usd").doubleValue()).isCloseTo(0.0020, within(1e-12));
-        assertThat(totals.get("cost_per_success_usd").doubleValue()).isCloseTo(0.0030, within(1e-12));
+        assertThat(totals.get("idle_cost_usd").doubleValue()).isCloseTo(0.0020, within(1e-12));
+        assertThat(totals.get("idle_share").doubleValue()).isCloseTo(1.0 / 3, within(1e-12));
+        assertThat(totals.get("cost_per_inference_usd").doubleValue()).isCloseTo(0.0030, within(1e-12));
+        assertThat(totals.has("cost_per_success_usd")).as("one definition, one name").isFalse();
     }
 
     @Test
-    void shouldGiveEachProviderItsShareAndCostMostResultsFirst() {
-        // Given golem produced three results, runpod one, and one job found no provider
-        for (int i = 0; i < 3; i++) {
-            stats.record("golem", "us-east", true, 1000, 0.001, T0 + i);
-        }
-        stats.record("RUNPOD", "eu-west", true, 300, 0.008, T0);
-        stats.record("unknown", "", false, 0, 0, T0);
+    void shouldGiveEachProviderItsShareAndItsMoneyOverItsSuccessesMostResultsFirst() {
+        // Given golem produced three results (one failed), runpod one, and one job found no provider
+        stats.record("golem", "us-east", true, 1000, T0);
+        stats.record("golem", "us-east", true, 1000, T0 + 1);
+        stats.record("golem", "us-east", false, 0, T0 + 2);
+        stats.record("RUNPOD", "eu-west", true, 300, T0);
+        stats.record("unknown", "", false, 0, T0);
+        stats.recordCost("golem", "us-east", "attempt", 0.001, T0);
+        stats.recordCost("golem", "us-east", "attempt", 0.001, T0);
+        stats.recordCost("golem", "us-east", "attempt", 0.001, T0);
+        stats.recordCost("golem", "us-east", "idle", 0.003, T0);
+        stats.recordCost("RunPod", "eu-west", "attempt", 0.008, T0);
 
         // When the stats are read
         JsonNode providers = stats.toJson(T0 + 10_000).get("providers");
@@ -78,10 +91,11 @@ class ResultStatsTest {
                 .containsExactly("golem", "none", "runpod");
         JsonNode golem = providers.get(0);
         assertThat(golem.get("results").longValue()).isEqualTo(3);
-        assertThat(golem.get("succeeded").longValue()).isEqualTo(3);
+        assertThat(golem.get("succeeded").longValue()).isEqualTo(2);
         assertThat(golem.get("share").doubleValue()).isCloseTo(0.6, within(1e-12));
-        assertThat(golem.get("cost_usd").doubleValue()).isCloseTo(0.003, within(1e-12));
-        assertThat(golem.get("cost_per_inference_usd").doubleValue()).isCloseTo(0.001, within(1e-12));
+        assertThat(golem.get("cost_usd").doubleValue()).isCloseTo(0.006, within(1e-12));
+        assertThat(golem.get("idle_share").doubleValue()).isCloseTo(0.5, within(1e-12));
+        assertThat(golem.get("cost_per_inference_usd").doubleValue()).isCloseTo(0.003, within(1e-12));
         assertThat(golem.get("regions").get(0).get("region").textValue()).isEqualTo("us-east");
         assertThat(golem.get("regions").get(0).get("results").longValue()).isEqualTo(3);
         JsonNode none = providers.get(1);
@@ -96,13 +110,13 @@ class ResultStatsTest {
         // Given 10 results in the first bucket, none in the second, 5 (one failed) in the third,
         // and 2 in the bucket still open when the stats are read
         for (int i = 0; i < 10; i++) {
-            stats.record("golem", "us-east", true, 100, 0, T0 + i * 100L);
+            stats.record("golem", "us-east", true, 100, T0 + i * 100L);
         }
         for (int i = 0; i < 5; i++) {
-            stats.record("golem", "us-east", i > 0, 100, 0, T0 + 10_000 + i);
+            stats.record("golem", "us-east", i > 0, 100, T0 + 10_000 + i);
         }
-        stats.record("golem", "us-east", true, 100, 0, T0 + 15_000);
-        stats.record("golem", "us-east", true, 100, 0, T0 + 16_000);
+        stats.record("golem", "us-east", true, 100, T0 + 15_000);
+        stats.record("golem", "us-east", true, 100, T0 + 16_000);
 
         // When read inside the fourth bucket
         JsonNode throughput = stats.toJson(T0 + 17_000).get("throughput");
@@ -118,8 +132,8 @@ class ResultStatsTest {
     @Test
     void shouldKeepOnlyTheWindowInTheSeriesButEveryResultInTheTotals() {
         // Given results two minutes apart, with a one-minute window
-        stats.record("golem", "us-east", true, 100, 0.001, T0);
-        stats.record("golem", "us-east", true, 100, 0.001, T0 + 120_000);
+        stats.record("golem", "us-east", true, 100, T0);
+        stats.record("golem", "us-east", true, 100, T0 + 120_000);
 
         // When read just after the second one's bucket closed
         ObjectNode json = stats.toJson(T0 + 125_000);
@@ -136,8 +150,8 @@ class ResultStatsTest {
     @Test
     void shouldNotLetALateResultOverwriteANewerBucketInTheRing() {
         // Given a result in a bucket, then a straggler timestamped a whole ring earlier (same slot)
-        stats.record("golem", "us-east", true, 100, 0, T0 + 65_000);
-        stats.record("golem", "us-east", true, 100, 0, T0);
+        stats.record("golem", "us-east", true, 100, T0 + 65_000);
+        stats.record("golem", "us-east", true, 100, T0);
 
         // When read
         JsonNode throughput = stats.toJson(T0 + 70_000).get("throughput");
@@ -152,11 +166,11 @@ class ResultStatsTest {
     void shouldTakeLatencyPercentilesFromTheMostRecentSuccessesOnly() {
         // Given 100 old slow successes, then 100 newer ones from 1 to 100 ms, and failures with no duration
         for (int i = 0; i < 100; i++) {
-            stats.record("modal", "us-west", true, 10_000, 0, T0);
+            stats.record("modal", "us-west", true, 10_000, T0);
         }
         for (int i = 1; i <= 100; i++) {
-            stats.record("modal", "us-west", true, i, 0, T0);
-            stats.record("modal", "us-west", false, 0, 0, T0);
+            stats.record("modal", "us-west", true, i, T0);
+            stats.record("modal", "us-west", false, 0, T0);
         }
 
         // When read (the ring keeps the last 100 successes)
@@ -171,7 +185,7 @@ class ResultStatsTest {
     void shouldFoldProvidersPastTheLimitIntoOther() {
         // Given more provider names than are kept apart
         for (int i = 0; i < ResultStats.MAX_PROVIDERS + 10; i++) {
-            stats.record("p" + i, "r", true, 10, 0, T0);
+            stats.record("p" + i, "r", true, 10, T0);
         }
 
         // When read
@@ -198,7 +212,8 @@ class ResultStatsTest {
                 done.add(pool.submit(() -> {
                     start.await();
                     for (int i = 0; i < each; i++) {
-                        stats.record(provider, "us-east", true, i % 500, 0.0001, T0 + i);
+                        stats.record(provider, "us-east", true, i % 500, T0 + i);
+                        stats.recordCost(provider, "us-east", "attempt", 0.0001, T0 + i);
                     }
                     return null;
                 }));
@@ -217,14 +232,18 @@ class ResultStatsTest {
         assertThat(json.get("throughput")).extracting(p -> p.get("results").longValue())
                 .containsExactly((long) threads * each, 0L, 0L, 0L, 0L, 0L);
         assertThat(json.get("providers")).extracting(p -> p.get("results").longValue()).containsExactly(10_000L, 10_000L);
+        assertThat(json.get("totals").get("cost_usd").doubleValue()).isCloseTo(threads * each * 0.0001, within(1e-9));
     }
 
     @Test
     void shouldCountOddValuesAsZeroRatherThanFailTheCaller() {
         // Given a success whose duration came out negative (clocks that disagree) and costs that are not amounts
-        stats.record("modal", "us-east", true, -250, -0.01, T0);
-        stats.record("golem", "us-east", true, 100, Double.NaN, T0);
-        stats.record("golem", "us-east", true, 100, 0.002, T0);
+        stats.record("modal", "us-east", true, -250, T0);
+        stats.recordCost("modal", "us-east", "attempt", -0.01, T0);
+        stats.record("golem", "us-east", true, 100, T0);
+        stats.recordCost("golem", "us-east", "attempt", Double.NaN, T0);
+        stats.record("golem", "us-east", true, 100, T0);
+        stats.recordCost("golem", "us-east", null, 0.002, T0);
 
         // When read
         ObjectNode json = stats.toJson(T0 + 5_000);

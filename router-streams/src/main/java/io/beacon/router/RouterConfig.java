@@ -41,6 +41,7 @@ public final class RouterConfig extends CommonConfig {
     public static final String CIRCUIT_OPEN_MS = "router.circuit.open.ms";
     public static final String COLD_START_PENALTY_MS = "router.cold.start.penalty.ms";
     public static final String WARM_WINDOW_MS = "router.warm.window.ms";
+    public static final String WAKE_COST = "routing.wake.cost";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_THREADS = "http.threads";
@@ -112,7 +113,17 @@ public final class RouterConfig extends CommonConfig {
                     "Expected cold start of a serverless deployment (Modal, RunPod) that has idled past"
                             + " router.warm.window.ms; added to its expected latency and billed time.")
             .define(WARM_WINDOW_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
-                    "Idle time after which a serverless deployment is assumed to have scaled to zero.")
+                    "Idle time after which a serverless deployment is assumed to have scaled to zero (used for"
+                            + " deployments whose heartbeat carries no billing facts, or with routing.wake.cost=false).")
+            .define(WAKE_COST, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Price routing by the heartbeat's billing facts (billing_model, warm_slots, idle_window_ms)."
+                            + " true (default): a job that lands on a warm free slot (warm_slots beyond the jobs"
+                            + " routed since the heartbeat, or a lease with headroom) costs its service time x price"
+                            + " / the calls sharing the unit (or the deployment's learned attempt cost from the cost"
+                            + " ledger); a job on a serverless deployment with no warm slot must start a unit and"
+                            + " costs the wake: price x (cold start + service time + idle_window_ms). false: the"
+                            + " older estimate, price x (billed seconds + a cold start after router.warm.window.ms"
+                            + " idle), for measuring before and after on the same workload.")
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "Address the router's HTTP API binds to.")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the router's HTTP API (/health, /providers); 0 picks a free port.")
@@ -223,6 +234,6 @@ public final class RouterConfig extends CommonConfig {
                 new StatsSettings(StatsSettings.defaults().ewmaAlpha(), StatsSettings.defaults().latencyWindow(),
                         StatsSettings.defaults().minSamples(), getInt(CIRCUIT_FAILURES),
                         Duration.ofMillis(getLong(CIRCUIT_OPEN_MS)), Duration.ofMillis(getLong(COLD_START_PENALTY_MS)),
-                        Duration.ofMillis(getLong(WARM_WINDOW_MS))));
+                        Duration.ofMillis(getLong(WARM_WINDOW_MS)), getBoolean(WAKE_COST)));
     }
 }

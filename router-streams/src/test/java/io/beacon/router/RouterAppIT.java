@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.CostEntry;
+import io.beacon.schemas.avro.CostKind;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobAttempt;
@@ -88,10 +90,14 @@ class RouterAppIT {
                     .setStartedAt(Instant.now()).setFinishedAt(Instant.now()).setProviderTimeMs(900)
                     .setBilledSeconds(0.9).setCostEstimateUsd(0.00009).setWorkerId("it").build();
             send(topics.attempts(), job.getJobId(), attempt);
+            send(topics.costLedger(), job.getDeploymentId(), ledgerEntry(job, CostKind.ATTEMPT, 0.00009));
             if (job.getJobId().equals("job-0")) {
+                // The duplicate was a second call the worker paid for: its ledger entry counts too
                 send(topics.attempts(), job.getJobId(), attempt);
+                send(topics.costLedger(), job.getDeploymentId(), ledgerEntry(job, CostKind.ATTEMPT, 0.00009));
             }
         }
+        send(topics.costLedger(), "golem-it-1", ledgerEntry(routed.get(0), CostKind.IDLE, 0.0002));
         List<InferenceResult> results = readAtLeast(topics.results(), jobs, Duration.ofSeconds(30));
         assertThat(results).hasSize(jobs).extracting(InferenceResult::getJobId).doesNotHaveDuplicates();
         assertThat(results).allSatisfy(r -> {
@@ -116,17 +122,26 @@ class RouterAppIT {
         assertThat(health.body()).contains("\"providers_total\":1").contains("\"providers_healthy\":1")
                 .contains("\"regions\":[\"eu-central\"]");
 
-        // And /metrics carries the runner guide's metric names for those jobs, with provider and region
+        // And /metrics carries the runner guide's metric names for those jobs, with provider and region, and every
+        // dollar of the cost ledger (21 attempts and the idle time) where it was spent
         HttpClient client = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.send(HttpRequest.newBuilder(
+                URI.create(router.httpUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .containsPattern("beacon_cost_usd_total\\{[^}]*kind=\"idle\"[^}]*provider=\"golem\"[^}]*} 2\\.0E-4"));
         String metrics = client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics)
                 .containsPattern("hybrid_requests_total\\{[^}]*provider=\"golem\"[^}]*region=\"eu-central\"[^}]*"
                         + "status=\"success\"[^}]*} 20\\.0")
                 .containsPattern("hybrid_request_duration_seconds_count\\{[^}]*provider=\"golem\"[^}]*} 20")
-                .containsPattern("hybrid_cost_total\\{[^}]*provider=\"golem\"[^}]*} 0\\.0018")
+                .containsPattern("hybrid_cost_total\\{[^}]*provider=\"golem\"[^}]*} 0\\.0020[89]")
                 .containsPattern("beacon_routing_decisions_total\\{[^}]*reason=\"baseline\"[^}]*} 20\\.0")
                 .contains("kafka_stream_").contains("jvm_memory_used_bytes");
+        // And /providers shows the deployment's ledger money over its successes
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.send(HttpRequest.newBuilder(
+                URI.create(router.httpUrl() + "/providers")).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .contains("\"idle_cost_usd_total\":2.0E-4").containsPattern("\"cost_usd_total\":0\\.0020[89]")
+                .containsPattern("\"cost_per_inference_usd\":(1\\.04|9\\.9)"));
         // And the dead-letter counter and /lag see what the router and the (absent) workers did
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String lag = client.send(HttpRequest.newBuilder(URI.create(router.httpUrl() + "/lag")).build(),
@@ -211,6 +226,15 @@ class RouterAppIT {
                     URI.create(other.httpUrl() + "/jobs/no-such-job")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(missing.statusCode()).isEqualTo(404);
         }
+    }
+
+    private static CostEntry ledgerEntry(RoutedJob job, CostKind kind, double amount) {
+        Instant now = Instant.now();
+        return CostEntry.newBuilder().setDeploymentId(job.getDeploymentId()).setProvider(job.getProvider())
+                .setRegion(job.getRegion()).setKind(kind).setJobId(kind == CostKind.ATTEMPT ? job.getJobId() : null)
+                .setAttempt(kind == CostKind.ATTEMPT ? job.getAttempt() : 0)
+                .setOutcome(kind == CostKind.ATTEMPT ? AttemptOutcome.SUCCEEDED : null).setPeriodStart(now.minusSeconds(1))
+                .setPeriodEnd(now).setUnitSeconds(0.9).setAmountUsd(amount).setWorkerId("it").build();
     }
 
     private <V> void send(TopicSpec<String, V> topic, String key, V value) {

@@ -19,6 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (a histogram) and {@code hybrid_cost_total{provider,region}} (USD), plus the router's and workers' own
  * {@code beacon_*} meters.
  *
+ * <p>Cost is money billed where it was spent, from the cost ledger ({@link #recordCost}): every attempt
+ * (failed, timed-out and late duplicate ones too), health probes that reach billed capacity, idle capacity
+ * and fees. {@code hybrid_cost_total{provider,region}} counts all of it; {@code beacon_cost_usd_total{provider,
+ * region,kind}} splits the same money by {@code kind} (attempt, probe, idle, fee), so the two sum alike. Cost
+ * per inference is {@code sum(increase(hybrid_cost_total)) / sum(increase(hybrid_requests_total{status="success"}))}.
+ *
  * <p>Labels are kept low-cardinality: provider names lower-cased, an empty region becomes {@code unknown},
  * reasons are short codes. Safe to call from any thread.
  */
@@ -27,6 +33,8 @@ public final class InferenceMeters {
     public static final String REQUESTS = "hybrid.requests";
     public static final String REQUEST_DURATION = "hybrid.request.duration";
     public static final String COST = "hybrid.cost";
+    /** Prometheus {@code beacon_cost_usd_total{provider,region,kind}}: ledger money by what it paid for. */
+    public static final String COST_BY_KIND = "beacon.cost.usd";
     public static final String ROUTING_DECISIONS = "beacon.routing.decisions";
     public static final String FAILOVERS = "beacon.failovers";
     public static final String DLQ_RECORDS = "beacon.dlq.records";
@@ -61,6 +69,7 @@ public final class InferenceMeters {
 
     private final MeterRegistry registry;
     private final Map<Where, ResultMeters> results = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> costByKind = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> decisions = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> failovers = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
@@ -72,8 +81,34 @@ public final class InferenceMeters {
     }
 
     /**
-     * One finished job: counts it under {@code status=success|failure}, records its end-to-end duration
-     * (skipped when null) and adds its cost (negative or NaN costs are not added).
+     * One finished job: counts it under {@code status=success|failure} and records its end-to-end duration
+     * (skipped when null). Its money is counted from the ledger by {@link #recordCost}.
+     */
+    public void recordResult(String provider, String region, boolean success, Duration duration) {
+        recordResult(provider, region, success, duration, 0);
+    }
+
+    /**
+     * One cost-ledger entry: adds {@code amountUsd} to {@code hybrid_cost_total{provider,region}} and to
+     * {@code beacon_cost_usd_total{provider,region,kind}} (kind lower-cased: attempt, probe, idle, fee).
+     * Negative, zero or NaN amounts are not added (the counters are still registered).
+     */
+    public void recordCost(String provider, String region, String kind, double amountUsd) {
+        Where where = new Where(provider(provider), label(region));
+        ResultMeters meters = results.computeIfAbsent(where, this::resultMeters);
+        Counter byKind = costByKind.computeIfAbsent(List.of(where.provider(), where.region(),
+                label(kind).toLowerCase(Locale.ROOT)), key -> Counter.builder(COST_BY_KIND)
+                .description("Money billed in USD from the cost ledger, by what it paid for: attempt, probe, idle, fee")
+                .tags("provider", key.get(0), "region", key.get(1), "kind", key.get(2)).register(registry));
+        if (Double.isFinite(amountUsd) && amountUsd > 0) {
+            meters.costUsd().increment(amountUsd);
+            byKind.increment(amountUsd);
+        }
+    }
+
+    /**
+     * One finished job with a cost to add directly (negative or NaN costs are not added). Components that
+     * read the cost ledger count money with {@link #recordCost} instead and pass 0 here.
      */
     public void recordResult(String provider, String region, boolean success, Duration duration, double costUsd) {
         ResultMeters meters = results.computeIfAbsent(new Where(provider(provider), label(region)), this::resultMeters);
@@ -162,7 +197,7 @@ public final class InferenceMeters {
                         .minimumExpectedValue(DURATION_SLOS[0])
                         .maximumExpectedValue(DURATION_SLOS[DURATION_SLOS.length - 1])
                         .register(registry),
-                Counter.builder(COST).description("Cost of inference jobs in USD").tags(tags).register(registry));
+                Counter.builder(COST).description("Money billed in USD (cost ledger: attempts, probes, idle, fees)").tags(tags).register(registry));
     }
 
     private Counter requests(Tags tags, String status) {

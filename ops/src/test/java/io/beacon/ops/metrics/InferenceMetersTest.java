@@ -53,6 +53,34 @@ class InferenceMetersTest {
     }
 
     @Test
+    void shouldCountLedgerMoneyWhereItWasSpentInTheGuidesCostAndByKind() {
+        // Given a failed Golem attempt, Golem idle time, a Modal fee and a successful Modal attempt
+        meters.recordCost("golem", "eu-central", "ATTEMPT", 0.25);
+        meters.recordCost("Golem", "eu-central", "idle", 0.5);
+        meters.recordCost("modal", "us-east", "fee", 0.125);
+        meters.recordCost("modal", "us-east", "attempt", 1.0);
+        meters.recordCost("modal", "us-east", "attempt", Double.NaN);
+        meters.recordResult("modal", "us-east", true, Duration.ofMillis(900));
+
+        // When
+        String scrape = metrics.scrape(null);
+
+        // Then hybrid_cost_total holds all of it where it was spent, beacon_cost_usd_total splits it by kind
+        assertThat(scrape)
+                .contains("hybrid_cost_total{application=\"router\",provider=\"golem\",region=\"eu-central\"} 0.75")
+                .contains("hybrid_cost_total{application=\"router\",provider=\"modal\",region=\"us-east\"} 1.125")
+                .contains("# TYPE beacon_cost_usd_total counter")
+                .contains("beacon_cost_usd_total{application=\"router\",kind=\"attempt\",provider=\"golem\","
+                        + "region=\"eu-central\"} 0.25")
+                .contains("beacon_cost_usd_total{application=\"router\",kind=\"idle\",provider=\"golem\","
+                        + "region=\"eu-central\"} 0.5")
+                .contains("beacon_cost_usd_total{application=\"router\",kind=\"fee\",provider=\"modal\","
+                        + "region=\"us-east\"} 0.125")
+                .contains("hybrid_requests_total{application=\"router\",provider=\"modal\",region=\"us-east\","
+                        + "status=\"success\"} 1.0");
+    }
+
+    @Test
     void shouldCountDecisionsFailoversAndDeadLettersWithTheirLabels() {
         // Given
         meters.recordDecision("RunPod", "burst_overflow");

@@ -196,6 +196,9 @@ public final class RouterQueryEndpoints {
             node.put("capacity", d.getCapacity());
             node.put("in_flight", d.getInFlight());
             node.put("queued", d.getQueued());
+            node.put("billing_model", d.getBillingModel().name());
+            node.put("idle_window_ms", d.getIdleWindowMs());
+            node.put("warm_slots", d.getWarmSlots());
             node.put("heartbeat_age_ms", now.toEpochMilli() - d.getObservedAt().toEpochMilli());
             if (d.getProbeLatencyMs() != null) {
                 node.put("probe_latency_ms", d.getProbeLatencyMs());
@@ -216,8 +219,13 @@ public final class RouterQueryEndpoints {
                 l.put("latency_ewma_ms", Math.round(stats.getLatencyEwmaMs()));
                 l.put("latency_p95_ms", percentile(stats.getRecentLatenciesMs(), 95));
                 l.put("billed_seconds_ewma", stats.getBilledSecondsEwma());
+                // Money from the cost ledger: attempts of every outcome, probes, idle capacity and fees.
                 l.put("cost_usd_total", stats.getCostUsdTotal());
-                l.put("cost_per_success_usd", stats.getSuccesses() == 0 ? 0 : stats.getCostUsdTotal() / stats.getSuccesses());
+                l.put("idle_cost_usd_total", stats.getIdleCostUsdTotal());
+                l.put("attempt_cost_ewma_usd", stats.getAttemptCostEwmaUsd());
+                // The one definition of cost per inference: all money billed / successful inferences.
+                l.put("cost_per_inference_usd", stats.getSuccesses() == 0 ? 0
+                        : stats.getCostUsdTotal() / stats.getSuccesses());
                 l.put("consecutive_failures", stats.getConsecutiveFailures());
                 boolean open = stats.getOpenUntil() != null && stats.getOpenUntil().isAfter(now);
                 l.put("router_circuit", open ? "OPEN" : "CLOSED");

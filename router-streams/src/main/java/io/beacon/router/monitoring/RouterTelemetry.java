@@ -3,6 +3,7 @@ package io.beacon.router.monitoring;
 import io.beacon.dashboard.ResultStats;
 import io.beacon.ops.metrics.InferenceMeters;
 import io.beacon.router.topology.RoutingEvents;
+import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
@@ -15,6 +16,12 @@ import java.util.Locale;
  * {@code hybrid_requests_total}, {@code hybrid_request_duration_seconds}, {@code hybrid_cost_total}, plus
  * routing decisions and failovers) and into the dashboard's result statistics. Each instance counts the
  * jobs its own tasks finish, so summing over instances counts every job once.
+ *
+ * <p>Money comes from the cost ledger only ({@link #spent}): each entry is counted where it was spent, on the
+ * provider and region that billed it, whatever it paid for (an attempt that failed, timed out or came late
+ * as a duplicate, a probe, idle capacity, a fee), in {@code hybrid_cost_total{provider,region}}, in
+ * {@code beacon_cost_usd_total{provider,region,kind}} and in the dashboard. A final result adds no money.
+ * Each instance counts the ledger partitions its tasks own, so summing instances counts each entry once.
  */
 public final class RouterTelemetry implements RoutingEvents {
 
@@ -44,12 +51,21 @@ public final class RouterTelemetry implements RoutingEvents {
     public void finished(InferenceResult result, long durationMs) {
         String provider = result.getProvider() == ProviderKind.UNKNOWN ? NO_PROVIDER : label(result.getProvider());
         String region = result.getRegion() == null ? "" : result.getRegion();
-        meters.recordResult(provider, region, result.getSuccess(), Duration.ofMillis(durationMs),
-                result.getCostEstimate());
-        stats.record(provider, region, result.getSuccess(), durationMs, result.getCostEstimate(), clock.millis());
+        meters.recordResult(provider, region, result.getSuccess(), Duration.ofMillis(durationMs));
+        stats.record(provider, region, result.getSuccess(), durationMs, clock.millis());
     }
 
-    private static String label(ProviderKind kind) {
+    @Override
+    public void spent(CostEntry entry) {
+        String provider = label(entry.getProvider());
+        String region = entry.getRegion() == null ? "" : entry.getRegion();
+        String kind = label(entry.getKind());
+        meters.recordCost(provider, region, kind, entry.getAmountUsd());
+        long at = entry.getPeriodEnd() == null ? clock.millis() : entry.getPeriodEnd().toEpochMilli();
+        stats.recordCost(provider, region, kind, entry.getAmountUsd(), at);
+    }
+
+    private static String label(Enum<?> kind) {
         return kind.name().toLowerCase(Locale.ROOT);
     }
 }

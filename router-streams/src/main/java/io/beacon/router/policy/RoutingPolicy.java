@@ -1,5 +1,6 @@
 package io.beacon.router.policy;
 
+import io.beacon.schemas.avro.BillingModel;
 import io.beacon.schemas.avro.CandidateScore;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
@@ -33,6 +34,14 @@ import java.util.Set;
  * deployment's own moving averages once it has a few successes, a cold start for serverless
  * deployments that have idled, and a gross-up for the share of attempts that fail; the router's own
  * circuit keeps jobs off a deployment after consecutive failures.
+ *
+ * <p>Wake cost ({@code routing.wake.cost}, on by default): when a heartbeat carries its billing facts
+ * ({@code billing_model}, {@code warm_slots}, {@code idle_window_ms}), the expected cost is what the job makes
+ * the provider bill. On a warm free slot (a lease with headroom, or warm slots left beyond the jobs sent since
+ * the heartbeat) it pays its share of the unit: the deployment's learned attempt cost from the cost ledger,
+ * else service time x price / the calls sharing the unit. On a serverless deployment with no warm slot it
+ * starts a unit and pays the whole wake: price x (cold start + service time + idle window), since the unit is
+ * billed until its idle window after the call. A cold Modal L4 with a 60 s window: ~$0.014, not ~$0.001.
  */
 public final class RoutingPolicy {
 
@@ -218,9 +227,19 @@ public final class RoutingPolicy {
         return learned(d) ? d.stats().getLatencyEwmaMs() / 1000.0 : expectedSeconds;
     }
 
-    /** A serverless deployment with nothing in flight that has idled past the warm window pays a cold start. */
+    /**
+     * A serverless deployment pays a cold start when the job must start a unit: with billing facts and wake
+     * cost on, when it {@link #wakes}; otherwise when nothing is in flight and it has idled past the
+     * warm window.
+     */
     double coldStartSeconds(DeploymentSnapshot d, Instant now) {
-        if (d.provider() == BASELINE || d.load() > 0) {
+        if (d.provider() == BASELINE) {
+            return 0;
+        }
+        if (billingFacts(d)) {
+            return wakes(d) ? stats.coldStartPenalty().toMillis() / 1000.0 : 0;
+        }
+        if (d.load() > 0) {
             return 0;
         }
         Instant last = d.stats() == null ? null : d.stats().getLastAttemptAt();
@@ -228,14 +247,71 @@ public final class RoutingPolicy {
         return idle ? stats.coldStartPenalty().toMillis() / 1000.0 : 0;
     }
 
+    /** Whether wake cost applies: it is on and the heartbeat says how the deployment is billed. */
+    private boolean billingFacts(DeploymentSnapshot d) {
+        BillingModel model = d.status().getBillingModel();
+        return stats.wakeCost() && model != null && model != BillingModel.UNKNOWN;
+    }
+
+    private static boolean lease(DeploymentSnapshot d) {
+        return d.status().getBillingModel() == BillingModel.LEASE;
+    }
+
+    /**
+     * Whether a job sent now lands on capacity already billed: a lease with headroom, or a serverless
+     * deployment with warm slots left after the jobs this router sent since the heartbeat.
+     */
+    boolean warmFreeSlot(DeploymentSnapshot d) {
+        if (lease(d)) {
+            return d.hasHeadroom();
+        }
+        return d.status().getWarmSlots() - d.routedSinceHeartbeat() > 0;
+    }
+
+    /** Calls that share the billed seconds of the job's unit: a lease's concurrent calls, else one. */
+    private static int sharing(DeploymentSnapshot d) {
+        return lease(d) ? Math.max(1, Math.min(d.load() + 1, d.capacity())) : 1;
+    }
+
+    private boolean learnedAttemptCost(DeploymentSnapshot d) {
+        return d.stats() != null && d.stats().getAttemptCostSamples() >= stats.minSamples()
+                && d.stats().getAttemptCostEwmaUsd() > 0;
+    }
+
+    /**
+     * Whether the job would start a serverless unit and pay its whole wake (wake cost on, billing facts known):
+     * no warm free slot, and room for another unit. A deployment at capacity starts none: the job waits for
+     * a slot on a unit already billed.
+     */
+    boolean wakes(DeploymentSnapshot d) {
+        return billingFacts(d) && !lease(d) && !warmFreeSlot(d) && d.hasHeadroom();
+    }
+
     private double errorRate(DeploymentSnapshot d) {
         return d.stats() == null ? 0 : Math.min(0.9, d.stats().getErrorRate());
     }
 
-    /** Price of the billed time, grossed up by the share of attempts that fail and must be paid again. */
+    /**
+     * What the job is expected to make the provider bill, grossed up by the share of attempts that fail and
+     * must be paid again. With wake cost and billing facts: the wake of a new serverless unit, or the job's
+     * share of a warm one (learned from the ledger when there is enough). Otherwise price x (billed seconds +
+     * a cold start after an idle spell).
+     */
     double expectedCostUsd(DeploymentSnapshot d, Instant now) {
-        double billed = (learned(d) ? d.stats().getBilledSecondsEwma() : serviceSeconds(d)) + coldStartSeconds(d, now);
-        return d.status().getPricePerSecondUsd() * billed / (1 - errorRate(d));
+        double price = d.status().getPricePerSecondUsd();
+        double cost;
+        if (!billingFacts(d)) {
+            double billed = (learned(d) ? d.stats().getBilledSecondsEwma() : serviceSeconds(d)) + coldStartSeconds(d, now);
+            cost = price * billed;
+        } else if (wakes(d)) {
+            cost = price * (stats.coldStartPenalty().toMillis() / 1000.0 + serviceSeconds(d)
+                    + Math.max(0, d.status().getIdleWindowMs()) / 1000.0);
+        } else if (learnedAttemptCost(d)) {
+            cost = d.stats().getAttemptCostEwmaUsd();
+        } else {
+            cost = price * serviceSeconds(d) / sharing(d);
+        }
+        return cost / (1 - errorRate(d));
     }
 
     /** Service time, plus the wait behind jobs beyond capacity, plus a cold start, grossed up by failures. */
@@ -270,8 +346,13 @@ public final class RoutingPolicy {
             note.append(", learned ").append(Math.round(d.stats().getLatencyEwmaMs())).append(" ms, errors ")
                     .append(Math.round(100 * d.stats().getErrorRate())).append('%');
         }
-        if (coldStartSeconds(d, now) > 0) {
+        if (wakes(d)) {
+            note.append(", wakes a unit (cold start + ").append(d.status().getIdleWindowMs() / 1000.0)
+                    .append(" s idle window)");
+        } else if (coldStartSeconds(d, now) > 0) {
             note.append(", cold start");
+        } else if (billingFacts(d)) {
+            note.append(", warm slot");
         }
         return note.toString();
     }

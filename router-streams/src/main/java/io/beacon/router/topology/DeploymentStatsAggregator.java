@@ -2,30 +2,42 @@ package io.beacon.router.topology;
 
 import io.beacon.router.policy.StatsSettings;
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.CostEntry;
+import io.beacon.schemas.avro.CostKind;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.JobAttempt;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Learns from real outcomes: folds each applied attempt into its deployment's statistics (error rate,
- * latency, billed time, consecutive failures and the router's own circuit). Attempts arrive keyed by
- * deployment id, so exactly one task of one instance writes each deployment's figures; it publishes them
- * to the compacted stats topic, which every instance reads back as a global store for routing.
+ * Learns from real outcomes and real money. Folds each applied attempt into its deployment's statistics
+ * (error rate, latency, billed time, consecutive failures and the router's own circuit) and each cost-ledger
+ * entry into its money figures (all money billed, idle money, the learned cost of a successful attempt).
+ * Attempts and ledger entries both arrive keyed by deployment id on topics with the same partition count, so
+ * exactly one task of one instance owns each deployment; it publishes the figures to the compacted stats
+ * topic, which every instance reads back as a global store for routing. The task also tells its listener of
+ * every ledger entry it reads ({@link RoutingEvents#spent}), so summing the instances counts each entry once.
  */
-final class DeploymentStatsAggregator implements Processor<String, JobAttempt, String, DeploymentStats> {
+final class DeploymentStatsAggregator implements Processor<String, SpecificRecord, String, DeploymentStats> {
 
     private final StatsSettings settings;
+    private final RoutingEvents events;
     private ProcessorContext<String, DeploymentStats> context;
     private KeyValueStore<String, DeploymentStats> store;
 
     DeploymentStatsAggregator(StatsSettings settings) {
+        this(settings, RoutingEvents.NONE);
+    }
+
+    DeploymentStatsAggregator(StatsSettings settings, RoutingEvents events) {
         this.settings = settings;
+        this.events = events;
     }
 
     @Override
@@ -35,14 +47,23 @@ final class DeploymentStatsAggregator implements Processor<String, JobAttempt, S
     }
 
     @Override
-    public void process(Record<String, JobAttempt> record) {
-        JobAttempt attempt = record.value();
-        if (record.key() == null || attempt == null) {
+    public void process(Record<String, SpecificRecord> record) {
+        SpecificRecord value = record.value();
+        if (record.key() == null || value == null) {
             return;
         }
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         DeploymentStats stats = store.get(record.key());
-        DeploymentStats updated = fold(stats == null ? empty(record.key(), now) : stats, attempt, settings, now);
+        DeploymentStats before = stats == null ? empty(record.key(), now) : stats;
+        DeploymentStats updated;
+        if (value instanceof JobAttempt attempt) {
+            updated = fold(before, attempt, settings, now);
+        } else if (value instanceof CostEntry entry) {
+            events.spent(entry);
+            updated = fold(before, entry, settings, now);
+        } else {
+            return;
+        }
         store.put(record.key(), updated);
         context.forward(new Record<>(record.key(), updated, record.timestamp()));
     }
@@ -51,12 +72,38 @@ final class DeploymentStatsAggregator implements Processor<String, JobAttempt, S
         return DeploymentStats.newBuilder().setDeploymentId(deploymentId).setUpdatedAt(now).build();
     }
 
-    /** The statistics after one more attempt. Pure, so the rules are unit-testable. */
+    /**
+     * The statistics after one more ledger entry: its money joins {@code cost_usd_total} (whatever it paid
+     * for), idle money joins {@code idle_cost_usd_total}, and a successful attempt's amount feeds the learned
+     * attempt cost. Pure, so the rules are unit-testable.
+     */
+    static DeploymentStats fold(DeploymentStats before, CostEntry entry, StatsSettings settings, Instant now) {
+        double amount = entry.getAmountUsd();
+        if (!Double.isFinite(amount)) {
+            return before;
+        }
+        DeploymentStats.Builder next = DeploymentStats.newBuilder(before);
+        next.setCostUsdTotal(before.getCostUsdTotal() + amount);
+        next.setUpdatedAt(now);
+        if (entry.getKind() == CostKind.IDLE) {
+            next.setIdleCostUsdTotal(before.getIdleCostUsdTotal() + amount);
+        } else if (entry.getKind() == CostKind.ATTEMPT && entry.getOutcome() == AttemptOutcome.SUCCEEDED) {
+            boolean first = before.getAttemptCostSamples() == 0;
+            double alpha = settings.ewmaAlpha();
+            next.setAttemptCostEwmaUsd(first ? amount : before.getAttemptCostEwmaUsd() * (1 - alpha) + amount * alpha);
+            next.setAttemptCostSamples(before.getAttemptCostSamples() + 1);
+        }
+        return next.build();
+    }
+
+    /**
+     * The statistics after one more attempt. Its money is not added here: the cost ledger is the one source
+     * of the deployment's cost. Pure, so the rules are unit-testable.
+     */
     static DeploymentStats fold(DeploymentStats before, JobAttempt attempt, StatsSettings settings, Instant now) {
         DeploymentStats.Builder next = DeploymentStats.newBuilder(before);
         double alpha = settings.ewmaAlpha();
         next.setAttempts(before.getAttempts() + 1);
-        next.setCostUsdTotal(before.getCostUsdTotal() + attempt.getCostEstimateUsd());
         next.setLastAttemptAt(attempt.getFinishedAt());
         next.setUpdatedAt(now);
         AttemptOutcome outcome = attempt.getOutcome();

@@ -17,6 +17,8 @@ public final class RouterNames {
     public static final String UPDATE_DEPLOYMENT_STATE = "update-deployment-state";
 
     public static final String ATTEMPTS_BY_DEPLOYMENT_SOURCE = "attempts-by-deployment-source";
+    /** The workers' cost ledger, keyed by deployment id like the attempts by deployment. */
+    public static final String COST_LEDGER_SOURCE = "cost-ledger-source";
     public static final String AGGREGATE_DEPLOYMENT_STATS = "aggregate-deployment-stats";
     public static final String DEPLOYMENT_STATS_SOURCE = "deployment-stats-source";
     public static final String UPDATE_DEPLOYMENT_STATS = "update-deployment-stats";

@@ -37,8 +37,12 @@ import org.apache.kafka.streams.state.Stores;
  * job-attempts ───────> tag-attempt ─┴─> job-lifecycle ─┬─> provider-jobs.{golem,modal,runpod}
  *                     [job-state-store, job-timer-store] ├─> inference-results
  *                                                        └─> router.attempts-by-deployment
- * router.attempts-by-deployment ─> aggregate-deployment-stats [deployment-stats-store] ─> router.deployment-stats
+ * router.attempts-by-deployment ─┬─> aggregate-deployment-stats [deployment-stats-store] ─> router.deployment-stats
+ * cost-ledger ────────────────────┘      (and RoutingEvents.spent: hybrid_cost_total, dashboard cost)
  * </pre>
+ * The cost ledger (written by the workers, keyed by deployment id, as many partitions as the attempts by
+ * deployment) is co-partitioned with the attempts: the task that owns a deployment's statistics also folds
+ * its money, and is the one that counts it in the metrics.
  * Undecodable records never reach a processor: the deserialization handler writes them to the
  * dead-letter topic with headers naming the error (see {@code RouterApp}).
  */
@@ -113,18 +117,20 @@ public final class RouterTopology {
                 Stores.persistentKeyValueStore(RouterNames.DEPLOYMENT_STATS_STORE), keys, statsSerde);
         topology.addSource(RouterNames.ATTEMPTS_BY_DEPLOYMENT_SOURCE, keys.deserializer(),
                 topics.attemptsByDeployment().valueSerde().deserializer(), topics.attemptsByDeployment().name());
+        topology.addSource(RouterNames.COST_LEDGER_SOURCE, keys.deserializer(),
+                topics.costLedger().valueSerde().deserializer(), topics.costLedger().name());
         topology.addProcessor(RouterNames.AGGREGATE_DEPLOYMENT_STATS,
-                new ProcessorSupplier<String, JobAttempt, String, DeploymentStats>() {
+                new ProcessorSupplier<String, SpecificRecord, String, DeploymentStats>() {
                     @Override
-                    public Processor<String, JobAttempt, String, DeploymentStats> get() {
-                        return new DeploymentStatsAggregator(settings.stats());
+                    public Processor<String, SpecificRecord, String, DeploymentStats> get() {
+                        return new DeploymentStatsAggregator(settings.stats(), events);
                     }
 
                     @Override
                     public Set<StoreBuilder<?>> stores() {
                         return Set.of(statsStore);
                     }
-                }, RouterNames.ATTEMPTS_BY_DEPLOYMENT_SOURCE);
+                }, RouterNames.ATTEMPTS_BY_DEPLOYMENT_SOURCE, RouterNames.COST_LEDGER_SOURCE);
         topology.addSink(RouterNames.DEPLOYMENT_STATS_SINK, topics.deploymentStats().name(), keys.serializer(),
                 statsSerde.serializer(), RouterNames.AGGREGATE_DEPLOYMENT_STATS);
         topology.addGlobalStore(Stores.keyValueStoreBuilder(

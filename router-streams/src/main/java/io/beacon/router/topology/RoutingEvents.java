@@ -1,5 +1,6 @@
 package io.beacon.router.topology;
 
+import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
@@ -25,7 +26,18 @@ public interface RoutingEvents {
     default void routed(RoutedJob job, String rule, ProviderKind failoverFrom) {
     }
 
-    /** A job got its one final result, {@code durationMs} after it was created. */
+    /**
+     * A job got its one final result, {@code durationMs} after it was created. Its money is not here: cost
+     * is counted from the ledger ({@link #spent}), where it was spent.
+     */
     default void finished(InferenceResult result, long durationMs) {
+    }
+
+    /**
+     * One cost-ledger entry was read by the task that owns its deployment: money a provider bills (an
+     * attempt of any outcome, a probe, idle capacity or a fee). Each entry is told once across the router
+     * instances (bar exactly-once retries, as above).
+     */
+    default void spent(CostEntry entry) {
     }
 }

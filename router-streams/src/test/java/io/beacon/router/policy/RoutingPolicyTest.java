@@ -2,6 +2,7 @@ package io.beacon.router.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.beacon.schemas.avro.BillingModel;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class RoutingPolicyTest {
@@ -171,6 +173,93 @@ class RoutingPolicyTest {
         assertThat(decision.chosen()).map(DeploymentSnapshot::provider).hasValueSatisfying(
                 provider -> assertThat(provider).isNotEqualTo(ProviderKind.GOLEM));
         assertThat(decision.reason()).contains("avoiding providers falling behind (golem group beacon-worker-golem STALLED)");
+    }
+
+    /** Golem full; RunPod flex with a warm worker free; a cold Modal T4 whose per-second price is lower. */
+    private List<DeploymentSnapshot> overflowFleet() {
+        return List.of(
+                billed(deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 4), BillingModel.LEASE, 0, 0),
+                billed(deployment("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00019, 8, 0),
+                        BillingModel.WORKER, 1, 5_000),
+                billed(deployment("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0),
+                        BillingModel.CONTAINER, 0, 60_000));
+    }
+
+    @Test
+    void shouldOverflowACostPriorityJobToAWarmSlotRatherThanWakeACheaperColdDeployment() {
+        // When golem is full and a cost-priority job must burst
+        Decision decision = policy.decide(request().build(), Set.of(), overflowFleet(), NOW);
+
+        // Then it takes runpod's warm worker: 1.5 s at $0.00019, not a Modal wake of 3 + 1.5 + 60 s at $0.000164
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("runpod-us-east");
+        assertThat(decision.rule()).isEqualTo(Decision.BURST_OVERFLOW);
+        assertThat(decision.expectedCostUsd()).isCloseTo(0.00019 * 1.5, Assertions.within(1e-12));
+        assertThat(decision.candidates()).filteredOn(c -> c.getDeploymentId().equals("modal-us-east"))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.getScore()).isCloseTo(0.000164 * 64.5, Assertions.within(1e-12));
+                    assertThat(c.getNote()).contains("wakes a unit");
+                });
+    }
+
+    @Test
+    void shouldPickTheCheaperPerSecondPriceWithWakeCostOff() {
+        RoutingPolicy before = new RoutingPolicy(Duration.ofSeconds(5), 1.5, StatsSettings.defaults().withWakeCost(false));
+
+        Decision decision = before.decide(request().build(), Set.of(), overflowFleet(), NOW);
+
+        // Both idle serverless deployments pay the same cold-start penalty, so the lower price wins
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("modal-us-east");
+        assertThat(decision.expectedCostUsd()).isCloseTo(0.000164 * 4.5, Assertions.within(1e-12));
+    }
+
+    @Test
+    void shouldPriceAColdModalL4WithASixtySecondWindowAtItsWholeWake() {
+        DeploymentSnapshot coldL4 = billed(deployment("modal-l4", ProviderKind.MODAL, "us-east", 0.000222, 8, 0),
+                BillingModel.CONTAINER, 0, 60_000);
+        DeploymentSnapshot warmL4 = billed(deployment("modal-l4", ProviderKind.MODAL, "us-east", 0.000222, 8, 1),
+                BillingModel.CONTAINER, 3, 60_000);
+
+        assertThat(policy.expectedCostUsd(coldL4, NOW)).isCloseTo(0.000222 * (3 + 1.5 + 60), Assertions.within(1e-12))
+                .isBetween(0.014, 0.0145);
+        assertThat(policy.expectedCostUsd(warmL4, NOW)).isCloseTo(0.000222 * 1.5, Assertions.within(1e-12));
+        assertThat(policy.expectedLatencyMs(coldL4, NOW)).isEqualTo(4_500);
+        assertThat(policy.expectedLatencyMs(warmL4, NOW)).isEqualTo(1_500);
+    }
+
+    @Test
+    void shouldCountWarmSlotsTakenByJobsSentSinceTheHeartbeat() {
+        // Given a warm RunPod worker already given a job since its heartbeat
+        DeploymentSnapshot taken = new DeploymentSnapshot(billed(deployment("runpod-us-east", ProviderKind.RUNPOD,
+                "us-east", 0.00019, 8, 0), BillingModel.WORKER, 1, 5_000).status(), 1);
+
+        // Then the next job wakes a new worker: cold start + service + the 5 s idle timeout
+        assertThat(policy.wakes(taken)).isTrue();
+        assertThat(policy.expectedCostUsd(taken, NOW)).isCloseTo(0.00019 * (3 + 1.5 + 5), Assertions.within(1e-12));
+
+        // But at capacity no unit starts: the job waits for a slot on a worker already billed
+        DeploymentSnapshot full = billed(deployment("runpod-us-east", ProviderKind.RUNPOD, "us-east", 0.00019, 2, 2),
+                BillingModel.WORKER, 0, 5_000);
+        assertThat(policy.wakes(full)).isFalse();
+        assertThat(policy.expectedCostUsd(full, NOW)).isCloseTo(0.00019 * 1.5, Assertions.within(1e-12));
+    }
+
+    @Test
+    void shouldShareALeasesSecondsAndUseTheLedgersLearnedAttemptCost() {
+        // A lease with two calls in flight: a third shares the node's seconds three ways
+        DeploymentSnapshot lease = billed(deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0003, 4, 2),
+                BillingModel.LEASE, 2, 0);
+        assertThat(policy.expectedCostUsd(lease, NOW)).isCloseTo(0.0003 * 1.5 / 3, Assertions.within(1e-12));
+
+        // Once the ledger has taught the deployment what a successful attempt really costs, that is used
+        DeploymentSnapshot learnedLease = new DeploymentSnapshot(lease.status(), 0, DeploymentStats.newBuilder()
+                .setDeploymentId("golem-eu-1").setAttemptCostEwmaUsd(0.00007).setAttemptCostSamples(5)
+                .setUpdatedAt(NOW).build());
+        assertThat(policy.expectedCostUsd(learnedLease, NOW)).isCloseTo(0.00007, Assertions.within(1e-12));
+    }
+
+    private static DeploymentSnapshot billed(DeploymentSnapshot d, BillingModel model, int warmSlots, long idleWindowMs) {
+        return new DeploymentSnapshot(ProviderStatus.newBuilder(d.status()).setBillingModel(model)
+                .setWarmSlots(warmSlots).setIdleWindowMs(idleWindowMs).build(), d.routedSinceHeartbeat(), d.stats());
     }
 
     @Test

@@ -3,8 +3,15 @@ package io.beacon.router.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.router.RouterConfig;
+import io.beacon.dashboard.ResultStats;
+import io.beacon.ops.metrics.InferenceMeters;
+import io.beacon.ops.metrics.OpsMetrics;
 import io.beacon.router.RouterStreamsProperties;
+import io.beacon.router.monitoring.RouterTelemetry;
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.CostEntry;
+import io.beacon.schemas.avro.CostKind;
+import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobAttempt;
@@ -16,6 +23,8 @@ import io.beacon.schemas.serde.WireFormatSerdeProvider;
 import io.beacon.schemas.topics.TopicNames;
 import io.beacon.schemas.topics.Topics;
 import java.nio.charset.StandardCharsets;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,6 +58,10 @@ class RouterTopologyTest {
     private TestInputTopic<String, InferenceRequest> requests;
     private TestInputTopic<String, JobAttempt> attempts;
     private TestInputTopic<String, ProviderStatus> status;
+    private TestInputTopic<String, CostEntry> ledger;
+    private OpsMetrics metrics;
+    private final ResultStats resultStats = new ResultStats();
+    private RouterTelemetry telemetry;
     private TestInputTopic<String, byte[]> rawRequests;
     private Map<ProviderKind, TestOutputTopic<String, RoutedJob>> routed;
     private TestOutputTopic<String, InferenceResult> results;
@@ -66,20 +79,32 @@ class RouterTopologyTest {
         RouterSettings settings = RouterConfig.defaultSettings();
         Properties props = RouterStreamsProperties.forTopology("router-test", "dummy:9092", topics,
                 "at_least_once", 100, null);
+        metrics = OpsMetrics.create("router");
+        telemetry = new RouterTelemetry(new InferenceMeters(metrics.registry()), resultStats,
+                Clock.fixed(START, java.time.ZoneOffset.UTC));
         driver = new TopologyTestDriver(RouterTopology.build(settings, topics, serdes,
                 kind -> Optional.ofNullable(behind.get(kind)), new RoutingEvents() {
                     @Override
                     public void routed(RoutedJob job, String rule, ProviderKind failoverFrom) {
                         events.add("routed " + job.getJobId() + " to " + job.getDeploymentId() + " by " + rule
                                 + (failoverFrom == null ? "" : " from " + failoverFrom));
+                        telemetry.routed(job, rule, failoverFrom);
                     }
 
                     @Override
                     public void finished(InferenceResult result, long durationMs) {
                         events.add("finished " + result.getJobId() + " " + (result.getSuccess() ? "ok" : "failed")
                                 + " after " + durationMs + " ms");
+                        telemetry.finished(result, durationMs);
+                    }
+
+                    @Override
+                    public void spent(CostEntry entry) {
+                        telemetry.spent(entry);
                     }
                 }), props, START);
+        ledger = driver.createInputTopic(topics.costLedger().name(), new StringSerializer(),
+                topics.costLedger().valueSerde().serializer());
         requests = driver.createInputTopic(topics.requests().name(), new StringSerializer(),
                 topics.requests().valueSerde().serializer());
         attempts = driver.createInputTopic(topics.attempts().name(), new StringSerializer(),
@@ -105,6 +130,7 @@ class RouterTopologyTest {
     @AfterEach
     void closeDriver() {
         driver.close();
+        metrics.close();
         serdes.close();
     }
 
@@ -401,6 +427,90 @@ class RouterTopologyTest {
     }
 
     @Test
+    void shouldPutTheCostOfAFailedGolemAttemptOnGolemWhenTheJobSucceedsOnModal() {
+        // Given a job that fails on golem and then succeeds on modal
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob first = routed.get(ProviderKind.GOLEM).readValue();
+        attempts.pipeInput("job-1", attempt(first, AttemptOutcome.RETRYABLE_FAILURE, null, "503"), now());
+        RoutedJob second = routed.get(ProviderKind.MODAL).readValue();
+        attempts.pipeInput("job-1", attempt(second, AttemptOutcome.SUCCEEDED, "an answer", null), now());
+
+        // When the workers' ledger bills each attempt on the deployment that ran it
+        ledger.pipeInput("golem-eu-1", attemptCost(first, AttemptOutcome.RETRYABLE_FAILURE, 0.0003), now());
+        ledger.pipeInput("modal-us-east", attemptCost(second, AttemptOutcome.SUCCEEDED, 0.0005), now());
+
+        // Then golem's money stays on golem: in the metric, on the dashboard and in its learned figures
+        String scrape = metrics.scrape(null);
+        assertThat(scrape)
+                .contains("hybrid_cost_total{application=\"router\",provider=\"golem\",region=\"eu-central\"} 3.0E-4")
+                .contains("hybrid_cost_total{application=\"router\",provider=\"modal\",region=\"us-east\"} 5.0E-4")
+                .contains("beacon_cost_usd_total{application=\"router\",kind=\"attempt\",provider=\"golem\","
+                        + "region=\"eu-central\"} 3.0E-4");
+        JsonNode totals = resultStats.toJson(START.toEpochMilli()).get("totals");
+        assertThat(totals.get("cost_usd").doubleValue()).isCloseTo(0.0008, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(totals.get("cost_per_inference_usd").doubleValue())
+                .isCloseTo(0.0008, org.assertj.core.api.Assertions.within(1e-12));
+        DeploymentStats golem = stats("golem-eu-1");
+        assertThat(golem.getCostUsdTotal()).as("the ledger's money, not the attempt's estimate").isEqualTo(0.0003);
+        assertThat(golem.getAttempts()).isEqualTo(1);
+        assertThat(golem.getRetryableFailures()).isEqualTo(1);
+        DeploymentStats modal = stats("modal-us-east");
+        assertThat(modal.getCostUsdTotal()).isEqualTo(0.0005);
+        assertThat(modal.getAttemptCostEwmaUsd()).isEqualTo(0.0005);
+        assertThat(modal.getAttemptCostSamples()).isEqualTo(1);
+        assertThat(modal.getBilledSecondsEwma()).as("still learned from the attempts").isEqualTo(1.2);
+    }
+
+    @Test
+    void shouldCountIdleProbeAndFeeMoneyOfADeploymentThatServedNothing() {
+        // Given a Modal deployment kept warm by probes and idle, and a Golem lease's start fee
+        ledger.pipeInput("modal-us-east", cost("modal-us-east", ProviderKind.MODAL, "us-east", CostKind.IDLE, 0.0133), now());
+        ledger.pipeInput("modal-us-east", cost("modal-us-east", ProviderKind.MODAL, "us-east", CostKind.PROBE, 0.0002), now());
+        ledger.pipeInput("golem-eu-1", cost("golem-eu-1", ProviderKind.GOLEM, "eu-central", CostKind.FEE, 0.01), now());
+
+        // Then it is money billed, counted by kind, and in the deployment's totals
+        String scrape = metrics.scrape(null);
+        assertThat(scrape)
+                .contains("hybrid_cost_total{application=\"router\",provider=\"modal\",region=\"us-east\"} 0.0135")
+                .contains("beacon_cost_usd_total{application=\"router\",kind=\"idle\",provider=\"modal\","
+                        + "region=\"us-east\"} 0.0133")
+                .contains("beacon_cost_usd_total{application=\"router\",kind=\"fee\",provider=\"golem\","
+                        + "region=\"eu-central\"} 0.01");
+        DeploymentStats modal = stats("modal-us-east");
+        assertThat(modal.getCostUsdTotal()).isCloseTo(0.0135, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(modal.getIdleCostUsdTotal()).isEqualTo(0.0133);
+        assertThat(modal.getAttempts()).isZero();
+        assertThat(stats("golem-eu-1").getIdleCostUsdTotal()).isZero();
+        assertThat(resultStats.toJson(START.toEpochMilli()).get("totals").get("idle_cost_usd").doubleValue())
+                .isEqualTo(0.0133);
+    }
+
+    @Test
+    void shouldCountTheLedgerEntryOfALateDuplicateAttempt() {
+        // Given a job that succeeded, then a late duplicate of its attempt (a second call the worker paid for)
+        heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
+        requests.pipeInput("job-1", request("job-1").build(), now());
+        RoutedJob job = routed.get(ProviderKind.GOLEM).readValue();
+        JobAttempt success = attempt(job, AttemptOutcome.SUCCEEDED, "an answer", null);
+        attempts.pipeInput("job-1", success, now());
+        ledger.pipeInput("golem-eu-1", attemptCost(job, AttemptOutcome.SUCCEEDED, 0.0001), now());
+        attempts.pipeInput("job-1", success, now());
+        ledger.pipeInput("golem-eu-1", attemptCost(job, AttemptOutcome.SUCCEEDED, 0.0001), now());
+
+        // Then one result, and both calls' money
+        assertThat(results.readValuesToList()).hasSize(1);
+        assertThat(metrics.scrape(null))
+                .contains("hybrid_cost_total{application=\"router\",provider=\"golem\",region=\"eu-central\"} 2.0E-4")
+                .contains("hybrid_requests_total{application=\"router\",provider=\"golem\",region=\"eu-central\","
+                        + "status=\"success\"} 1.0");
+        assertThat(stats("golem-eu-1").getCostUsdTotal()).isEqualTo(0.0002);
+        assertThat(resultStats.toJson(START.toEpochMilli()).get("totals").get("cost_per_inference_usd").doubleValue())
+                .isEqualTo(0.0002);
+    }
+
+    @Test
     void shouldTellItsListenerOfEachRoutingAndTheFinalResult() {
         heartbeat("golem-eu-1", ProviderKind.GOLEM, "eu-central", 0.0001, 4, 0);
         heartbeat("modal-us-east", ProviderKind.MODAL, "us-east", 0.000164, 8, 0);
@@ -515,6 +625,25 @@ class RouterTopologyTest {
     private InferenceRequest.Builder request(String id) {
         return InferenceRequest.newBuilder().setJobId(id).setModel(MODEL).setPrompt("Is this sentence biased?")
                 .setCreatedAt(now());
+    }
+
+    private DeploymentStats stats(String deploymentId) {
+        KeyValueStore<String, DeploymentStats> store = driver.getKeyValueStore(RouterNames.DEPLOYMENT_STATS_STORE);
+        DeploymentStats stats = store.get(deploymentId);
+        assertThat(stats).as("statistics of " + deploymentId).isNotNull();
+        return stats;
+    }
+
+    private CostEntry cost(String deploymentId, ProviderKind kind, String region, CostKind what, double amount) {
+        return CostEntry.newBuilder().setDeploymentId(deploymentId).setProvider(kind).setRegion(region).setKind(what)
+                .setPeriodStart(now().minusSeconds(60)).setPeriodEnd(now()).setUnitSeconds(60).setAmountUsd(amount)
+                .setWorkerId("w").build();
+    }
+
+    private CostEntry attemptCost(RoutedJob job, AttemptOutcome outcome, double amount) {
+        return CostEntry.newBuilder(cost(job.getDeploymentId(), job.getProvider(), job.getRegion(), CostKind.ATTEMPT,
+                        amount)).setJobId(job.getJobId()).setAttempt(job.getAttempt()).setOutcome(outcome)
+                .setUnit("lease").setUnitSeconds(1.2).build();
     }
 
     private static JobAttempt attempt(RoutedJob job, AttemptOutcome outcome, String response, String error) {

@@ -44,8 +44,25 @@ class GrafanaDashboardTest {
         assertThat(titles).contains("Consumer lag per group (records)", "Consumer lag per group (seconds)",
                 "Consumer group status", "Throughput by provider", "Share of jobs per provider", "Cost per inference",
                 "Request duration p95", "Deployment circuit state", "In-flight per deployment",
-                "Failovers per minute", "Dead-letter records per minute", "Processes up");
-        assertThat(metrics).allMatch(MetricsContract::isKnown);
+                "Failovers per minute", "Dead-letter records per minute", "Processes up", "Idle cost");
+        assertThat(metrics).allMatch(MetricsContract::isKnown).contains("beacon_cost_usd_total");
+    }
+
+    @Test
+    void shouldDivideAllMoneyBilledBySuccessfulInferencesInEveryCostPerInferencePanel() throws IOException {
+        JsonNode dashboard = new ObjectMapper().readTree(Files.readString(Repo.root().resolve(DASHBOARD)));
+        List<String> costPerInference = new ArrayList<>();
+        dashboard.path("panels").forEach(panel -> {
+            if (panel.path("title").asText().toLowerCase(java.util.Locale.ROOT).contains("cost per inference")) {
+                panel.path("targets").forEach(t -> costPerInference.add(t.path("expr").asText()));
+            }
+        });
+
+        // One definition: all ledger money (hybrid_cost_total, every kind) / successes, never / requests
+        assertThat(costPerInference).isNotEmpty().allSatisfy(expr -> {
+            assertThat(expr).contains("increase(hybrid_cost_total[").doesNotContain("kind=")
+                    .containsPattern("/ sum( by \\(provider\\) )?\\(increase\\(hybrid_requests_total\\{status=\"success\"\\}\\[");
+        });
     }
 
     @Test

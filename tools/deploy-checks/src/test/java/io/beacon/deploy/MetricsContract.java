@@ -24,6 +24,7 @@ final class MetricsContract {
             Map.entry("hybrid_request_duration_seconds_sum", Set.of("provider", "region")),
             Map.entry("hybrid_request_duration_seconds_count", Set.of("provider", "region")),
             Map.entry("hybrid_cost_total", Set.of("provider", "region")),
+            Map.entry("beacon_cost_usd_total", Set.of("provider", "region", "kind")),
             Map.entry("beacon_routing_decisions_total", Set.of("provider", "reason")),
             Map.entry("beacon_failovers_total", Set.of("from_provider", "to_provider")),
             Map.entry("beacon_dlq_records_total", Set.of("topic")),

@@ -24,6 +24,15 @@ class PromQlTest {
     }
 
     @Test
+    void shouldFindTheCostByKindMetricAndItsLabelsBehindAMatcher() {
+        String expr = "sum by (provider) (increase(beacon_cost_usd_total{kind=\"idle\"}[5m]))"
+                + " / sum(increase(hybrid_cost_total[5m]))";
+
+        assertThat(PromQl.metricNames(expr)).containsExactlyInAnyOrder("beacon_cost_usd_total", "hybrid_cost_total");
+        assertThat(PromQl.labelNames(expr)).containsExactlyInAnyOrder("provider", "kind");
+    }
+
+    @Test
     void shouldIgnoreLabelValuesKeywordsNumbersAndDashboardVariables() {
         String expr = "up{job=~\"beacon-.*\", instance!=\"hybrid_fake_total\"} * 1e3 and bool foo offset 5m"
                 + " > $threshold";
