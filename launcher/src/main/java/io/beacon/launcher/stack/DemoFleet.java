@@ -5,6 +5,8 @@ import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
 import io.beacon.sim.SimulatorFleet;
+import io.beacon.schemas.avro.BillingModel;
+import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
 import java.net.URI;
 import java.time.Duration;
@@ -62,6 +64,23 @@ public final class DemoFleet {
 
     static DeploymentEndpoint endpoint(SimulatedDeployment d, URI baseUrl) {
         return new DeploymentEndpoint(d.id(), kind(d.provider()), d.region(), baseUrl, d.models(),
-                d.pricePerSecondUsd(), d.capacity(), REQUEST_TIMEOUT);
+                d.pricePerSecondUsd(), d.capacity(), REQUEST_TIMEOUT, billing(d));
+    }
+
+    /**
+     * The deployment's billing terms as its worker is configured with them: the price list a user would copy
+     * from the provider's pricing page and their own deployment settings (fee, scale-down window, inputs per
+     * container, active workers). The worker's ledger applies them to what it observes; the simulator bills
+     * from what actually ran.
+     */
+    static Billing billing(SimulatedDeployment d) {
+        BillingModel model = switch (d.provider()) {
+            case GOLEM -> BillingModel.LEASE;
+            case MODAL -> BillingModel.CONTAINER;
+            case RUNPOD -> BillingModel.WORKER;
+        };
+        Duration window = d.provider() == SimProvider.GOLEM ? Duration.ZERO : d.idleTimeout();
+        return new Billing(model, d.startFeeUsd(), window, d.slotsPerUnit(), d.activeUnits(),
+                d.activePricePerSecondUsd());
     }
 }
