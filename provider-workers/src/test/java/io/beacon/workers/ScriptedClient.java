@@ -3,6 +3,7 @@ package io.beacon.workers;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.testsupport.MutableClock;
 import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.client.ProviderClient;
@@ -15,17 +16,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A provider client whose calls finish when the test says so. */
-final class ScriptedClient implements ProviderClient {
+/** A provider client whose calls finish when the test says so; it counts the probes each deployment gets. */
+public final class ScriptedClient implements ProviderClient {
 
     private final ProviderKind kind;
     private final Map<String, CompletableFuture<CallOutcome>> calls = new ConcurrentHashMap<>();
     private final List<String> started = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Map<String, AtomicInteger> probes = new ConcurrentHashMap<>();
     private volatile boolean probeHealthy = true;
+    private volatile MutableClock probeClock;
+    private volatile Duration probeTime = Duration.ofMillis(3);
 
-    ScriptedClient(ProviderKind kind) {
+    public ScriptedClient(ProviderKind kind) {
         this.kind = kind;
     }
 
@@ -42,9 +47,28 @@ final class ScriptedClient implements ProviderClient {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
+        probes.computeIfAbsent(d.id(), id -> new AtomicInteger()).incrementAndGet();
+        MutableClock clock = probeClock;
+        if (clock != null) {
+            clock.advance(probeTime);
+        }
+        Instant now = clock != null ? clock.instant() : Instant.now();
         return CompletableFuture.completedFuture(probeHealthy
-                ? ProbeOutcome.healthy(Duration.ofMillis(3), Instant.now(), List.of())
-                : ProbeOutcome.unhealthy(null, "probe failed", Instant.now()));
+                ? ProbeOutcome.healthy(probeTime, now, List.of())
+                : ProbeOutcome.unhealthy(null, "probe failed", now));
+    }
+
+    /** Each probe takes {@code time} on {@code clock} (the test's clock moves on as a real probe's would). */
+    public ScriptedClient probesTake(Duration time, MutableClock clock) {
+        this.probeTime = time;
+        this.probeClock = clock;
+        return this;
+    }
+
+    /** How many probes {@code deploymentId} got. */
+    public int probes(String deploymentId) {
+        AtomicInteger count = probes.get(deploymentId);
+        return count == null ? 0 : count.get();
     }
 
     void probeHealthy(boolean healthy) {

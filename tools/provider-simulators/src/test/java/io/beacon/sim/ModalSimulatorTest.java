@@ -371,7 +371,10 @@ class ModalSimulatorTest {
         // When a health probe reaches it
         Duration probe = timed(() -> http.get(at(endpoint.baseUrl(), "/health"), AUTH));
         await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().unitsUp() == 0);
-        Thread.sleep(500);
+        double atStop = endpoint.stats().billedUsd();
+        // and once the container is gone the invoice stands still
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> endpoint.stats().billedUsd() == atStop);
 
         // Then it waited for a container to boot, and that container bills 0.3 s cold + 2 ms + 0.4 s window
         JsonNode stats = json(http.get(at(endpoint.rootUrl(), "/__sim/stats")));
