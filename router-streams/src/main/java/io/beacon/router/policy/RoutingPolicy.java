@@ -43,7 +43,7 @@ import java.util.Set;
  * starts a unit and pays the whole wake: price x (cold start + service time + idle window), since the unit is
  * billed until its idle window after the call. A cold Modal L4 with a 60 s window: ~$0.014, not ~$0.001.
  */
-public final class RoutingPolicy {
+public final class RoutingPolicy implements RoutingDecider {
 
     /** The cheap tier that should carry the load while it has room. */
     public static final ProviderKind BASELINE = ProviderKind.GOLEM;
@@ -77,6 +77,7 @@ public final class RoutingPolicy {
      * @param backlog which provider kinds' job queues are falling behind (their worker group lags or has
      *                stalled); their deployments are used only when no other candidate can take the job
      */
+    @Override
     public Decision decide(InferenceRequest request, Set<String> alreadyTried,
                            Collection<DeploymentSnapshot> deployments, Instant now, ProviderBacklog backlog) {
         List<CandidateScore> scores = new ArrayList<>();

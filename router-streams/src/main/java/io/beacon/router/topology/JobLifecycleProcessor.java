@@ -4,7 +4,7 @@ import io.beacon.router.policy.Decision;
 import io.beacon.router.policy.DeploymentSnapshot;
 import io.beacon.router.policy.ProviderBacklog;
 import io.beacon.router.policy.RequestValidator;
-import io.beacon.router.policy.RoutingPolicy;
+import io.beacon.router.policy.RoutingDecider;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
@@ -53,7 +53,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     private static final int SCAN_BATCH = 10_000;
 
     private final RouterSettings settings;
-    private final RoutingPolicy policy;
+    private final RoutingDecider policy;
     private final RequestValidator validator;
     /**
      * Jobs this task routed to each deployment since the heartbeat it last saw from it. A heartbeat
@@ -77,17 +77,17 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     private KeyValueStore<String, DeploymentStats> learned;
 
     JobLifecycleProcessor(RouterSettings settings) {
-        this(settings, new DeploymentView(), ProviderBacklog.NONE, RoutingEvents.NONE);
+        this(settings, new DeploymentView(), ProviderBacklog.NONE, RoutingEvents.NONE,
+                RouterProcessors.productionPolicy(settings));
     }
 
     JobLifecycleProcessor(RouterSettings settings, DeploymentView view, ProviderBacklog backlog,
-                          RoutingEvents events) {
+                          RoutingEvents events, RoutingDecider policy) {
         this.settings = settings;
         this.view = view;
         this.backlog = backlog;
         this.events = events;
-        this.policy = new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(),
-                settings.stats());
+        this.policy = policy;
         this.validator = new RequestValidator(settings.maxPromptChars(), settings.maxTokensLimit());
     }
 

@@ -1,6 +1,7 @@
 package io.beacon.router.topology;
 
 import io.beacon.router.policy.ProviderBacklog;
+import io.beacon.router.policy.RoutingDecider;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.JobAttempt;
@@ -66,8 +67,20 @@ public final class RouterTopology {
     /** @param events told of every routing and every final result (metrics, dashboard) */
     public static Topology build(RouterSettings settings, Topics topics, SerdeProvider serdes, ProviderBacklog backlog,
                                  RoutingEvents events) {
+        return build(topics, serdes, new RouterProcessors(settings, backlog, events));
+    }
+
+    /**
+     * The topology with another decision policy in place of {@link RouterProcessors#productionPolicy} (the
+     * policy lab's alternatives, run through the real topology).
+     */
+    public static Topology build(RouterSettings settings, Topics topics, SerdeProvider serdes, ProviderBacklog backlog,
+                                 RoutingEvents events, RoutingDecider decider) {
+        return build(topics, serdes, new RouterProcessors(settings, backlog, events, decider));
+    }
+
+    private static Topology build(Topics topics, SerdeProvider serdes, RouterProcessors processors) {
         Serde<String> keys = Serdes.String();
-        DeploymentView view = new DeploymentView();
         Serde<ProviderStatus> statusSerde = topics.status().valueSerde();
         Serde<JobState> jobStateSerde = serdes.valueSerde(JobState.class);
 
@@ -79,7 +92,7 @@ public final class RouterTopology {
                 .withLoggingDisabled();
         topology.addGlobalStore(deploymentState, RouterNames.STATUS_SOURCE, keys.deserializer(),
                 statusSerde.deserializer(), topics.status().name(), RouterNames.UPDATE_DEPLOYMENT_STATE,
-                () -> new DeploymentStateUpdater(view));
+                processors::deploymentStateUpdater);
 
         topology.addSource(RouterNames.REQUESTS_SOURCE, keys.deserializer(),
                 topics.requests().valueSerde().deserializer(), topics.requests().name());
@@ -97,7 +110,7 @@ public final class RouterTopology {
         topology.addProcessor(RouterNames.JOB_LIFECYCLE, new ProcessorSupplier<String, JobEvent, String, SpecificRecord>() {
             @Override
             public Processor<String, JobEvent, String, SpecificRecord> get() {
-                return new JobLifecycleProcessor(settings, view, backlog, events);
+                return processors.jobLifecycle();
             }
 
             @Override
@@ -123,7 +136,7 @@ public final class RouterTopology {
                 new ProcessorSupplier<String, SpecificRecord, String, DeploymentStats>() {
                     @Override
                     public Processor<String, SpecificRecord, String, DeploymentStats> get() {
-                        return new DeploymentStatsAggregator(settings.stats(), events);
+                        return processors.deploymentStats();
                     }
 
                     @Override
@@ -137,7 +150,7 @@ public final class RouterTopology {
                         Stores.inMemoryKeyValueStore(RouterNames.DEPLOYMENT_STATS_VIEW_STORE), keys, statsSerde)
                         .withLoggingDisabled(),
                 RouterNames.DEPLOYMENT_STATS_SOURCE, keys.deserializer(), statsSerde.deserializer(),
-                topics.deploymentStats().name(), RouterNames.UPDATE_DEPLOYMENT_STATS, () -> new LatestStatsUpdater(view));
+                topics.deploymentStats().name(), RouterNames.UPDATE_DEPLOYMENT_STATS, processors::deploymentStatsUpdater);
         Serializer<?> resultSerializer = topics.results().valueSerde().serializer();
         topology.addSink(RouterNames.RESULTS_SINK, topics.results().name(), keys.serializer(), resultSerializer,
                 RouterNames.JOB_LIFECYCLE);

@@ -84,13 +84,18 @@ final class SimEngine implements AutoCloseable {
      *                  tests pass a fake one)
      */
     SimEngine(SimulatedDeployment deployment, FaultControl faults, Clock clock, LongSupplier nanoClock) {
+        this(deployment, faults, clock, nanoClock, new Random(deployment.id().hashCode()));
+    }
+
+    /** @param random the source of latency samples and injected failures (seeded by the policy lab per run) */
+    SimEngine(SimulatedDeployment deployment, FaultControl faults, Clock clock, LongSupplier nanoClock, Random random) {
         this.deployment = Objects.requireNonNull(deployment, "deployment");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.timer = new ScheduledThreadPoolExecutor(2, daemonThreads("sim-" + deployment.id() + "-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
-        this.random = new Random(deployment.id().hashCode());
+        this.random = Objects.requireNonNull(random, "random");
         this.units = new Unit[deployment.maxUnits()];
         for (int i = 0; i < units.length; i++) {
             boolean permanent = deployment.provider() == SimProvider.GOLEM || i < deployment.activeUnits();
