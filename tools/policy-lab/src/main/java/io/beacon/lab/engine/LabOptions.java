@@ -14,9 +14,11 @@ import java.util.Map;
  *                        environment is not read, so a lab run does not depend on who runs it
  * @param withoutPreferences send every job without its region and provider preference, to tell what a policy's
  *                        choices cost from what honouring the runner's preferences costs
+ * @param engine          how the router runs: its processors driven directly (default) or the whole topology under
+ *                        TopologyTestDriver (the reference: slower, one task, the router's own topics without a hop)
  */
 public record LabOptions(int partitions, Duration kafkaHop, Map<String, String> routerSettings,
-                         boolean withoutPreferences) {
+                         boolean withoutPreferences, RouterEngine.Kind engine) {
 
     public LabOptions {
         if (partitions < 1) {
@@ -26,14 +28,18 @@ public record LabOptions(int partitions, Duration kafkaHop, Map<String, String> 
     }
 
     public static LabOptions defaults() {
-        return new LabOptions(3, Duration.ofMillis(20), Map.of(), false);
+        return new LabOptions(3, Duration.ofMillis(20), Map.of(), false, RouterEngine.Kind.DIRECT);
     }
 
     public LabOptions withRouterSettings(Map<String, String> settings) {
-        return new LabOptions(partitions, kafkaHop, settings, withoutPreferences);
+        return new LabOptions(partitions, kafkaHop, settings, withoutPreferences, engine);
+    }
+
+    public LabOptions withEngine(RouterEngine.Kind value, int partitionCount, Duration hop) {
+        return new LabOptions(partitionCount, hop, routerSettings, withoutPreferences, value);
     }
 
     public LabOptions withoutPreferences(boolean value) {
-        return new LabOptions(partitions, kafkaHop, routerSettings, value);
+        return new LabOptions(partitions, kafkaHop, routerSettings, value, engine);
     }
 }

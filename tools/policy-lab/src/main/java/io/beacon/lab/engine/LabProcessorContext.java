@@ -30,6 +30,8 @@ final class LabProcessorContext<KF, VF> implements ProcessorContext<KF, VF> {
     private final Map<String, StateStore> stores = new HashMap<>();
     private final BiConsumer<String, Record<?, ?>> sink;
     private Punctuator wallClockPunctuator;
+    private long punctuationIntervalMs;
+    private long nextPunctuationMs;
 
     /** @param sink told of each forwarded record with the child (sink) it was forwarded to, null for all */
     LabProcessorContext(TaskId taskId, VirtualClock clock, BiConsumer<String, Record<?, ?>> sink) {
@@ -43,11 +45,17 @@ final class LabProcessorContext<KF, VF> implements ProcessorContext<KF, VF> {
         return this;
     }
 
-    /** Runs the processor's wall-clock punctuator, if it scheduled one, at the current virtual instant. */
-    void punctuate() {
-        if (wallClockPunctuator != null) {
-            wallClockPunctuator.punctuate(clock.epochMillis());
+    /**
+     * Runs the processor's wall-clock punctuator when it is due at {@code nowMs}, as Kafka Streams' punctuation
+     * queue does: with the current time, the next one an interval after the one due (or after now, when late).
+     */
+    void maybePunctuate(long nowMs) {
+        if (wallClockPunctuator == null || nowMs < nextPunctuationMs) {
+            return;
         }
+        long next = nextPunctuationMs + punctuationIntervalMs;
+        nextPunctuationMs = next > nowMs ? next : nowMs + punctuationIntervalMs;
+        wallClockPunctuator.punctuate(nowMs);
     }
 
     @Override
@@ -111,6 +119,8 @@ final class LabProcessorContext<KF, VF> implements ProcessorContext<KF, VF> {
             throw new UnsupportedOperationException("the lab fires wall-clock punctuators only");
         }
         wallClockPunctuator = callback;
+        punctuationIntervalMs = interval.toMillis();
+        nextPunctuationMs = clock.epochMillis() + punctuationIntervalMs;
         return () -> wallClockPunctuator = null;
     }
 

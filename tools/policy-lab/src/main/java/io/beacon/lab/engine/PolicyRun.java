@@ -46,7 +46,7 @@ public final class PolicyRun {
     private final Map<ProviderKind, LabWorker> workers = new EnumMap<>(ProviderKind.class);
     private final long hop;
     private final long start;
-    private LabRouter router;
+    private RouterEngine router;
     private LabObserver observer;
     private ResultCollector results;
     private int failovers;
@@ -82,7 +82,7 @@ public final class PolicyRun {
                 ? new RouterProcessors(settings, backlog, routingEvents)
                 : new RouterProcessors(settings, backlog, routingEvents, decider);
         results = new ResultCollector(workload, start);
-        router = new LabRouter(processors, options.partitions(), events, hop, new LabRouter.Outputs() {
+        RouterEngine.Outputs outputs = new RouterEngine.Outputs() {
             @Override
             public void routed(RoutedJob job) {
                 LabWorker worker = workers.get(job.getProvider());
@@ -93,7 +93,10 @@ public final class PolicyRun {
             public void result(InferenceResult result) {
                 results.result(result, events.now());
             }
-        });
+        };
+        router = options.engine() == RouterEngine.Kind.TOPOLOGY
+                ? new TopologyRouter(settings, backlog, routingEvents, decider, events, outputs)
+                : new DirectRouter(processors, options.partitions(), events, hop, outputs);
 
         for (SimulatedDeployment d : scenario.fleet()) {
             ProviderKind kind = LabDeployment.kind(d.provider());
@@ -103,7 +106,7 @@ public final class PolicyRun {
             worker.serve(d, scenario.seed() ^ d.id().hashCode());
         }
         workers.values().forEach(LabWorker::start);
-        every(settings.scanInterval().toNanos(), router::scan);
+        every(settings.scanInterval().toNanos(), router::advance);
         every(config.getLong(RouterConfig.LAG_POLL_INTERVAL_MS) * 1_000_000L, () -> backlog.poll(workers.values()));
         new FaultPlayer(scenario, events, new ArrayList<>(workers.values()), workers.get(ProviderKind.GOLEM), start,
                 workload.lastArrivalNanos()).schedule();
@@ -117,6 +120,7 @@ public final class PolicyRun {
         events.runUntil(end);
         results.closeAt(end);
         workers.values().forEach(LabWorker::stop);
+        router.close();
 
         Map<String, Double> billed = new LinkedHashMap<>();
         double total = 0;

@@ -21,22 +21,18 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * The router as the lab runs it: the production processors of {@link RouterProcessors} (job lifecycle with the
- * policy, statistics aggregator, the global stores' updaters) wired as {@code RouterTopology} wires them, one
- * task per partition, with every topic between them a delay of one Kafka hop on the event queue. Jobs, attempts
- * and ledger entries reach the task of their key's partition (Kafka's default partitioner), so each task keeps
- * its own job stores and its own count of jobs routed since a heartbeat, as in a real instance.
+ * The router as the lab runs it by default: the production processors of {@link RouterProcessors} (job
+ * lifecycle with the policy, statistics aggregator, the global stores' updaters) wired as {@code RouterTopology}
+ * wires them, one task per partition, with each of the router's own topics (attempts by deployment, deployment
+ * statistics) a delay of one Kafka hop on the event queue. Jobs, attempts and ledger entries reach the task of
+ * their key's partition (Kafka's default partitioner), so each task keeps its own job stores and its own count of
+ * jobs routed since a heartbeat, as in a real instance. Values are passed as objects, not serialised.
+ *
+ * <p>With a zero hop it follows TopologyTestDriver's order exactly: a record forwarded to one of the router's own
+ * source topics is processed after the record that produced it, and a statistics update reaches the global view
+ * at once; wall-clock punctuations run as Kafka Streams' punctuation queue runs them.
  */
-final class LabRouter {
-
-    /** Where the router's output goes. */
-    interface Outputs {
-        /** A job was written to its provider's jobs topic. */
-        void routed(RoutedJob job);
-
-        /** A job's one final result was written. */
-        void result(InferenceResult result);
-    }
+final class DirectRouter implements RouterEngine {
 
     private final EventQueue events;
     private final long hopNanos;
@@ -48,8 +44,10 @@ final class LabRouter {
     private final Processor<String, ProviderStatus, Void, Void> stateUpdater;
     private final Processor<String, DeploymentStats, Void, Void> statsUpdater;
     private final ObjectStore<ProviderStatus> deploymentState = new ObjectStore<>(RouterNames.DEPLOYMENT_STATE_STORE);
+    /** With a zero hop: records forwarded to the router's own source topics, processed after the current one. */
+    private final java.util.ArrayDeque<Runnable> reenqueued = new java.util.ArrayDeque<>();
 
-    LabRouter(RouterProcessors processors, int partitions, EventQueue events, long hopNanos, Outputs outputs) {
+    DirectRouter(RouterProcessors processors, int partitions, EventQueue events, long hopNanos, Outputs outputs) {
         this.events = events;
         this.hopNanos = hopNanos;
         this.outputs = outputs;
@@ -87,38 +85,61 @@ final class LabRouter {
         }
     }
 
-    /** A request read from {@code inference-requests}. */
-    void request(InferenceRequest request) {
+    @Override
+    public void request(InferenceRequest request) {
+        advance();
         String key = request.getJobId();
         lifecycles.get(partition(key)).process(new Record<>(key, new JobEvent.Requested(request), now()));
+        processReenqueued();
     }
 
-    /** An attempt read from {@code job-attempts}, in the partition its routed job named. */
-    void attempt(JobAttempt attempt, int partition) {
+    @Override
+    public void attempt(JobAttempt attempt, int partition) {
+        advance();
         lifecycles.get(partition).process(new Record<>(attempt.getJobId(), new JobEvent.Attempted(attempt), now()));
+        processReenqueued();
     }
 
-    /** A heartbeat read from {@code provider-status}. */
-    void heartbeat(ProviderStatus status) {
+    @Override
+    public void heartbeat(ProviderStatus status) {
+        advance();
         stateUpdater.process(new Record<>(status.getDeploymentId(), status, now()));
     }
 
-    /** A ledger entry read from {@code cost-ledger}. */
-    void cost(CostEntry entry) {
+    @Override
+    public void cost(CostEntry entry) {
+        advance();
         String key = entry.getDeploymentId();
         aggregators.get(partition(key)).process(new Record<>(key, entry, now()));
+        processReenqueued();
     }
 
-    /** Every task's wall-clock punctuation (time-outs, waits, forgetting finished jobs). */
-    void scan() {
+    @Override
+    public void advance() {
+        long nowMs = now();
         for (LabProcessorContext<String, SpecificRecord> context : lifecycleContexts) {
-            context.punctuate();
+            context.maybePunctuate(nowMs);
+        }
+        processReenqueued();
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private void processReenqueued() {
+        while (!reenqueued.isEmpty()) {
+            reenqueued.pollFirst().run();
         }
     }
 
-    /** Heartbeats the router holds now, newest per deployment. */
-    int deploymentsKnown() {
-        return deploymentState.size();
+    /** A record to one of the router's own source topics: one hop later, or (zero hop) after the current record. */
+    private void loop(Runnable delivery) {
+        if (hopNanos == 0) {
+            reenqueued.addLast(delivery);
+        } else {
+            events.after(hopNanos, delivery);
+        }
     }
 
     private void fromLifecycle(String child, Record<?, ?> record) {
@@ -130,8 +151,7 @@ final class LabRouter {
         } else if (RouterNames.ATTEMPTS_BY_DEPLOYMENT_SINK.equals(child)) {
             JobAttempt attempt = (JobAttempt) value;
             String key = attempt.getDeploymentId();
-            events.after(hopNanos, () -> aggregators.get(partition(key))
-                    .process(new Record<>(key, attempt, now())));
+            loop(() -> aggregators.get(partition(key)).process(new Record<>(key, attempt, now())));
         } else {
             throw new IllegalStateException("job-lifecycle forwarded to an unknown child " + child);
         }
@@ -140,7 +160,12 @@ final class LabRouter {
     private void fromAggregator(String child, Record<?, ?> record) {
         DeploymentStats stats = (DeploymentStats) record.value();
         String key = (String) record.key();
-        events.after(hopNanos, () -> statsUpdater.process(new Record<>(key, stats, now())));
+        if (hopNanos == 0) {
+            // A global topic's record reaches the global store as soon as it is written.
+            statsUpdater.process(new Record<>(key, stats, now()));
+        } else {
+            events.after(hopNanos, () -> statsUpdater.process(new Record<>(key, stats, now())));
+        }
     }
 
     private long now() {
