@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code beacon} command. Each subcommand is one process role; {@code demo} runs them all. */
 @Command(name = "beacon", mixinStandardHelpOptions = true, version = "beacon 0.1.0",
         description = "Beacon Router: routes LLM inference jobs over Kafka to Golem, Modal and RunPod.",
-        subcommands = {DemoCommand.class, RouterCommand.class, WorkerCommand.class, SimCommand.class,
+        subcommands = {DemoCommand.class, SimulateCommand.class, RouterCommand.class, WorkerCommand.class, SimCommand.class,
                 SubmitCommand.class, ResultsCommand.class, DlqCommand.class, CommandLine.HelpCommand.class})
 public final class BeaconCli {
 

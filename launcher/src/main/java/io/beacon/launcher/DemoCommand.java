@@ -6,6 +6,7 @@ import io.beacon.launcher.console.LogFile;
 import io.beacon.launcher.console.ProgressReporter;
 import io.beacon.launcher.cost.CostReconciler;
 import io.beacon.launcher.demo.DemoDriver;
+import io.beacon.launcher.demo.DemoSchedule;
 import io.beacon.launcher.demo.DemoSummary;
 import io.beacon.launcher.stack.DemoFleet;
 import io.beacon.launcher.stack.EmbeddedStack;
@@ -140,8 +141,10 @@ final class DemoCommand implements Callable<Integer> {
                             out.flush();
                         }));
                 try {
-                    summary = driver.run(scenario.label(), jobs, rate, seed, Duration.ofSeconds(150), player, progress,
-                            costs);
+                    DemoSchedule schedule = scenario == Scenario.BENCHMARK_BATCH
+                            ? DemoSchedule.benchmarkRuns(seed, jobs, rate) : DemoSchedule.steady(seed, jobs, rate);
+                    summary = driver.run(scenario.label(), jobs, rate, schedule, Duration.ofSeconds(150), player,
+                            progress, costs);
                 } finally {
                     player.finish();
                 }

@@ -30,6 +30,7 @@ class NoPackageCyclesTest {
         "io.beacon.dashboard",     // dashboard
         "io.beacon.router",        // router-streams
         "io.beacon.workers",       // provider-workers
+        "io.beacon.lab",           // policy-lab
         "io.beacon.launcher"})     // launcher
     void shouldHaveNoCycleBetweenTheModulesPackages(String rootPackage) {
         JavaClasses classes = new ClassFileImporter().withImportOption(MAIN_CLASSES_ONLY).importPackages(rootPackage);

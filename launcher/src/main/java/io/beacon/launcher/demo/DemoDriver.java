@@ -76,12 +76,22 @@ public final class DemoDriver {
     public DemoSummary run(String scenario, int jobs, double ratePerSecond, long seed, Duration resultTimeout,
                            java.util.function.IntConsumer duringRun, ProgressReporter progress,
                            CostReconciler costs) {
+        return run(scenario, jobs, ratePerSecond, DemoSchedule.steady(seed, jobs, ratePerSecond), resultTimeout,
+                duringRun, progress, costs);
+    }
+
+    /** The same, with the jobs and their sending times from {@code schedule} (benchmark runs, say). */
+    public DemoSummary run(String scenario, int jobs, double ratePerSecond, DemoSchedule schedule,
+                           Duration resultTimeout, java.util.function.IntConsumer duringRun, ProgressReporter progress,
+                           CostReconciler costs) {
         Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
+        Map<String, java.time.Instant> deadlines = new ConcurrentHashMap<>();
         Map<String, InferenceResult> results = new HashMap<>();
         Map<String, Long> latencyMs = new HashMap<>();
         AtomicInteger sent = new AtomicInteger();
         AtomicReference<Exception> sendError = new AtomicReference<>();
         int duplicates = 0;
+        int deadlineMisses = 0;
         long start = System.nanoTime();
 
         try (KafkaConsumer<String, InferenceResult> consumer = consumer();
@@ -97,15 +107,16 @@ public final class DemoDriver {
             consumer.assignment().forEach(consumer::position);
             consumer.commitSync(positions(consumer));
             Thread sender = new Thread(() -> {
-                JobMix mix = new JobMix(seed);
-                long intervalNanos = (long) (1_000_000_000L / ratePerSecond);
                 for (int i = 0; i < jobs && sendError.get() == null; i++) {
-                    long due = start + i * intervalNanos;
+                    long due = start + schedule.dueNanos(i);
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
                         LockSupport.parkNanos(wait);
                     }
-                    InferenceRequest job = mix.next(i);
+                    InferenceRequest job = schedule.job(i);
+                    if (job.getDeadline() != null) {
+                        deadlines.put(job.getJobId(), job.getDeadline());
+                    }
                     sentAtNanos.put(job.getJobId(), System.nanoTime());
                     producer.send(new ProducerRecord<>(topics.requests().name(), job.getJobId(), job), (meta, error) -> {
                         if (error != null) {
@@ -133,6 +144,11 @@ public final class DemoDriver {
                         duplicates++;
                     } else {
                         latencyMs.put(record.key(), (System.nanoTime() - sentAt) / 1_000_000);
+                        java.time.Instant deadline = deadlines.get(record.key());
+                        if (!record.value().getSuccess()
+                                || deadline != null && java.time.Instant.now().isAfter(deadline)) {
+                            deadlineMisses++;
+                        }
                     }
                 }
                 if (!records.isEmpty()) {
@@ -189,7 +205,8 @@ public final class DemoDriver {
                 Thread.currentThread().interrupt();
             }
         }
-        return new DemoSummary(scenario, jobs, ratePerSecond, results, latencyMs, duplicates, wall, books);
+        return new DemoSummary(scenario, jobs, ratePerSecond, results, latencyMs, duplicates, deadlineMisses, wall,
+                books);
     }
 
     private static Progress progress(long elapsedNanos, int sent, int jobs, Map<String, InferenceResult> results,

@@ -38,6 +38,8 @@ public final class DemoSummary {
     private final int results;
     private final int succeeded;
     private final int duplicates;
+    /** Jobs that failed, or whose result came after the deadline they were sent with. */
+    private final int deadlineMisses;
     private final int failovers;
     private final double totalCostUsd;
     private final double wallSeconds;
@@ -48,8 +50,10 @@ public final class DemoSummary {
     private final CostReconciliation books;
 
     DemoSummary(String scenario, int jobs, double ratePerSecond, Map<String, InferenceResult> finalResults,
-                Map<String, Long> latencyMsByJob, int duplicates, double wallSeconds, CostReconciliation books) {
+                Map<String, Long> latencyMsByJob, int duplicates, int deadlineMisses, double wallSeconds,
+                CostReconciliation books) {
         this.books = books;
+        this.deadlineMisses = deadlineMisses;
         this.scenario = scenario;
         this.jobs = jobs;
         this.ratePerSecond = ratePerSecond;
@@ -138,6 +142,7 @@ public final class DemoSummary {
         out.printf(Locale.ROOT, "  %-22s %d%n", "failed", results - succeeded);
         out.printf(Locale.ROOT, "  %-22s %d%n", "duplicates", duplicates);
         out.printf(Locale.ROOT, "  %-22s %d%n", "failovers", failovers);
+        out.printf(Locale.ROOT, "  %-22s %d%n", "deadline misses", deadlineMisses);
         out.printf(Locale.ROOT, "  %-22s %d / %d / %d ms%n", "latency p50/p95/p99", latencyPercentileMs(50),
                 latencyPercentileMs(95), latencyPercentileMs(99));
         out.printf(Locale.ROOT, "  %-22s $%.6f per inference (total $%.4f)%n", "blended cost",
@@ -207,6 +212,7 @@ public final class DemoSummary {
         latency.put("p95", latencyPercentileMs(95));
         latency.put("p99", latencyPercentileMs(99));
         root.put("failovers", failovers);
+        root.put("deadline_misses", deadlineMisses);
         root.put("rate_per_second", ratePerSecond);
         root.put("wall_seconds", wallSeconds);
         ObjectNode errorNode = root.putObject("errors");
