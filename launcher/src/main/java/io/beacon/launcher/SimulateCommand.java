@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.beacon.lab.PolicyLab;
 import io.beacon.lab.engine.LabOptions;
+import io.beacon.lab.engine.PolicyResult;
 import io.beacon.lab.engine.RouterEngine;
 import io.beacon.lab.policy.LabPolicy;
 import io.beacon.lab.report.JsonReport;
@@ -138,7 +139,7 @@ final class SimulateCommand implements Callable<Integer> {
                 }
                 out.flush();
                 boolean exact = results.stream().flatMap(s -> s.policies().stream())
-                        .allMatch(p -> p.duplicates() == 0);
+                        .allMatch(PolicyResult::exactlyOneResultPerJob);
                 return exact ? 0 : 1;
             } finally {
                 before.forEach((name, level) -> ((Logger) LoggerFactory.getLogger(name)).setLevel(level));

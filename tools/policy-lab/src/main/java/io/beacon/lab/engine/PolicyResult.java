@@ -18,17 +18,23 @@ import java.util.Map;
  * @param billedByProvider     the bill per provider kind
  * @param failovers            attempts that replaced a failed one
  * @param duplicates           results beyond the first for a job (must be 0)
+ * @param unanswered           jobs that got no result at all by the end of the run (must be 0)
  * @param virtualSeconds       virtual time the run covered
  * @param wallMillis           real time the run took
  */
 public record PolicyResult(String policy, int jobs, int succeeded, double billedUsd, long p50Ms, long p99Ms,
                            double baselineShare, int deadlineMisses, Map<String, Integer> successesByProvider,
                            Map<String, Double> billedByProvider, int failovers, int duplicates,
-                           double virtualSeconds, long wallMillis) {
+                           int unanswered, double virtualSeconds, long wallMillis) {
 
     /** All money billed over successful inferences: the one definition of cost per inference. */
     public double costPerInferenceUsd() {
         return succeeded == 0 ? Double.NaN : billedUsd / succeeded;
+    }
+
+    /** Whether every job got exactly one final result, as the pipeline promises. */
+    public boolean exactlyOneResultPerJob() {
+        return duplicates == 0 && unanswered == 0;
     }
 
     public double successRate() {

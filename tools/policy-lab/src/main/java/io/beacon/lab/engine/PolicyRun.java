@@ -135,7 +135,8 @@ public final class PolicyRun {
         }
         return new PolicyResult(policy.name(), workload.size(), results.succeeded(), total,
                 results.percentileMs(0.50), results.percentileMs(0.99), results.baselineShare(), results.misses(),
-                results.successesByProvider(), billed, failovers, results.duplicates(), clock.nanos() / 1e9,
+                results.successesByProvider(), billed, failovers, results.duplicates(), results.unanswered(),
+                clock.nanos() / 1e9,
                 (System.nanoTime() - wallStart) / 1_000_000);
     }
 

@@ -22,6 +22,7 @@ final class ResultCollector {
     private int succeeded;
     private int misses;
     private int duplicates;
+    private int unanswered;
     private long lastResultNanos;
 
     ResultCollector(Workload workload, long startNanos) {
@@ -59,6 +60,7 @@ final class ResultCollector {
             if (!finished[i]) {
                 latencyMs[i] = (endNanos - startNanos - workload.job(i).arrivalNanos()) / 1_000_000;
                 misses++;
+                unanswered++;
             }
         }
     }
@@ -77,6 +79,10 @@ final class ResultCollector {
 
     int duplicates() {
         return duplicates;
+    }
+
+    int unanswered() {
+        return unanswered;
     }
 
     long lastResultNanos() {
