@@ -76,9 +76,11 @@ public final class SvgChart {
             minSuccess = Math.min(minSuccess, 100 * p.successRate());
             maxCost = Math.max(maxCost, p.costPerInferenceUsd());
         }
-        double xLow = Math.max(0, Math.floor(Math.min(minSuccess, 99) - 1));
+        double xStep = niceStep(Math.max(1, 100 - minSuccess) / 4);
+        double xLow = Math.max(0, 100 - 4 * xStep);
         double xHigh = 100;
-        double yHigh = niceCeiling(maxCost <= 0 ? 0.0001 : maxCost * 1.1);
+        double yStep = niceStep((maxCost <= 0 ? 0.0001 : maxCost * 1.1) / 4);
+        double yHigh = 4 * yStep;
         int plotW = PANEL_W - LEFT - RIGHT;
         int plotH = PANEL_H - TOP - BOTTOM;
         int px = ox + LEFT;
@@ -88,7 +90,7 @@ public final class SvgChart {
         svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\""
                 + " stroke=\"#999\"/>%n", px, py, plotW, plotH));
         for (int t = 0; t <= 4; t++) {
-            double cost = yHigh * t / 4;
+            double cost = yStep * t;
             int y = py + plotH - (int) Math.round(plotH * t / 4.0);
             svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
                     + "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">$%s</text>%n", px, y, px + plotW, y, px - 4, y + 4,
@@ -102,6 +104,8 @@ public final class SvgChart {
                 px + plotW / 2, py + plotH + 32));
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 %d %d)\">"
                 + "cost per inference</text>%n", ox + 14, py + plotH / 2, ox + 14, py + plotH / 2));
+        List<Label> left = new ArrayList<>();
+        List<Label> right = new ArrayList<>();
         for (PolicyResult p : points) {
             double s = Math.max(xLow, 100 * p.successRate());
             int x = px + (int) Math.round(plotW * (s - xLow) / (xHigh - xLow));
@@ -109,6 +113,26 @@ public final class SvgChart {
             svg.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\" fill-opacity=\"0.85\">"
                     + "<title>%s: %.2f%% success, $%.6f per inference</title></circle>%n", x, y, colour.get(p.policy()),
                     escape(p.policy()), 100 * p.successRate(), p.costPerInferenceUsd()));
+            (x > px + plotW / 2 ? left : right).add(new Label(p.policy(), x, y));
+        }
+        labels(svg, left, true, colour);
+        labels(svg, right, false, colour);
+    }
+
+    /** A point's name beside it; names on one side are spread to at least a line apart. */
+    private record Label(String text, int x, int y) {
+    }
+
+    private static void labels(StringBuilder svg, List<Label> labels, boolean toTheLeft, Map<String, String> colour) {
+        labels.sort(java.util.Comparator.comparingInt(Label::y));
+        int last = Integer.MIN_VALUE;
+        for (Label l : labels) {
+            int y = Math.max(l.y() + 4, last + 12);
+            last = y;
+            int x = toTheLeft ? l.x() - 9 : l.x() + 9;
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" font-size=\"10\""
+                    + " fill=\"%s\">%s</text>%n", x, y, toTheLeft ? "end" : "start", colour.get(l.text()),
+                    escape(l.text())));
         }
     }
 
@@ -124,10 +148,11 @@ public final class SvgChart {
         }
     }
 
-    private static double niceCeiling(double v) {
+    /** The smallest of 1, 2, 2.5, 5 x a power of ten at least {@code v}. */
+    private static double niceStep(double v) {
         double magnitude = Math.pow(10, Math.floor(Math.log10(v)));
         for (double step : new double[] {1, 2, 2.5, 5, 10}) {
-            if (step * magnitude >= v) {
+            if (step * magnitude >= v * (1 - 1e-9)) {
                 return step * magnitude;
             }
         }
@@ -135,7 +160,8 @@ public final class SvgChart {
     }
 
     private static String formatUsd(double v) {
-        return String.format(Locale.ROOT, "%.5f", v).replaceAll("0+$", "").replaceAll("\\.$", ".0");
+        String text = String.format(Locale.ROOT, "%.6f", v).replaceAll("0+$", "");
+        return text.endsWith(".") ? text + "0" : text;
     }
 
     private static String trim(double v) {
