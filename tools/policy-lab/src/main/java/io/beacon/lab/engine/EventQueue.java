@@ -18,7 +18,6 @@ public final class EventQueue {
     private final VirtualClock clock;
     private final PriorityQueue<Event> events = new PriorityQueue<>(4096);
     private long seq;
-    private long processed;
 
     public EventQueue(VirtualClock clock) {
         this.clock = clock;
@@ -47,7 +46,6 @@ public final class EventQueue {
         while (!events.isEmpty() && events.peek().at() <= untilNanos) {
             Event e = events.poll();
             clock.advanceTo(e.at());
-            processed++;
             e.action().run();
         }
         if (clock.nanos() < untilNanos) {
@@ -64,14 +62,8 @@ public final class EventQueue {
             }
             events.poll();
             clock.advanceTo(e.at());
-            processed++;
             e.action().run();
         }
         return !events.isEmpty();
-    }
-
-    /** Events run so far. */
-    public long processed() {
-        return processed;
     }
 }

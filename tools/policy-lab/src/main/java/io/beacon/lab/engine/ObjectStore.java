@@ -86,10 +86,6 @@ final class ObjectStore<V> implements KeyValueStore<String, V> {
         return map.size();
     }
 
-    int size() {
-        return map.size();
-    }
-
     /** A snapshot, so the caller may change the store while iterating (as the router's scan does). */
     private KeyValueIterator<String, V> iterator(Iterable<Map.Entry<String, V>> entries) {
         List<KeyValue<String, V>> copy = new ArrayList<>();

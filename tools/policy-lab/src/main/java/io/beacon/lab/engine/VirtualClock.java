@@ -35,10 +35,6 @@ public final class VirtualClock extends Clock {
         return EPOCH_MS + nanos / 1_000_000;
     }
 
-    public static Instant at(long runNanos) {
-        return EPOCH.plusNanos(runNanos);
-    }
-
     /** Virtual nanoseconds of {@code instant}. */
     public static long nanosOf(Instant instant) {
         return (instant.getEpochSecond() - EPOCH.getEpochSecond()) * 1_000_000_000L
