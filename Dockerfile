@@ -23,6 +23,9 @@ COPY tools/embedded-kafka/pom.xml tools/embedded-kafka/
 COPY tools/embedded-kafka/src tools/embedded-kafka/src
 COPY tools/provider-simulators/pom.xml tools/provider-simulators/
 COPY tools/provider-simulators/src tools/provider-simulators/src
+# The policy lab behind `beacon simulate`.
+COPY tools/policy-lab/pom.xml tools/policy-lab/
+COPY tools/policy-lab/src tools/policy-lab/src
 # The integration tests' fixtures: a test dependency of the launcher's modules, so part of its reactor.
 COPY tools/test-support/pom.xml tools/test-support/
 COPY tools/test-support/src tools/test-support/src

@@ -25,7 +25,8 @@ class DockerfileTest {
                 .contains("io.beacon.launcher.BeaconCli");
         assertThat(Repo.poms().shadedJar("launcher").path()).isEqualTo("launcher/target/beacon.jar");
         assertThat(Repo.poms().moduleWithUpstream("launcher")).contains("launcher", "schemas", "router-streams",
-                "provider-workers", "tools/provider-simulators", "tools/embedded-kafka", "ops", "dashboard")
+                "provider-workers", "tools/provider-simulators", "tools/policy-lab", "tools/embedded-kafka", "ops",
+                "dashboard")
                 .doesNotContain("tools/runner-interop", "tools/benchmarks", "tools/deploy-checks");
     }
 
