@@ -3,12 +3,14 @@ package io.beacon.workers;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.KnownModels;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +27,12 @@ import java.util.regex.Pattern;
  *   <li>LOCATION: an {@code http(s)://} URL; for Golem also a bare {@code host:port} (plain http);
  *       for RunPod also a bare endpoint id, meaning {@code https://api.runpod.ai/v2/{id}}.</li>
  *   <li>keys: {@code id}, {@code region}, {@code price} (US dollars per second), {@code capacity}
- *       (concurrent calls), {@code models} ({@code a|b}), {@code timeout} (ms, or with a unit: 30s, 2m).</li>
+ *       (concurrent calls), {@code timeout} (ms, or with a unit: 30s, 2m).</li>
+ *   <li>model keys (the model catalogue, {@link io.beacon.workers.core.DeploymentModels}): {@code models} the
+ *       runner's names of the models served, {@code a|b}, each optionally with the provider's own name after
+ *       an {@code @} ({@code llama3.2:1b@meta-llama/Llama-3.2-1B-Instruct}); {@code model} the one model a vLLM
+ *       endpoint serves, by its provider name (RunPod worker-vllm's {@code MODEL_NAME}), served under the
+ *       runner's name {@link KnownModels} gives it (or under the names {@code models} lists).</li>
  *   <li>billing keys (the cost ledger's model, {@link Billing}; defaults from {@link Billing#defaults}):
  *       {@code start_fee} (US dollars per unit start, e.g. a Golem lease's fee), {@code idle} (how long a unit
  *       stays billed after its last call: Modal's scaledown_window, RunPod's idle timeout; ms or 500ms, 30s, 2m),
@@ -145,7 +152,8 @@ public final class DeploymentEndpoints {
             throw new IllegalArgumentException("no URL");
         }
         String region = defaults.region();
-        List<String> models = defaults.models();
+        List<String> models = null;
+        String servedModel = null;
         double price = defaultPricePerSecondUsd(kind);
         int capacity = defaultCapacity(kind);
         Duration timeout = defaults.requestTimeout();
@@ -172,6 +180,7 @@ public final class DeploymentEndpoints {
                 case "capacity" -> capacity = parseCapacity(value);
                 case "models" -> models = Arrays.stream(value.split("\\|")).map(String::trim)
                         .filter(m -> !m.isEmpty()).toList();
+                case "model" -> servedModel = modelName(key, value);
                 case "timeout" -> timeout = parseDuration(value);
                 case "start_fee" -> startFee = parseUsd(key, value);
                 case "idle" -> idle = parseIdle(value);
@@ -179,8 +188,8 @@ public final class DeploymentEndpoints {
                 case "active" -> active = parseCount(key, value, 0);
                 case "active_price" -> activePrice = parseUsd(key, value);
                 default -> throw new IllegalArgumentException("unknown option '" + key
-                        + "' (known: id, region, price, capacity, models, timeout, start_fee, idle, slots, active,"
-                        + " active_price)");
+                        + "' (known: id, region, price, capacity, models, model, timeout, start_fee, idle, slots,"
+                        + " active, active_price)");
             }
         }
         Billing base = Billing.defaults(kind, capacity);
@@ -197,7 +206,62 @@ public final class DeploymentEndpoints {
         } else if (!ID.matcher(id).matches()) {
             throw new IllegalArgumentException("id '" + id + "' may hold only letters, digits, '.', '_' and '-'");
         }
-        return new DeploymentEndpoint(id, kind, region, url, models, price, capacity, timeout, billing);
+        Map<String, String> providerModels = new LinkedHashMap<>();
+        List<String> runnerNames = catalogue(models, servedModel, defaults.models(), providerModels);
+        return new DeploymentEndpoint(id, kind, region, url, runnerNames, price, capacity, timeout, billing,
+                providerModels);
+    }
+
+    /**
+     * The runner's names an entry serves, filling {@code providerModels} with the provider names it gives.
+     *
+     * @param listed   the {@code models} option ({@code runner[@provider]} each), null when absent
+     * @param served   the {@code model} option (the one provider name), null when absent
+     * @param defaults the worker's {@code default.models}, for an entry with neither
+     */
+    private static List<String> catalogue(List<String> listed, String served, List<String> defaults,
+                                          Map<String, String> providerModels) {
+        if (listed == null && served == null) {
+            return defaults;
+        }
+        List<String> runnerNames = new ArrayList<>();
+        if (listed != null) {
+            for (String item : listed) {
+                int at = item.indexOf('@');
+                String runner = modelName("models", at < 0 ? item : item.substring(0, at));
+                if (at >= 0) {
+                    if (served != null) {
+                        throw new IllegalArgumentException("models entry '" + item + "' names a provider model and"
+                                + " model= names the one the endpoint serves; give one or the other");
+                    }
+                    providerModels.put(runner, modelName("models", item.substring(at + 1)));
+                }
+                if (runnerNames.contains(runner)) {
+                    throw new IllegalArgumentException("model '" + runner + "' is listed twice in models");
+                }
+                runnerNames.add(runner);
+            }
+        }
+        if (served != null) {
+            if (runnerNames.isEmpty()) {
+                runnerNames.add(KnownModels.runnerName(served).orElse(served));
+            }
+            for (String runner : runnerNames) {
+                if (!runner.equals(served)) {
+                    providerModels.put(runner, served);
+                }
+            }
+        }
+        return runnerNames;
+    }
+
+    private static String modelName(String key, String value) {
+        String name = value.trim();
+        if (name.isEmpty() || name.chars().anyMatch(Character::isWhitespace) || name.contains("@")) {
+            throw new IllegalArgumentException(key + " '" + value + "' is not a model name (no blanks, no '@'"
+                    + " inside a name; models=runner@provider-name)");
+        }
+        return name;
     }
 
     private static URI toUrl(ProviderKind kind, String location) {

@@ -153,6 +153,19 @@ final class PollLoop {
                         AttemptOutcome.RETRYABLE_FAILURE, error, clock.instant()), settings.workerId()), false, job));
                 return;
             }
+            String model = job.getRequest().getModel();
+            List<String> served = health.catalogue().of(d).served();
+            if (!health.catalogue().of(d).serves(model)) {
+                // The router chose the deployment from an older heartbeat: the provider would only refuse the call
+                // (and Modal bill a container for the refusal). Fail over at once, without a call.
+                String error = "deployment " + d.id() + " does not serve model " + model + " (it serves "
+                        + (served.isEmpty() ? "no model it has listed" : String.join(", ", served)) + ")";
+                LOG.info("job for a model the deployment does not serve deployment={} model={} attempt={}", d.id(),
+                        model, job.getAttempt());
+                attempts.publishNew(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
+                        AttemptOutcome.RETRYABLE_FAILURE, error, clock.instant()), settings.workerId()), false, job));
+                return;
+            }
             if (deadlinePassed(job)) {
                 LOG.info("job past its deadline before the call deployment={} attempt={}", d.id(), job.getAttempt());
                 attempts.publishNew(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
@@ -206,6 +219,7 @@ final class PollLoop {
     }
 
     private void complete(Delivery delivery, RoutedJob job, DeploymentEndpoint d, CallOutcome outcome) {
+        health.afterCall(d, outcome);
         try (JobMdc ignored = JobMdc.of(job.getJobId())) {
             if (outcome.succeeded()) {
                 LOG.info("attempt finished deployment={} attempt={} outcome={} wall_ms={} provider_ms={} billed_s={}"

@@ -2,12 +2,14 @@ package io.beacon.workers;
 
 import io.beacon.ops.http.OpsHttpServer;
 import io.beacon.schemas.avro.JobAttempt;
+import io.beacon.workers.client.ModelNamingClient;
 import io.beacon.workers.client.ProviderClient;
 import io.beacon.workers.cost.CostLedger;
 import io.beacon.workers.cost.LedgerPublisher;
 import io.beacon.workers.cost.MeteredClient;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.JobMdc;
+import io.beacon.workers.core.ModelCatalogue;
 import io.beacon.workers.core.RecordCodec;
 import io.beacon.workers.delivery.AttemptPublisher;
 import io.beacon.workers.delivery.DeploymentLane;
@@ -131,14 +133,18 @@ public final class ProviderWorker implements AutoCloseable {
         LedgerPublisher costs = new LedgerPublisher(producer, codec, ledger,
                 entry -> tell("cost entry", () -> observer.costEntryWritten(entry)),
                 snapshot -> tell("ledger snapshot", () -> observer.ledgerSnapshot(snapshot)));
+        // The model catalogue: what each deployment serves and by which name its provider knows each model. The
+        // heartbeats report it, the probes and model lists feed it, every call names its model through it.
+        ModelCatalogue catalogue = new ModelCatalogue();
         this.health = new HealthMonitor(deployments, circuits, metered, clock, settings.probeInterval(),
-                settings.probeTimeout(), settings.workerId(), ledger);
+                settings.probeTimeout(), settings.workerId(), ledger, catalogue, settings.modelDiscovery());
         OffsetTracker offsets = new OffsetTracker();
         AttemptPublisher attempts = new AttemptPublisher(producer, codec, offsets, clock,
                 attempt -> tell("attempt", () -> observer.attemptWritten(attempt)))
                 .onNewAttempt(costs::attempt);
         this.loop = new PollLoop(settings, this.deployments, lanes, consumer, codec, clock, health,
-                new ResilientCaller(metered, circuits, settings.retry(), clock), offsets, attempts, heartbeats, costs);
+                new ResilientCaller(new ModelNamingClient(metered, catalogue), circuits, settings.retry(), clock),
+                offsets, attempts, heartbeats, costs);
     }
 
     /** Starts the poll loop on its own thread. */
@@ -319,6 +325,11 @@ public final class ProviderWorker implements AutoCloseable {
     /** The health the next heartbeat will report for {@code deploymentId}. */
     public DeploymentHealth.Snapshot health(String deploymentId) {
         return health.snapshot(deploymentId);
+    }
+
+    /** The worker's model catalogue: the models each deployment serves and their names at its provider. */
+    public ModelCatalogue models() {
+        return health.catalogue();
     }
 
     /** The worker's cost ledger (every call's share, idle capacity, fees). */

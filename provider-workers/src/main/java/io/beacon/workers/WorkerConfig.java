@@ -4,6 +4,7 @@ import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.health.ModelDiscovery;
 import io.beacon.workers.resilience.CircuitSettings;
 import io.beacon.workers.resilience.RetrySettings;
 import java.lang.management.ManagementFactory;
@@ -39,6 +40,8 @@ public final class WorkerConfig extends CommonConfig {
     public static final String GOLEM_STREAMING = "golem.streaming";
     public static final String DEFAULT_REGION = "default.region";
     public static final String DEFAULT_MODELS = "default.models";
+    public static final String MODELS_DISCOVERY = "models.discovery";
+    public static final String MODELS_REFRESH_MS = "models.refresh.ms";
     public static final String CIRCUIT_WINDOW_TYPE = "circuit.window.type";
     public static final String CIRCUIT_WINDOW_SIZE = "circuit.window.size";
     public static final String CIRCUIT_MINIMUM_CALLS = "circuit.minimum.calls";
@@ -92,7 +95,11 @@ public final class WorkerConfig extends CommonConfig {
                                 + " Empty: beacon-worker-<provider>.")
                 .define(DEPLOYMENTS, Type.STRING, "", Importance.HIGH,
                         "Deployments to call, comma-separated: [id=]URL[;region=R;price=USD_PER_S;capacity=N;"
-                                + "models=a|b;timeout=30s;start_fee=USD;idle=60s;slots=N;active=N;active_price=USD_PER_S]."
+                                + "models=a|b@provider-name;model=provider-name;timeout=30s;start_fee=USD;idle=60s;"
+                                + "slots=N;active=N;active_price=USD_PER_S]. models: the runner's model names served,"
+                                + " each optionally @ the name the provider knows it by (an Ollama tag, a vLLM /"
+                                + " Hugging Face id); model: the one model a vLLM endpoint serves, by its provider"
+                                + " name (RunPod worker-vllm's MODEL_NAME)."
                                 + " start_fee, idle, slots, active, active_price describe how the provider bills (the"
                                 + " cost ledger's model; defaults: Golem lease, Modal 60 s scale-down and one input per"
                                 + " container, RunPod 5 s idle timeout, one job per worker, no active workers)."
@@ -120,8 +127,21 @@ public final class WorkerConfig extends CommonConfig {
                 .define(DEFAULT_REGION, Type.STRING, "unknown", new ConfigDef.NonEmptyString(), Importance.LOW,
                         "Region of deployments whose entry gives none.")
                 .define(DEFAULT_MODELS, Type.LIST, "llama3.2:1b", Importance.LOW,
-                        "Models served by deployments whose entry gives none. Empty: Golem nodes report theirs"
-                                + " through the probe.")
+                        "Models served (the runner's names) by deployments whose entry gives none; the provider's"
+                                + " names come from the built-in table or what the provider lists. Empty: as the"
+                                + " provider lists them (Golem's probe; Modal's /v1/models under models.discovery).")
+                .define(MODELS_DISCOVERY, Type.STRING, "after-call",
+                        ConfigDef.CaseInsensitiveValidString.in("off", "after-call", "startup"), Importance.LOW,
+                        "When a Modal deployment is asked for its model list (GET /v1/models, a request billed on a"
+                                + " container): 'after-call' right after a call a container answered, while it is"
+                                + " warm (first list, after a 404, and every models.refresh.ms); 'startup' also once"
+                                + " at start, which may start a container and pay its cold start and scale-down"
+                                + " window; 'off' never. Golem nodes are listed by every probe (/api/tags); RunPod's"
+                                + " model is configured (model= in the entry).")
+                .define(MODELS_REFRESH_MS, Type.LONG, ModelDiscovery.DEFAULT_REFRESH.toMillis(),
+                        Range.between(1_000, 86_400_000), Importance.LOW,
+                        "How old a Modal deployment's learned model list may grow before the next warm call"
+                                + " refreshes it, in milliseconds.")
                 .define(CIRCUIT_WINDOW_TYPE, Type.STRING, "count",
                         ConfigDef.CaseInsensitiveValidString.in("count", "time"), Importance.LOW,
                         "What each deployment's circuit breaker judges: 'count' the last circuit.window.size calls,"
@@ -263,6 +283,12 @@ public final class WorkerConfig extends CommonConfig {
                 Duration.ofMillis(getLong(RETRY_BACKOFF_MS)));
     }
 
+    /** When scale-to-zero deployments are asked for their model list. */
+    public ModelDiscovery modelDiscovery() {
+        return new ModelDiscovery(ModelDiscovery.Mode.parse(getString(MODELS_DISCOVERY)),
+                Duration.ofMillis(getLong(MODELS_REFRESH_MS)));
+    }
+
     /** What a deployment entry gets when it does not say. */
     public DeploymentEndpoints.Defaults deploymentDefaults() {
         return new DeploymentEndpoints.Defaults(getString(DEFAULT_REGION), getList(DEFAULT_MODELS), requestTimeout());
@@ -297,7 +323,7 @@ public final class WorkerConfig extends CommonConfig {
     public WorkerSettings settings() {
         int max = maxOutstanding();
         return new WorkerSettings(provider(), workerId(), max, max / 2, heartbeatInterval(), probeInterval(),
-                probeTimeout(), circuitSettings(), retrySettings(), WorkerSettings.DEFAULT_POLL_TIMEOUT);
+                probeTimeout(), circuitSettings(), retrySettings(), WorkerSettings.DEFAULT_POLL_TIMEOUT, modelDiscovery());
     }
 
     private static String hostName() {

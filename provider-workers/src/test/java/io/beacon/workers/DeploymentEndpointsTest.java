@@ -155,4 +155,53 @@ class DeploymentEndpointsTest {
                 io.beacon.schemas.avro.ProviderKind.MODAL, "https://a.modal.run;active=1", DEFAULTS, "x"))
                 .hasMessageContaining("RunPod options");
     }
+
+    @Test
+    void shouldReadTheProvidersNameOfAModelAfterAnAt() {
+        DeploymentEndpoint modal = DeploymentEndpoints.parse(ProviderKind.MODAL,
+                "https://team--llm.modal.run;models=llama3.2:1b@meta-llama/Llama-3.2-1B-Instruct|qwen2.5:7b",
+                DEFAULTS, "MODAL_ENDPOINTS").get(0);
+
+        assertThat(modal.models()).containsExactly("llama3.2:1b", "qwen2.5:7b");
+        assertThat(modal.providerModels()).containsExactly(Map.entry("llama3.2:1b", "meta-llama/Llama-3.2-1B-Instruct"));
+    }
+
+    @Test
+    void shouldServeTheOneModelOfAWorkerVllmEndpointUnderTheRunnersName() {
+        // Given RunPod endpoints whose worker-vllm was started with MODEL_NAME=...
+        List<DeploymentEndpoint> out = DeploymentEndpoints.parse(ProviderKind.RUNPOD,
+                "abc123;model=meta-llama/Llama-3.2-1B-Instruct, "
+                        + "def456;model=my-org/llama-1b-ft;models=llama3.2:1b|bias-ft",
+                DEFAULTS, "RUNPOD_ENDPOINTS");
+
+        // Then the table gives the runner's name of a known model; models= names an unknown one's
+        assertThat(out.get(0).models()).containsExactly("llama3.2:1b");
+        assertThat(out.get(0).providerModels())
+                .containsExactly(Map.entry("llama3.2:1b", "meta-llama/Llama-3.2-1B-Instruct"));
+        assertThat(out.get(1).models()).containsExactly("llama3.2:1b", "bias-ft");
+        assertThat(out.get(1).providerModels()).containsExactly(Map.entry("llama3.2:1b", "my-org/llama-1b-ft"),
+                Map.entry("bias-ft", "my-org/llama-1b-ft"));
+    }
+
+    @Test
+    void shouldKeepTheDefaultModelsForAnEntryWithoutModelOptions() {
+        DeploymentEndpoint plain = DeploymentEndpoints.parse(ProviderKind.MODAL, "https://a.modal.run", DEFAULTS, "x")
+                .get(0);
+
+        assertThat(plain.models()).containsExactly("llama3.2:1b");
+        assertThat(plain.providerModels()).isEmpty();
+    }
+
+    @Test
+    void shouldRejectUnclearModelOptions() {
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.RUNPOD,
+                "abc123;model=meta-llama/Llama-3.2-1B-Instruct;models=llama3.2:1b@other", DEFAULTS, "RUNPOD_ENDPOINTS"))
+                .hasMessageContaining("RUNPOD_ENDPOINTS entry 1").hasMessageContaining("give one or the other");
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.MODAL,
+                "https://a.modal.run;models=llama3.2:1b@", DEFAULTS, "x"))
+                .hasMessageContaining("is not a model name");
+        assertThatThrownBy(() -> DeploymentEndpoints.parse(ProviderKind.MODAL,
+                "https://a.modal.run;models=llama3.2:1b|llama3.2:1b@x", DEFAULTS, "x"))
+                .hasMessageContaining("'llama3.2:1b' is listed twice");
+    }
 }

@@ -337,6 +337,26 @@ class ProviderWorkerTest {
     }
 
     @Test
+    void shouldFailOverAtOnceWithoutACallAJobForAModelTheDeploymentDoesNotServe() {
+        // Given a worker whose node serves llama3.2:1b, and a job routed there for another model (an old heartbeat)
+        startWorker();
+        RoutedJob job = TestJobs.job("job-mistral", nodeB.id(), ProviderKind.GOLEM,
+                io.beacon.schemas.avro.InferenceRequest.newBuilder(TestJobs.request("job-mistral", "Hi", List.of()))
+                        .setModel("mistral:7b").build(), Instant.now().plusSeconds(60));
+        sendBytes(p0, "job-mistral", TestJobs.encode(topics, job));
+
+        // When the worker takes it
+        turnUntil(() -> attempts().size() == 1);
+
+        // Then no call is made and the attempt is retryable, naming the model and what the node serves
+        JobAttempt attempt = attempts().get(0);
+        assertThat(attempt.getOutcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(attempt.getError()).isEqualTo("deployment golem-b does not serve model mistral:7b (it serves "
+                + TestJobs.MODEL + ")");
+        assertThat(client.started()).isEmpty();
+    }
+
+    @Test
     void shouldCommitWhatIsSafeAndForgetPendingJobsWhenPartitionsAreRevoked() {
         // Given a finished job and a hanging one on partition 0, and a job on partition 1
         startWorker();

@@ -6,12 +6,17 @@ import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimCredentials;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
+import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.KnownModels;
 import io.beacon.workers.core.ProviderSecrets;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -50,10 +55,25 @@ public final class Sims {
         return ProviderSecrets.of(RUNPOD_KEY, MODAL_KEY, MODAL_SECRET);
     }
 
+    /**
+     * The simulator as a worker's deployment: its models by the runner's names, with the simulator's own name
+     * where the built-in table would not find it (a vLLM simulator serving {@code llama3.2:1b} is a vLLM
+     * started with that alias).
+     */
     public static DeploymentEndpoint endpoint(ProviderSimulator sim, Duration requestTimeout) {
         ProviderKind kind = ProviderKind.valueOf(sim.deployment().provider().name());
-        return new DeploymentEndpoint(sim.deployment().id(), kind, "eu-central", sim.baseUrl(),
-                List.of(TestJobs.MODEL), 0.0002, sim.deployment().capacity(), requestTimeout);
+        List<String> runnerNames = new ArrayList<>();
+        Map<String, String> providerNames = new LinkedHashMap<>();
+        for (String served : sim.deployment().models()) {
+            String runner = KnownModels.runnerName(served).orElse(served);
+            runnerNames.add(runner);
+            if (!KnownModels.defaultProviderName(kind, runner).equals(served)) {
+                providerNames.put(runner, served);
+            }
+        }
+        return new DeploymentEndpoint(sim.deployment().id(), kind, "eu-central", sim.baseUrl(), runnerNames, 0.0002,
+                sim.deployment().capacity(), requestTimeout, Billing.defaults(kind, sim.deployment().capacity()),
+                providerNames);
     }
 
     /** An HTTP client as the worker builds it, on an executor the caller shuts down. */

@@ -126,4 +126,18 @@ class WorkerConfigTest {
         assertThat(producer).containsEntry(ProducerConfig.ACKS_CONFIG, "all")
                 .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     }
+
+    @Test
+    void shouldAskModalForItsModelsOnlyAfterCallsUnlessToldOtherwise() {
+        WorkerConfig defaults = WorkerConfig.load(null, Map.of(), Map.of("provider", "modal"));
+        WorkerConfig startup = WorkerConfig.load(null, Map.of("BEACON_MODELS_DISCOVERY", "STARTUP"),
+                Map.of("provider", "modal", "models.refresh.ms", "60000"));
+
+        assertThat(defaults.settings().modelDiscovery()).isEqualTo(io.beacon.workers.health.ModelDiscovery.defaults());
+        assertThat(startup.modelDiscovery().mode()).isEqualTo(io.beacon.workers.health.ModelDiscovery.Mode.STARTUP);
+        assertThat(startup.modelDiscovery().refresh()).isEqualTo(Duration.ofMinutes(1));
+        assertThatThrownBy(() -> WorkerConfig.load(null, Map.of(), Map.of("provider", "modal",
+                "models.discovery", "always"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("models.discovery");
+    }
 }

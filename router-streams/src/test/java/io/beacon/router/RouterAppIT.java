@@ -66,6 +66,7 @@ class RouterAppIT {
         // Given a healthy Golem deployment
         send(topics.status(), "golem-it-1", ProviderStatus.newBuilder().setDeploymentId("golem-it-1")
                 .setProvider(ProviderKind.GOLEM).setRegion("eu-central").setModels(List.of("llama3.2:1b"))
+                .setProviderModels(Map.of("llama3.2:1b", "llama3.2:1b-instruct-q8_0"))
                 .setPricePerSecondUsd(0.0001).setCapacity(100).setInFlight(0).setHealthy(true)
                 .setObservedAt(Instant.now().plusSeconds(60)).setWorkerId("it").build());
         await().atMost(Duration.ofSeconds(20)).until(() -> router.deployments().size() == 1);
@@ -137,9 +138,11 @@ class RouterAppIT {
                 .containsPattern("hybrid_cost_total\\{[^}]*provider=\"golem\"[^}]*} 0\\.0020[89]")
                 .containsPattern("beacon_routing_decisions_total\\{[^}]*reason=\"baseline\"[^}]*} 20\\.0")
                 .contains("kafka_stream_").contains("jvm_memory_used_bytes");
-        // And /providers shows the deployment's ledger money over its successes
+        // And /providers shows the deployment's ledger money over its successes, and its model by both names
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.send(HttpRequest.newBuilder(
                 URI.create(router.httpUrl() + "/providers")).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .contains("\"models\":[\"llama3.2:1b\"]")
+                .contains("\"provider_models\":{\"llama3.2:1b\":\"llama3.2:1b-instruct-q8_0\"}")
                 .contains("\"idle_cost_usd_total\":2.0E-4").containsPattern("\"cost_usd_total\":0\\.0020[89]")
                 .containsPattern("\"cost_per_inference_usd\":(1\\.04|9\\.9)"));
         // And the dead-letter counter and /lag see what the router and the (absent) workers did
@@ -161,6 +164,7 @@ class RouterAppIT {
         // Given a deployment, and a job produced the way a librdkafka runner might: not where murmur2 puts it
         send(topics.status(), "golem-it-2", ProviderStatus.newBuilder().setDeploymentId("golem-it-2")
                 .setProvider(ProviderKind.GOLEM).setRegion("eu-central").setModels(List.of("llama3.2:1b"))
+                .setProviderModels(Map.of("llama3.2:1b", "llama3.2:1b-instruct-q8_0"))
                 .setPricePerSecondUsd(0.0001).setCapacity(100).setInFlight(0).setHealthy(true)
                 .setObservedAt(Instant.now().plusSeconds(60)).setWorkerId("it").build());
         await().atMost(Duration.ofSeconds(20)).until(() -> router.deployments().size() == 1);

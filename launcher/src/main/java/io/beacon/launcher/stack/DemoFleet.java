@@ -8,10 +8,13 @@ import io.beacon.sim.SimulatorFleet;
 import io.beacon.schemas.avro.BillingModel;
 import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.KnownModels;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The embedded default's provider fleet as workers see it: each simulated deployment becomes a
@@ -62,9 +65,27 @@ public final class DemoFleet {
         return out;
     }
 
+    /**
+     * The worker's entry for a simulated deployment, as an operator would write it: the models by the runner's
+     * names (the demo's Modal and RunPod simulators serve {@code meta-llama/Llama-3.2-1B-Instruct}, which the
+     * entry lists as {@code llama3.2:1b}), a provider name only where the built-in table would not find it.
+     */
     static DeploymentEndpoint endpoint(SimulatedDeployment d, URI baseUrl) {
-        return new DeploymentEndpoint(d.id(), kind(d.provider()), d.region(), baseUrl, d.models(),
-                d.pricePerSecondUsd(), d.capacity(), REQUEST_TIMEOUT, billing(d));
+        ProviderKind kind = kind(d.provider());
+        List<String> runnerNames = new ArrayList<>();
+        Map<String, String> providerNames = new LinkedHashMap<>();
+        for (String served : d.models()) {
+            String runner = KnownModels.runnerName(served).orElse(served);
+            if (runnerNames.contains(runner)) {
+                continue;
+            }
+            runnerNames.add(runner);
+            if (!KnownModels.defaultProviderName(kind, runner).equals(served)) {
+                providerNames.put(runner, served);
+            }
+        }
+        return new DeploymentEndpoint(d.id(), kind, d.region(), baseUrl, runnerNames, d.pricePerSecondUsd(),
+                d.capacity(), REQUEST_TIMEOUT, billing(d), providerNames);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.beacon.workers.client;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.core.DeploymentEndpoint;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,6 +21,21 @@ public interface ProviderClient extends AutoCloseable {
 
     /** A cheap liveness check of {@code d} with a short time-out. */
     CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d);
+
+    /** Whether {@link #listModels} asks the provider (Ollama {@code /api/tags}, vLLM {@code /v1/models}). */
+    default boolean listsModels() {
+        return false;
+    }
+
+    /**
+     * Asks {@code d} which models it serves, by the provider's own names: a healthy outcome carries them,
+     * an unhealthy one says why not. Unlike {@link #probe}, this may reach billed capacity (on Modal it is a
+     * request to a container): the caller decides when it is worth it.
+     */
+    default CompletableFuture<ProbeOutcome> listModels(DeploymentEndpoint d) {
+        return CompletableFuture.completedFuture(ProbeOutcome.unhealthy(null,
+                kind() + " deployments do not list their models", Instant.now()));
+    }
 
     /** Releases what the client owns (its HTTP executor); calls still running may fail afterwards. */
     @Override

@@ -3,7 +3,10 @@ package io.beacon.workers.core;
 import io.beacon.schemas.avro.ProviderKind;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -14,15 +17,25 @@ import java.util.Objects;
  * @param provider           provider kind, which decides the protocol
  * @param region             region label, e.g. {@code eu-central}
  * @param baseUrl            base of the API, without a trailing slash (RunPod: {@code .../v2/{endpointId}})
- * @param models             models the deployment serves; empty means "as its health probe reports"
+ * @param models             models the deployment serves, by the runner's names (e.g. {@code llama3.2:1b});
+ *                           empty means "as the provider lists them" (see {@link ModelCatalogue})
  * @param pricePerSecondUsd  price of one billed second, in US dollars
  * @param capacity           calls the worker runs against it at once; more wait in the worker's queue
  * @param requestTimeout     longest time one attempt may take, including any polling
  * @param billing            how the provider bills its capacity (the cost ledger's model)
+ * @param providerModels     the configured model catalogue: a runner's name in {@code models} mapped to the name
+ *                           this deployment's provider knows it by (an Ollama tag, a vLLM / Hugging Face id);
+ *                           models not in it are named by what the provider lists or {@link KnownModels}
  */
 public record DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl,
                                  List<String> models, double pricePerSecondUsd, int capacity,
-                                 Duration requestTimeout, Billing billing) {
+                                 Duration requestTimeout, Billing billing, Map<String, String> providerModels) {
+
+    /** A deployment whose provider names its models as {@link KnownModels} or its model list says. */
+    public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
+                              double pricePerSecondUsd, int capacity, Duration requestTimeout, Billing billing) {
+        this(id, provider, region, baseUrl, models, pricePerSecondUsd, capacity, requestTimeout, billing, Map.of());
+    }
 
     /** A deployment billed by its provider's defaults ({@link Billing#defaults}). */
     public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
@@ -58,6 +71,18 @@ public record DeploymentEndpoint(String id, ProviderKind provider, String region
             baseUrl = URI.create(base.substring(0, base.length() - 1));
         }
         models = List.copyOf(models);
+        Objects.requireNonNull(providerModels, "providerModels");
+        for (Map.Entry<String, String> e : providerModels.entrySet()) {
+            if (!models.contains(e.getKey())) {
+                throw new IllegalArgumentException("deployment " + id + ": provider name given for model '"
+                        + e.getKey() + "', which is not among its models " + models);
+            }
+            if (e.getValue() == null || e.getValue().isBlank()) {
+                throw new IllegalArgumentException("deployment " + id + ": blank provider name for model '"
+                        + e.getKey() + "'");
+            }
+        }
+        providerModels = Collections.unmodifiableMap(new LinkedHashMap<>(providerModels));
     }
 
     /** {@code path} (starting with '/') appended to the base URL, keeping any path the base has. */

@@ -80,6 +80,37 @@ public final class MeteredClient implements ProviderClient {
     }
 
     @Override
+    public boolean listsModels() {
+        return inner.listsModels();
+    }
+
+    /**
+     * A model list is metered like a probe: on Modal {@code GET /v1/models} is a request to a container (a
+     * PROBE call in the ledger, which may start a unit when none is warm); elsewhere it only touches the
+     * deployment (Ollama's {@code /api/tags} is served by the leased node).
+     */
+    @Override
+    public CompletableFuture<ProbeOutcome> listModels(DeploymentEndpoint d) {
+        if (!ledger.knows(d.id()) || !inner.listsModels()) {
+            return inner.listModels(d);
+        }
+        if (d.provider() != ProviderKind.MODAL) {
+            ledger.touch(d.id(), clock.instant());
+            return inner.listModels(d);
+        }
+        CostLedger.Call metered = ledger.open(d.id(), CallKind.PROBE, clock.instant());
+        CompletableFuture<ProbeOutcome> listing;
+        try {
+            listing = inner.listModels(d);
+        } catch (RuntimeException e) {
+            metered.close(clock.instant());
+            throw e;
+        }
+        return listing.whenComplete((outcome, thrown) ->
+                metered.close(outcome != null ? outcome.observedAt() : clock.instant()));
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

@@ -25,8 +25,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Calls a leased Golem node through the Ollama HTTP API it serves: {@code /api/generate} for prompt jobs,
- * {@code /api/chat} for message jobs. By default it asks for one JSON answer ({@code "stream": false});
+ * Calls a leased Golem node through the Ollama HTTP API it serves: {@code /api/chat} for every job, a prompt
+ * job as one user message. Why not {@code /api/generate} for prompts: every provider then gets the same
+ * messages and applies the model's chat template to them the same way (vLLM's {@code /v1/chat/completions}
+ * on Modal, worker-vllm's {@code input.messages} on RunPod), so a job's answer does not depend on where it
+ * ran. By default it asks for one JSON answer ({@code "stream": false});
  * with streaming on it reads Ollama's NDJSON line by line, so a node that dies mid-answer is seen as the
  * failure it is rather than as a truncated success.
  *
@@ -55,19 +58,18 @@ public final class OllamaClient extends HttpProviderClient {
         Duration budget = remaining(attemptDeadline(job, d, started));
         try {
             InferenceRequest request = job.getRequest();
-            boolean chat = !request.getMessages().isEmpty();
-            HttpRequest http = HttpRequest.newBuilder(d.resolve(chat ? "/api/chat" : "/api/generate"))
+            HttpRequest http = HttpRequest.newBuilder(d.resolve("/api/chat"))
                     .timeout(budget)
                     .header("Content-Type", "application/json")
                     .header("Accept", streaming ? "application/x-ndjson" : "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(body(request, chat))))
+                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(body(request))))
                     .build();
             CompletableFuture<CallOutcome> outcome = streaming
-                    ? send(http, HttpResponse.BodyHandlers.fromLineSubscriber(new NdjsonCollector(chat),
+                    ? send(http, HttpResponse.BodyHandlers.fromLineSubscriber(new NdjsonCollector(true),
                     NdjsonCollector::result, null), budget)
                     .thenApply(response -> fromStream(response, d, started))
                     : send(http, HttpResponse.BodyHandlers.ofString(), budget)
-                    .thenApply(response -> fromJson(response, chat, d, started));
+                    .thenApply(response -> fromJson(response, d, started));
             return guard(outcome, "ollama call", d, started, budget);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failure(e, "ollama call", d, started, budget));
@@ -79,16 +81,27 @@ public final class OllamaClient extends HttpProviderClient {
         return probeGet(d, d.resolve("/api/tags"), builder -> { }, OllamaClient::modelsFromTags);
     }
 
-    private ObjectNode body(InferenceRequest request, boolean chat) {
+    @Override
+    public boolean listsModels() {
+        return true;
+    }
+
+    /** Ollama's {@code /api/tags}: the probe itself lists the node's models. */
+    @Override
+    public CompletableFuture<ProbeOutcome> listModels(DeploymentEndpoint d) {
+        return probe(d);
+    }
+
+    private ObjectNode body(InferenceRequest request) {
         ObjectNode body = JSON.createObjectNode();
         body.put("model", request.getModel());
-        if (chat) {
-            ArrayNode messages = body.putArray("messages");
+        ArrayNode messages = body.putArray("messages");
+        if (request.getMessages().isEmpty()) {
+            messages.addObject().put("role", "user").put("content", request.getPrompt());
+        } else {
             for (ChatMessage m : request.getMessages()) {
                 messages.addObject().put("role", m.getRole()).put("content", m.getContent());
             }
-        } else {
-            body.put("prompt", request.getPrompt());
         }
         body.put("stream", streaming);
         ObjectNode options = body.putObject("options");
@@ -97,7 +110,7 @@ public final class OllamaClient extends HttpProviderClient {
         return body;
     }
 
-    private CallOutcome fromJson(HttpResponse<String> response, boolean chat, DeploymentEndpoint d, Instant started) {
+    private CallOutcome fromJson(HttpResponse<String> response, DeploymentEndpoint d, Instant started) {
         Instant finished = clock.instant();
         CallOutcome.Builder out = CallOutcome.builder(started, finished);
         int status = response.statusCode();
@@ -114,10 +127,9 @@ public final class OllamaClient extends HttpProviderClient {
             return out.failed(AttemptOutcome.RETRYABLE_FAILURE, safe("ollama error: " + shorten(json.get("error").asText())))
                     .build();
         }
-        String text = chat ? json.path("message").path("content").asText(null) : json.path("response").asText(null);
+        String text = json.path("message").path("content").asText(null);
         if (text == null) {
-            return out.failed(AttemptOutcome.RETRYABLE_FAILURE, "ollama answer has no "
-                    + (chat ? "message.content" : "response")).build();
+            return out.failed(AttemptOutcome.RETRYABLE_FAILURE, "ollama answer has no message.content").build();
         }
         return withFigures(out.succeeded(text), json).build();
     }

@@ -4,6 +4,9 @@ import io.beacon.schemas.avro.CircuitState;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.workers.cost.CostLedger;
 import io.beacon.workers.core.DeploymentEndpoint;
+import io.beacon.workers.core.DeploymentModels;
+import io.beacon.workers.core.ModelCatalogue;
+import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.client.ProviderClient;
 import io.beacon.workers.delivery.DeploymentLane;
@@ -24,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * turns probes, circuit states and lane load into {@link ProviderStatus} heartbeats. A probe of a deployment
  * whose circuit is not closed doubles as a trial call of the circuit (see {@link DeploymentCircuit}). It does
  * no Kafka I/O: the worker's poll thread asks it for statuses and sends them.
+ *
+ * <p>Heartbeats carry the model catalogue ({@link ModelCatalogue}): the runner's names of the models each
+ * deployment serves and the provider's name of each. Model lists are learned as {@link ModelDiscoverer} says:
+ * from Golem's probe as it comes, from Modal only while a container is warm.
  */
 public final class HealthMonitor {
 
@@ -35,6 +42,8 @@ public final class HealthMonitor {
     private final String workerId;
     private final Map<String, DeploymentHealth> health = new LinkedHashMap<>();
     private final CostLedger ledger;
+    private final ModelDiscoverer models;
+    private boolean started;
     private Instant nextProbe = Instant.MIN;
 
     /**
@@ -51,7 +60,19 @@ public final class HealthMonitor {
     public HealthMonitor(List<DeploymentEndpoint> deployments, Map<String, DeploymentCircuit> circuits,
                          ProviderClient client, Clock clock, Duration probeInterval, Duration probeTimeout,
                          String workerId, CostLedger ledger) {
+        this(deployments, circuits, client, clock, probeInterval, probeTimeout, workerId, ledger,
+                new ModelCatalogue(), ModelDiscovery.defaults());
+    }
+
+    /**
+     * The same, with the worker's model catalogue (which the heartbeats report and the calls name models by)
+     * and when to ask scale-to-zero deployments for their model list.
+     */
+    public HealthMonitor(List<DeploymentEndpoint> deployments, Map<String, DeploymentCircuit> circuits,
+                         ProviderClient client, Clock clock, Duration probeInterval, Duration probeTimeout,
+                         String workerId, CostLedger ledger, ModelCatalogue catalogue, ModelDiscovery discovery) {
         this.ledger = ledger;
+        this.models = new ModelDiscoverer(catalogue, client, clock, discovery);
         this.client = client;
         this.clock = clock;
         this.probeInterval = probeInterval;
@@ -74,6 +95,10 @@ public final class HealthMonitor {
             return;
         }
         nextProbe = now.plus(probeInterval);
+        if (!started) {
+            started = true;
+            health.values().forEach(h -> models.atStart(h.deployment()));
+        }
         for (DeploymentHealth h : health.values()) {
             boolean recoveryOnly = h.policy() == ProbePolicy.RECOVERY_TRIALS_ONLY;
             if (recoveryOnly && h.circuit().state() == CircuitState.CLOSED) {
@@ -95,6 +120,7 @@ public final class HealthMonitor {
                             : ProbeOutcome.unhealthy(null, "probe failed: " + thrown.getClass().getSimpleName(),
                             clock.instant());
                     boolean changed = h.probed(result);
+                    models.probed(d, result);
                     if (trial != null) {
                         trial.finish(result.healthy(), result.latency(), result.error());
                     }
@@ -114,6 +140,19 @@ public final class HealthMonitor {
         }
     }
 
+    /**
+     * Told of every call's outcome (on the thread that finished it): a call a container answered is the moment
+     * to learn a scale-to-zero deployment's model list cheaply.
+     */
+    public void afterCall(DeploymentEndpoint d, CallOutcome outcome) {
+        models.afterCall(d, outcome);
+    }
+
+    /** The worker's model catalogue. */
+    public ModelCatalogue catalogue() {
+        return models.catalogue();
+    }
+
     public DeploymentHealth.Snapshot snapshot(String deploymentId) {
         DeploymentHealth h = health.get(deploymentId);
         if (h == null) {
@@ -130,11 +169,13 @@ public final class HealthMonitor {
             DeploymentEndpoint d = h.deployment();
             DeploymentHealth.Snapshot s = h.snapshot(now);
             DeploymentLane lane = lanes.get(d.id());
+            DeploymentModels served = models.catalogue().of(d);
             out.add(ProviderStatus.newBuilder()
                     .setDeploymentId(d.id())
                     .setProvider(d.provider())
                     .setRegion(d.region())
-                    .setModels(d.models().isEmpty() ? s.probedModels() : d.models())
+                    .setModels(served.served())
+                    .setProviderModels(served.providerNames())
                     .setPricePerSecondUsd(d.pricePerSecondUsd())
                     .setCapacity(d.capacity())
                     .setInFlight(lane == null ? 0 : lane.inFlight())

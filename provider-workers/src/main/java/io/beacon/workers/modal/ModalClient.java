@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -72,6 +73,36 @@ public final class ModalClient extends HttpProviderClient {
     @Override
     public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
         return probeGet(d, d.resolve("/health"), this::addAuth, body -> List.of());
+    }
+
+    @Override
+    public boolean listsModels() {
+        return true;
+    }
+
+    /**
+     * vLLM's {@code GET /v1/models}: the names the server answers to (the Hugging Face id, or the
+     * {@code --served-model-name} aliases). On Modal the request reaches a container and is billed like any
+     * input, and starts one when none is up: ask only when a container is known to be warm.
+     */
+    @Override
+    public CompletableFuture<ProbeOutcome> listModels(DeploymentEndpoint d) {
+        return probeGet(d, d.resolve("/v1/models"), this::addAuth, ModalClient::modelsFromList);
+    }
+
+    /** The ids of an OpenAI model list, {@code {"object":"list","data":[{"id":...}]}}. */
+    static List<String> modelsFromList(String body) {
+        JsonNode json = parse(body);
+        List<String> models = new ArrayList<>();
+        if (json != null) {
+            for (JsonNode model : json.path("data")) {
+                String id = model.path("id").asText("");
+                if (!id.isEmpty()) {
+                    models.add(id);
+                }
+            }
+        }
+        return models;
     }
 
     private void addAuth(HttpRequest.Builder builder) {

@@ -130,13 +130,19 @@ public final class RunPodClient extends HttpProviderClient {
         secrets.runpodApiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key.reveal()));
     }
 
-    private static ObjectNode body(InferenceRequest request, Duration budget) {
+    /**
+     * worker-vllm's input: the job as chat {@code messages} (a prompt job as one user message), so the endpoint
+     * applies the model's chat template as Ollama's {@code /api/chat} and vLLM's chat route do; a raw
+     * {@code prompt} would reach the model without it. {@code model} names the provider's model for the
+     * record only: worker-vllm serves the one model it was started with and ignores it.
+     */
+    static ObjectNode body(InferenceRequest request, Duration budget) {
         ObjectNode body = JSON.createObjectNode();
         ObjectNode input = body.putObject("input");
+        ArrayNode messages = input.putArray("messages");
         if (request.getMessages().isEmpty()) {
-            input.put("prompt", request.getPrompt());
+            messages.addObject().put("role", "user").put("content", request.getPrompt());
         } else {
-            ArrayNode messages = input.putArray("messages");
             for (ChatMessage m : request.getMessages()) {
                 messages.addObject().put("role", m.getRole()).put("content", m.getContent());
             }
@@ -203,6 +209,14 @@ public final class RunPodClient extends HttpProviderClient {
 
     private CallOutcome completed(Attempt attempt, JsonNode json) {
         JsonNode output = json.get("output");
+        String error = RunPodOutput.error(output);
+        if (error != null) {
+            // worker-vllm reports what went wrong inside a COMPLETED job's output, not as FAILED.
+            AttemptOutcome outcome = RunPodOutput.isRequestsFault(error)
+                    ? AttemptOutcome.PERMANENT_FAILURE : AttemptOutcome.RETRYABLE_FAILURE;
+            return attempt.outcome(json, true).failed(outcome, safe("RunPod job " + attempt.runpodId
+                    + " completed with an error from the worker: " + shorten(error))).build();
+        }
         String text = RunPodOutput.text(output);
         if (text == null) {
             return attempt.outcome(json, true).failed(AttemptOutcome.RETRYABLE_FAILURE,

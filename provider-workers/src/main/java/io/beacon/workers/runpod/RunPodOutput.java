@@ -1,16 +1,72 @@
 package io.beacon.workers.runpod;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * Reads generated text out of a RunPod job's {@code output}. RunPod passes through whatever the worker
- * returns, so several shapes are common: the vLLM worker's {@code [{"choices":[{"tokens":["..."]}],
- * "usage":{"input":n,"output":m}}]}, OpenAI-style {@code choices[0].message.content} or
- * {@code choices[0].text}, a {@code text}/{@code response}/{@code generated_text} field, or a bare string.
+ * Reads a RunPod job's {@code output}. RunPod passes through whatever the worker returns; the shapes read:
+ * <ul>
+ *   <li>worker-vllm's own route: a list of batches {@code [{"choices":[{"tokens":["..."]}],
+ *       "usage":{"input":n,"output":m}}]}, one batch for a non-streamed job, several when RunPod aggregates a
+ *       stream (their tokens concatenate);</li>
+ *   <li>worker-vllm's OpenAI route: the chat completion, {@code choices[0].message.content} (or a completion's
+ *       {@code choices[0].text}) with {@code usage.prompt_tokens / completion_tokens}, bare or in a list;</li>
+ *   <li>other handlers: a {@code text}/{@code response}/{@code generated_text} field, or a bare string;</li>
+ *   <li>errors: worker-vllm answers a request it cannot run (context too long, invalid sampling parameters,
+ *       an engine error) with a COMPLETED job whose output is {@code {"error": ...}} (or a list holding one),
+ *       the error a message or vLLM's {@code {"object":"error","message":...}}.</li>
+ * </ul>
  */
 final class RunPodOutput {
 
+    /** Words of an error about the request itself: it would fail on any deployment of the model. */
+    private static final List<String> REQUESTS_FAULT = List.of(
+            "maximum context length", "maximum model length", "context length", "too long", "max_tokens",
+            "max_model_len", "must be", "invalid", "validation", "not a valid");
+
     private RunPodOutput() {
+    }
+
+    /** The error the worker reported inside the output, or null when the output holds none. */
+    static String error(JsonNode output) {
+        if (output == null || output.isNull() || output.isMissingNode()) {
+            return null;
+        }
+        if (output.isArray()) {
+            for (JsonNode item : output) {
+                String error = error(item);
+                if (error != null) {
+                    return error;
+                }
+            }
+            return null;
+        }
+        if (!output.isObject() || !output.hasNonNull("error")) {
+            return null;
+        }
+        JsonNode error = output.get("error");
+        if (error.isTextual()) {
+            return error.asText();
+        }
+        if (error.isObject()) {
+            if (error.path("message").isTextual()) {
+                return error.get("message").asText();
+            }
+            if (error.path("error").path("message").isTextual()) {
+                return error.get("error").get("message").asText();
+            }
+        }
+        return error.toString();
+    }
+
+    /**
+     * True when the worker's error is about the request (too long for the model's context, invalid sampling
+     * parameters): another deployment of the same model would refuse it too. Anything else is the worker's.
+     */
+    static boolean isRequestsFault(String error) {
+        String text = error.toLowerCase(Locale.ROOT);
+        return REQUESTS_FAULT.stream().anyMatch(text::contains);
     }
 
     /** The text, or null when {@code output} has no shape this reader knows. */
@@ -25,12 +81,18 @@ final class RunPodOutput {
             if (output.isEmpty()) {
                 return null;
             }
-            if (output.get(0).isTextual()) {
-                StringBuilder joined = new StringBuilder();
-                output.forEach(part -> joined.append(part.asText()));
-                return joined.toString();
+            // Strings, or worker-vllm's batches: the parts of one answer, in order.
+            // A part without text (a usage-only batch) adds nothing.
+            StringBuilder joined = new StringBuilder();
+            boolean found = false;
+            for (JsonNode part : output) {
+                String piece = part.isTextual() ? part.asText() : text(part);
+                if (piece != null) {
+                    joined.append(piece);
+                    found = true;
+                }
             }
-            return text(output.get(0));
+            return found ? joined.toString() : null;
         }
         if (!output.isObject()) {
             return null;
@@ -65,10 +127,26 @@ final class RunPodOutput {
         return null;
     }
 
-    /** {prompt, completion} tokens: vLLM's usage.input/output, or OpenAI's usage.prompt_tokens/completion_tokens. */
+    /**
+     * {prompt, completion} tokens: vLLM's usage.input/output, or OpenAI's usage.prompt_tokens/completion_tokens.
+     * Over several batches, the largest figures (a streamed job's batches count up to the whole answer).
+     */
     static int[] tokens(JsonNode output) {
-        JsonNode first = output != null && output.isArray() && !output.isEmpty() ? output.get(0) : output;
-        JsonNode usage = first == null ? null : first.get("usage");
+        int prompt = 0;
+        int completion = 0;
+        if (output != null && output.isArray()) {
+            for (JsonNode item : output) {
+                int[] counts = usage(item);
+                prompt = Math.max(prompt, counts[0]);
+                completion = Math.max(completion, counts[1]);
+            }
+            return new int[] {prompt, completion};
+        }
+        return usage(output);
+    }
+
+    private static int[] usage(JsonNode item) {
+        JsonNode usage = item == null ? null : item.get("usage");
         if (usage == null || !usage.isObject()) {
             return new int[] {0, 0};
         }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.sim.LatencyModel;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
+import io.beacon.sim.SimulatedDeployment;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.Sims;
@@ -163,5 +165,43 @@ class ModalClientTest {
         assertThat(healthy.latency()).isNotNull();
         assertThat(failing.healthy()).isFalse();
         assertThat(failing.error()).contains("returned HTTP 5");
+    }
+
+    /** A Modal vLLM app started without an alias: it answers only to the Hugging Face id. */
+    private static ProviderSimulator servingOnlyTheHuggingFaceId() {
+        return ProviderSimulator.start(SimulatedDeployment.builder("modal-hf", SimProvider.MODAL)
+                .models("meta-llama/Llama-3.2-1B-Instruct").latency(LatencyModel.fixed(Duration.ofMillis(30)))
+                .coldStart(Duration.ZERO).build(), "127.0.0.1", 0, Sims.credentials());
+    }
+
+    @Test
+    void shouldListTheModelsVllmServesByTheirProviderNames() throws Exception {
+        try (ProviderSimulator vllm = servingOnlyTheHuggingFaceId()) {
+            DeploymentEndpoint d = Sims.endpoint(vllm, Duration.ofSeconds(5));
+            ModalClient modal = client(Sims.secrets());
+
+            ProbeOutcome listing = modal.listModels(d).get(5, TimeUnit.SECONDS);
+
+            assertThat(modal.listsModels()).isTrue();
+            assertThat(listing.healthy()).isTrue();
+            assertThat(listing.models()).containsExactly("meta-llama/Llama-3.2-1B-Instruct");
+            assertThat(vllm.stats().probes()).as("a request to a container, billed like one").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldReportVllmsOwnWordsWhenAModelNameIsUnknownThere() throws Exception {
+        // Given a vLLM app serving only the Hugging Face id, called with the Ollama tag (what the client is given)
+        try (ProviderSimulator vllm = servingOnlyTheHuggingFaceId()) {
+            DeploymentEndpoint d = Sims.endpoint(vllm, Duration.ofSeconds(5));
+
+            CallOutcome outcome = client(Sims.secrets()).call(TestJobs.promptJob("job-tag", d,
+                    Instant.now().plusSeconds(30)), d).get(15, TimeUnit.SECONDS);
+
+            // Then the 404 carries vLLM's message (its ErrorResponse is read as well as OpenAI's error object)
+            assertThat(outcome.outcome()).isNotEqualTo(AttemptOutcome.SUCCEEDED);
+            assertThat(outcome.httpStatus()).isEqualTo(404);
+            assertThat(outcome.error()).isEqualTo("modal returned HTTP 404: The model `llama3.2:1b` does not exist.");
+        }
     }
 }

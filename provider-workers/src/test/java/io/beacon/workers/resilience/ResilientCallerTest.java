@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  */
 class ResilientCallerTest {
 
-    private static final String OK_BODY = "{\"model\":\"llama3.2:1b\",\"response\":\"hello\",\"done\":true,"
+    private static final String OK_BODY = "{\"model\":\"llama3.2:1b\",\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"hello\"},\"done\":true,"
             + "\"total_duration\":5000000,\"prompt_eval_count\":3,\"eval_count\":2}";
 
     /** One scripted answer. */
@@ -56,7 +57,7 @@ class ResilientCallerTest {
     void startServer() throws IOException {
         serverThreads = Executors.newCachedThreadPool();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/api/generate", exchange -> {
+        server.createContext("/api/chat", exchange -> {
             arrivals.add(System.nanoTime());
             exchange.getRequestBody().readAllBytes();
             Answer a = script.poll();

@@ -3,10 +3,13 @@ package io.beacon.workers.runpod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.RoutedJob;
+import io.beacon.sim.LatencyModel;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
+import io.beacon.sim.SimulatedDeployment;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.Sims;
@@ -187,5 +190,67 @@ class RunPodClientTest {
 
         assertThat(probe.healthy()).isFalse();
         assertThat(probe.error()).contains("HTTP 401");
+    }
+
+    /** A worker-vllm endpoint started with MODEL_NAME=meta-llama/Llama-3.2-1B-Instruct and a small context window. */
+    private static ProviderSimulator workerVllm(int maxModelLen) {
+        return ProviderSimulator.start(SimulatedDeployment.builder("runpod-vllm", SimProvider.RUNPOD)
+                .models("meta-llama/Llama-3.2-1B-Instruct").latency(LatencyModel.fixed(Duration.ofMillis(50)))
+                .coldStart(Duration.ZERO).maxModelLen(maxModelLen).build(), "127.0.0.1", 0, Sims.credentials());
+    }
+
+    @Test
+    void shouldSendTheJobAsChatMessagesWithWorkerVllmsSamplingParams() {
+        // Given a prompt job and a chat job
+        RoutedJob promptJob = prompt("job-shape", fastEndpoint, Duration.ofSeconds(30));
+        RoutedJob chatJob = TestJobs.chatJob("job-shape-chat", fastEndpoint, Instant.now().plusSeconds(30));
+
+        // When their RunPod bodies are built
+        JsonNode prompt = RunPodClient.body(promptJob.getRequest(), Duration.ofSeconds(20));
+        JsonNode chat = RunPodClient.body(chatJob.getRequest(), Duration.ofSeconds(20));
+
+        // Then both go as input.messages (the prompt as one user message), never as a raw input.prompt
+        JsonNode input = prompt.get("input");
+        assertThat(input.has("prompt")).isFalse();
+        assertThat(input.get("messages")).hasSize(1);
+        assertThat(input.get("messages").get(0).get("role").asText()).isEqualTo("user");
+        assertThat(input.get("messages").get(0).get("content").asText()).isEqualTo("Say hello");
+        assertThat(input.get("sampling_params").get("max_tokens").asInt()).isEqualTo(32);
+        assertThat(input.get("sampling_params").get("temperature").asDouble()).isEqualTo(0.2);
+        assertThat(input.get("model").asText()).isEqualTo(TestJobs.MODEL);
+        assertThat(prompt.get("policy").get("executionTimeout").asLong()).isEqualTo(20_000);
+        assertThat(chat.get("input").get("messages")).extracting(m -> m.get("role").asText())
+                .containsExactly("system", "user");
+    }
+
+    @Test
+    void shouldBeAnsweredByTheEndpointsOneModelWhateverModelTheJobNames() throws Exception {
+        // Given a worker-vllm endpoint serving the Hugging Face id, and a job naming the Ollama tag
+        try (ProviderSimulator vllm = workerVllm(8192)) {
+            DeploymentEndpoint d = Sims.endpoint(vllm, Duration.ofSeconds(10));
+
+            // When it runs
+            CallOutcome outcome = call(client(Sims.secrets()), prompt("job-any-model", d, Duration.ofSeconds(30)), d);
+
+            // Then worker-vllm ignores input.model: its own model answers
+            assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+            assertThat(outcome.response()).contains("meta-llama/Llama-3.2-1B-Instruct");
+        }
+    }
+
+    @Test
+    void shouldFailPermanentlyWithTheWorkersMessageWhenACompletedJobsOutputHoldsAnError() throws Exception {
+        // Given a worker-vllm endpoint whose context window is shorter than the job's prompt
+        try (ProviderSimulator vllm = workerVllm(3)) {
+            DeploymentEndpoint d = Sims.endpoint(vllm, Duration.ofSeconds(10));
+
+            // When it runs
+            CallOutcome outcome = call(client(Sims.secrets()), prompt("job-too-long", d, Duration.ofSeconds(30)), d);
+
+            // Then the error inside the COMPLETED output is the job's permanent failure, in worker-vllm's words
+            assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+            assertThat(outcome.error()).contains("completed with an error from the worker")
+                    .contains("longer than the maximum model length of 3").doesNotContain("cannot read");
+        }
     }
 }

@@ -41,4 +41,46 @@ class RunPodOutputTest {
         assertThat(RunPodOutput.text(json("[]"))).isNull();
         assertThat(RunPodOutput.text(null)).isNull();
     }
+
+    @Test
+    void shouldJoinTheBatchesOfAnAggregatedStreamAndKeepTheLargestUsage() throws Exception {
+        JsonNode output = json("[{\"choices\":[{\"tokens\":[\"The sky \"]}],\"usage\":{\"input\":9,\"output\":2}},"
+                + "{\"choices\":[{\"tokens\":[\"is blue.\"]}],\"usage\":{\"input\":9,\"output\":4}}]");
+
+        assertThat(RunPodOutput.text(output)).isEqualTo("The sky is blue.");
+        assertThat(RunPodOutput.tokens(output)).containsExactly(9, 4);
+        assertThat(RunPodOutput.error(output)).isNull();
+    }
+
+    @Test
+    void shouldReadTheOpenAiRoutesChatCompletionInAList() throws Exception {
+        JsonNode output = json("[{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
+                + "{\"role\":\"assistant\",\"content\":\"Hi there\"}}],"
+                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}]");
+
+        assertThat(RunPodOutput.text(output)).isEqualTo("Hi there");
+        assertThat(RunPodOutput.tokens(output)).containsExactly(12, 3);
+    }
+
+    @Test
+    void shouldFindWorkerVllmsErrorInsideACompletedOutputInEveryShape() throws Exception {
+        assertThat(RunPodOutput.error(json("{\"error\":\"CUDA out of memory\"}"))).isEqualTo("CUDA out of memory");
+        assertThat(RunPodOutput.error(json("[{\"error\":\"The decoder prompt (length 9000) is longer than the"
+                + " maximum model length of 8192.\"}]"))).startsWith("The decoder prompt (length 9000)");
+        assertThat(RunPodOutput.error(json("[{\"error\":{\"object\":\"error\",\"message\":\"max_tokens must be"
+                + " at least 1, got 0.\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}}]")))
+                .isEqualTo("max_tokens must be at least 1, got 0.");
+        assertThat(RunPodOutput.error(json("{\"error\":{\"error\":{\"message\":\"nested\"}}}"))).isEqualTo("nested");
+        assertThat(RunPodOutput.error(json("\"plain text\""))).isNull();
+    }
+
+    @Test
+    void shouldTellTheRequestsFaultFromTheWorkersTrouble() {
+        assertThat(RunPodOutput.isRequestsFault("The decoder prompt (length 9000) is longer than the maximum model"
+                + " length of 8192.")).isTrue();
+        assertThat(RunPodOutput.isRequestsFault("This model's maximum context length is 8192 tokens.")).isTrue();
+        assertThat(RunPodOutput.isRequestsFault("max_tokens must be at least 1, got 0.")).isTrue();
+        assertThat(RunPodOutput.isRequestsFault("CUDA error: an illegal memory access was encountered")).isFalse();
+        assertThat(RunPodOutput.isRequestsFault("Engine loop has died")).isFalse();
+    }
 }

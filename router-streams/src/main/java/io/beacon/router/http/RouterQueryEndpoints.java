@@ -29,7 +29,8 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * The router's read-only endpoints, answered from {@link RouterQueries}: {@code GET /health} in the shape
  * the runner's health monitor reads ({@code status, providers_total, providers_healthy, regions}),
- * {@code GET /providers} with every deployment's live state and each provider's queue, and
+ * {@code GET /providers} with every deployment's live state (its models by the runner's and the provider's
+ * names among it) and each provider's queue, and
  * {@code GET /jobs/{id}} from whichever instance owns the job.
  */
 public final class RouterQueryEndpoints {
@@ -208,6 +209,11 @@ public final class RouterQueryEndpoints {
             }
             ArrayNode models = node.putArray("models");
             d.getModels().forEach(models::add);
+            // The model catalogue: each model by the runner's name and by the name the deployment's provider
+            // knows it (a vLLM deployment's Hugging Face id, an Ollama tag); the same name when the worker
+            // reported none.
+            ObjectNode providerModels = node.putObject("provider_models");
+            d.getModels().forEach(m -> providerModels.put(m, d.getProviderModels().getOrDefault(m, m)));
             DeploymentStats stats = learned.get(d.getDeploymentId());
             if (stats != null) {
                 ObjectNode l = node.putObject("learned");

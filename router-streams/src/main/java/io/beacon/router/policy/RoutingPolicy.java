@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Chooses a deployment for a job. Deterministic and explainable: the same inputs give the same choice,
@@ -94,6 +95,14 @@ public final class RoutingPolicy implements RoutingDecider {
                     .setNote(reject == null ? describe(d, now) : reject).build());
         }
         if (eligible.isEmpty()) {
+            if (sorted.stream().noneMatch(d -> d.status().getModels().contains(request.getModel()))) {
+                // Not a matter of health or load: the fleet does not have the model (by the runner's name; each
+                // worker maps it to its provider's name), so say so and which models there are.
+                Set<String> served = new TreeSet<>();
+                sorted.forEach(d -> served.addAll(d.status().getModels()));
+                return Decision.none("no deployment serves model " + request.getModel() + " (models served: "
+                        + (served.isEmpty() ? "none" : String.join(", ", served)) + ")", scores);
+            }
             return Decision.none("no healthy deployment can take model " + request.getModel()
                     + (alreadyTried.isEmpty() ? "" : " (already tried: " + String.join(", ", alreadyTried) + ")"), scores);
         }

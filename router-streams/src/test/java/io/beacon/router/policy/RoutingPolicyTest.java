@@ -159,6 +159,23 @@ class RoutingPolicyTest {
                 p -> assertThat(p).isNotEqualTo(ProviderKind.GOLEM));
     }
 
+    @Test
+    void shouldSayNoDeploymentServesTheModelAndNameTheServedOnesWhenNoneHasIt() {
+        Decision decision = policy.decide(request().setModel("qwen2.5:72b").build(), Set.of(), fleet, NOW);
+
+        assertThat(decision.chosen()).isEmpty();
+        assertThat(decision.reason()).isEqualTo("no deployment serves model qwen2.5:72b (models served: llama3.2:1b)");
+    }
+
+    @Test
+    void shouldSayNoHealthyDeploymentCanTakeTheModelWhenItsDeploymentsAreAllTried() {
+        Decision decision = policy.decide(request().build(), Set.of("golem-eu-1", "modal-us-east", "runpod-us-east"),
+                fleet, NOW);
+
+        assertThat(decision.chosen()).isEmpty();
+        assertThat(decision.reason()).startsWith("no healthy deployment can take model llama3.2:1b (already tried: ");
+    }
+
     private static InferenceRequest.Builder request() {
         return InferenceRequest.newBuilder().setJobId("job-1").setModel("llama3.2:1b").setPrompt("p").setCreatedAt(NOW);
     }

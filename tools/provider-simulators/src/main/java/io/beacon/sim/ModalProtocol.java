@@ -18,10 +18,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A Modal web endpoint running vLLM's OpenAI-compatible server: {@code POST /v1/chat/completions} and
- * {@code GET /health} behind Modal's proxy, which checks {@code Modal-Key}/{@code Modal-Secret} and turns
- * requests still running after the redirect threshold (150 s on Modal) into {@code 303 See Other} to a result
- * URL that blocks until the result is ready.
+ * A Modal web endpoint running vLLM's OpenAI-compatible server: {@code POST /v1/chat/completions},
+ * {@code GET /v1/models} and {@code GET /health} behind Modal's proxy, which checks
+ * {@code Modal-Key}/{@code Modal-Secret} and turns requests still running after the redirect threshold (150 s
+ * on Modal) into {@code 303 See Other} to a result URL that blocks until the result is ready.
+ *
+ * <p>As vLLM, it answers only to the names it serves (the deployment's models: a Hugging Face id such as
+ * {@code meta-llama/Llama-3.2-1B-Instruct}, or {@code --served-model-name} aliases): any other model is a 404
+ * {@code NotFoundError}; a request that does not fit the context window ({@code max_model_len}) a 400. vLLM's
+ * own errors use its {@code ErrorResponse} shape, {@code {"object":"error","message","type","param","code"}};
+ * answers of Modal's proxy (rate limits, no container) keep the OpenAI {@code {"error":{...}}} shape.
  */
 final class ModalProtocol extends InferenceProtocol {
 
@@ -108,9 +114,25 @@ final class ModalProtocol extends InferenceProtocol {
         }
     }
 
-    /** Answers an error in OpenAI's shape, as vLLM writes it. */
+    /** Answers an error of Modal's proxy in OpenAI's {@code {"error":{...}}} shape. */
     static void sendError(HttpExchange exchange, int status, String message) {
         HttpIo.sendJson(exchange, status, errorBody(status, message));
+    }
+
+    /** Answers an error of vLLM itself, in its {@code ErrorResponse} shape. */
+    static void sendVllmError(HttpExchange exchange, int status, String message) {
+        HttpIo.sendJson(exchange, status, vllmErrorBody(status, message));
+    }
+
+    /** vLLM's {@code ErrorResponse}: {@code {"object":"error","message","type","param","code"}}. */
+    static ObjectNode vllmErrorBody(int status, String message) {
+        ObjectNode root = HttpIo.object();
+        root.put("object", "error");
+        root.put("message", message);
+        root.put("type", errorType(status));
+        root.putNull("param");
+        root.put("code", status);
+        return root;
     }
 
     static ObjectNode errorBody(int status, String message) {
@@ -200,6 +222,15 @@ final class ModalProtocol extends InferenceProtocol {
             }
             maxTokens = limit.asInt();
         }
+        int promptTokens = TextSynth.countTokens(conversation(messages));
+        int contextWindow = deployment.maxModelLen();
+        if (promptTokens + (maxTokens == null ? 1 : maxTokens) > contextWindow) {
+            failNow(exchange, 400, "This model's maximum context length is " + contextWindow + " tokens. However,"
+                    + " you requested " + (promptTokens + (maxTokens == null ? 0 : maxTokens)) + " tokens ("
+                    + promptTokens + " in the messages, " + (maxTokens == null ? 0 : maxTokens) + " in the"
+                    + " completion). Please reduce the length of the messages or completion.");
+            return;
+        }
         Long seed = body.hasNonNull("seed") ? body.get("seed").asLong() : null;
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
@@ -229,7 +260,7 @@ final class ModalProtocol extends InferenceProtocol {
         Runnable finish = () -> {
             execution.finish(!fails);
             result.complete(fails
-                    ? new Reply(500, HttpIo.toBytes(errorBody(500, injectedMessage(500))))
+                    ? new Reply(500, HttpIo.toBytes(vllmErrorBody(500, injectedMessage(500))))
                     : new Reply(200, HttpIo.toBytes(completion(request))));
         };
         if (execution.at(offset, finish) == null) {
@@ -242,7 +273,7 @@ final class ModalProtocol extends InferenceProtocol {
         if (execution.failureInjected()) {
             if (execution.at(execution.failureOffset(), () -> {
                 execution.finish(false);
-                sendError(exchange, 500, injectedMessage(500));
+                sendVllmError(exchange, 500, injectedMessage(500));
             }) == null) {
                 execution.finish(false);
                 exchange.close();
@@ -316,7 +347,7 @@ final class ModalProtocol extends InferenceProtocol {
             return;
         }
         // vLLM (or the function) inside a container answers the error: a brief, billed call.
-        answerFromContainer(exchange, true, false, () -> sendError(exchange, status, message));
+        answerFromContainer(exchange, true, false, () -> sendVllmError(exchange, status, message));
     }
 
     private ObjectNode completion(Request request) {
@@ -370,8 +401,10 @@ final class ModalProtocol extends InferenceProtocol {
         ArrayNode data = root.putArray("data");
         long created = engine.now().getEpochSecond();
         for (String model : deployment.models()) {
-            data.addObject().put("id", model).put("object", "model").put("created", created)
-                    .put("owned_by", "vllm").put("root", model);
+            ObjectNode entry = data.addObject().put("id", model).put("object", "model").put("created", created)
+                    .put("owned_by", "vllm").put("root", deployment.defaultModel());
+            entry.putNull("parent");
+            entry.put("max_model_len", deployment.maxModelLen());
         }
         return root;
     }

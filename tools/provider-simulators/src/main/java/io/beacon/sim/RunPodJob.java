@@ -33,7 +33,8 @@ final class RunPodJob {
      * What the worker will do with the job's input, decided once at submission.
      *
      * @param completion the answer, when the input is valid
-     * @param inputError why the worker handler fails the job, when it is not
+     * @param inputError why worker-vllm cannot run it, when it is not: the job still COMPLETES, with the error
+     *                   as its output, as worker-vllm reports errors
      */
     record Work(TextSynth.Completion completion, String inputError) {
         int outputTokens() {
@@ -208,9 +209,9 @@ final class RunPodJob {
                 Duration run;
                 String failure = null;
                 if (work.inputError() != null) {
-                    end = Status.FAILED;
+                    // worker-vllm catches the error and returns it as the job's output: COMPLETED, not FAILED.
+                    end = Status.COMPLETED;
                     run = Duration.ZERO;
-                    failure = work.inputError();
                 } else if (started.failureInjected()) {
                     end = Status.FAILED;
                     run = started.latency().dividedBy(2);
@@ -261,7 +262,7 @@ final class RunPodJob {
         timers.forEach(timer -> timer.cancel(false));
         timers.clear();
         if (execution != null) {
-            execution.finish(outcome == Status.COMPLETED);
+            execution.finish(outcome == Status.COMPLETED && work.inputError() == null);
         }
         onTerminal.accept(outcome);
         return done;
@@ -274,10 +275,14 @@ final class RunPodJob {
         }
     }
 
-    /** The vLLM worker's output shape. */
+    /** The vLLM worker's output shape: one batch with the answer, or one holding the error. */
     private ArrayNode output() {
         ArrayNode output = HttpIo.JSON.createArrayNode();
         ObjectNode item = output.addObject();
+        if (work.inputError() != null) {
+            item.put("error", work.inputError());
+            return output;
+        }
         item.putArray("choices").addObject().putArray("tokens").add(work.completion().text());
         item.putObject("usage").put("input", work.completion().promptTokens())
                 .put("output", work.completion().outputTokens());

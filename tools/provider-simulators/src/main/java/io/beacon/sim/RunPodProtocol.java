@@ -16,6 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * A RunPod serverless endpoint running the vLLM worker, under {@code /v2/{endpointId}}: asynchronous jobs
  * ({@code /run} + {@code /status}), synchronous ones ({@code /runsync}, which returns early with the job still
  * IN_QUEUE / IN_PROGRESS when it outlasts {@code wait}), cancel, retry, purge-queue and health.
+ *
+ * <p>As worker-vllm: the endpoint serves one model (the deployment's first, its {@code MODEL_NAME}) and ignores
+ * {@code input.model}; it takes {@code input.messages} (chat template applied) or {@code input.prompt} (raw
+ * text) with {@code sampling_params}; a request it cannot run (no prompt or messages, invalid sampling
+ * parameters, a prompt longer than the context window) ends COMPLETED with {@code [{"error": "..."}]} as its
+ * output, as worker-vllm reports errors; only a crashed handler ends FAILED.
  */
 final class RunPodProtocol extends InferenceProtocol {
 
@@ -230,35 +236,40 @@ final class RunPodProtocol extends InferenceProtocol {
         }
     }
 
-    /** What the vLLM worker makes of the input: {@code prompt} or {@code messages}, plus {@code sampling_params}. */
+    /**
+     * What the vLLM worker makes of the input: {@code messages} or {@code prompt}, plus {@code sampling_params};
+     * {@code input.model} is ignored (the endpoint serves its one model).
+     */
     private RunPodJob.Work work(JsonNode input) {
-        String model = input.hasNonNull("model") ? input.get("model").asText() : deployment.defaultModel();
-        if (!deployment.serves(model)) {
-            return new RunPodJob.Work(null, "Model " + model + " is not served by this endpoint (serves "
-                    + deployment.models() + ")");
-        }
+        String model = deployment.defaultModel();
         JsonNode sampling = input.path("sampling_params");
         Integer maxTokens = null;
         if (sampling.hasNonNull("max_tokens")) {
             JsonNode limit = sampling.get("max_tokens");
             if (!limit.canConvertToInt() || limit.asInt() < 1) {
-                return new RunPodJob.Work(null, "max_tokens must be at least 1, got " + limit.asText());
+                return new RunPodJob.Work(null, "max_tokens must be at least 1, got " + limit.asText() + ".");
             }
             maxTokens = limit.asInt();
         }
         Long seed = sampling.hasNonNull("seed") ? sampling.get("seed").asLong() : null;
         String prompt;
-        if (input.path("prompt").isTextual() && !input.get("prompt").asText().isEmpty()) {
-            prompt = input.get("prompt").asText();
-        } else if (input.path("messages").isArray() && !input.get("messages").isEmpty()) {
+        if (input.path("messages").isArray() && !input.get("messages").isEmpty()) {
             StringBuilder text = new StringBuilder();
             for (JsonNode message : input.get("messages")) {
                 text.append(message.path("role").asText("user")).append(": ")
                         .append(message.path("content").asText("")).append('\n');
             }
             prompt = text.toString();
+        } else if (input.path("prompt").isTextual() && !input.get("prompt").asText().isEmpty()) {
+            prompt = input.get("prompt").asText();
         } else {
             return new RunPodJob.Work(null, "Invalid input: expected a non-empty 'prompt' or 'messages'");
+        }
+        int promptTokens = TextSynth.countTokens(prompt);
+        if (promptTokens > deployment.maxModelLen()) {
+            return new RunPodJob.Work(null, "The decoder prompt (length " + promptTokens + ") is longer than the"
+                    + " maximum model length of " + deployment.maxModelLen() + ". Make sure that `max_model_len` is"
+                    + " no smaller than the number of text tokens.");
         }
         return new RunPodJob.Work(TextSynth.complete(model, prompt, maxTokens, seed), null);
     }

@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  *                           ({@code max_inputs}), a RunPod worker's concurrent jobs
  * @param activeUnits        RunPod only: ACTIVE (always-on) workers, counted in {@link #maxUnits()}
  * @param activePricePerSecondUsd RunPod only: the price of one second of one active worker
+ * @param maxModelLen        the model's context window in tokens (vLLM's {@code max_model_len}): Modal and RunPod
+ *                           refuse a request that does not fit, as vLLM does
  */
 public record SimulatedDeployment(
         String id,
@@ -45,7 +47,11 @@ public record SimulatedDeployment(
         double startFeeUsd,
         int slotsPerUnit,
         int activeUnits,
-        double activePricePerSecondUsd) {
+        double activePricePerSecondUsd,
+        int maxModelLen) {
+
+    /** Default {@link #maxModelLen}: a context window the demo's prompts and answers fit in many times over. */
+    public static final int DEFAULT_MAX_MODEL_LEN = 8192;
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -104,6 +110,18 @@ public record SimulatedDeployment(
             throw new IllegalArgumentException("startFeeUsd is a Golem lease start fee; " + provider
                     + " deployments have none: " + startFeeUsd);
         }
+        if (maxModelLen < 1) {
+            throw new IllegalArgumentException("maxModelLen must be >= 1: " + maxModelLen);
+        }
+    }
+
+    /** The deployment with the default context window ({@link #DEFAULT_MAX_MODEL_LEN}). */
+    public SimulatedDeployment(String id, SimProvider provider, String region, List<String> models,
+                               double pricePerSecondUsd, int capacity, int queueLimit, LatencyModel latency,
+                               Duration coldStart, Duration idleTimeout, double startFeeUsd, int slotsPerUnit,
+                               int activeUnits, double activePricePerSecondUsd) {
+        this(id, provider, region, models, pricePerSecondUsd, capacity, queueLimit, latency, coldStart, idleTimeout,
+                startFeeUsd, slotsPerUnit, activeUnits, activePricePerSecondUsd, DEFAULT_MAX_MODEL_LEN);
     }
 
     /**
@@ -114,7 +132,7 @@ public record SimulatedDeployment(
                                double pricePerSecondUsd, int capacity, int queueLimit, LatencyModel latency,
                                Duration coldStart, Duration idleTimeout) {
         this(id, provider, region, models, pricePerSecondUsd, capacity, queueLimit, latency, coldStart, idleTimeout,
-                0.0, defaultSlotsPerUnit(provider, capacity), 0, 0.0);
+                0.0, defaultSlotsPerUnit(provider, capacity), 0, 0.0, DEFAULT_MAX_MODEL_LEN);
     }
 
     /** Billed units the deployment can have up at once: {@code ceil(capacity / slotsPerUnit)}. */
@@ -146,7 +164,10 @@ public record SimulatedDeployment(
         return models.contains(model);
     }
 
-    /** The model used when a request names none (where the protocol allows that). */
+    /**
+     * The model used when a request names none (where the protocol allows that); the one model a RunPod
+     * worker-vllm endpoint serves, whatever the request names.
+     */
     public String defaultModel() {
         return models.get(0);
     }
@@ -176,7 +197,8 @@ public record SimulatedDeployment(
                 // A Golem node's slots follow its capacity; only serverless units have their own setting.
                 .slotsPerUnit(provider == SimProvider.GOLEM ? null : slotsPerUnit)
                 .activeUnits(activeUnits)
-                .activePricePerSecondUsd(activePricePerSecondUsd);
+                .activePricePerSecondUsd(activePricePerSecondUsd)
+                .maxModelLen(maxModelLen);
     }
 
     /** Builds a {@link SimulatedDeployment}; validation happens in {@link #build()}. */
@@ -195,6 +217,7 @@ public record SimulatedDeployment(
         private Integer slotsPerUnit;
         private int activeUnits;
         private double activePricePerSecondUsd;
+        private int maxModelLen = DEFAULT_MAX_MODEL_LEN;
 
         private Builder(String id, SimProvider provider) {
             this.id = Objects.requireNonNull(id, "id");
@@ -300,10 +323,17 @@ public record SimulatedDeployment(
             return this;
         }
 
+        /** The model's context window in tokens (vLLM's {@code max_model_len}; default 8192). */
+        public Builder maxModelLen(int maxModelLen) {
+            this.maxModelLen = maxModelLen;
+            return this;
+        }
+
         public SimulatedDeployment build() {
             int slots = slotsPerUnit != null ? slotsPerUnit : defaultSlotsPerUnit(provider, capacity);
             return new SimulatedDeployment(id, provider, region, models, pricePerSecondUsd, capacity, queueLimit,
-                    latency, coldStart, idleTimeout, startFeeUsd, slots, activeUnits, activePricePerSecondUsd);
+                    latency, coldStart, idleTimeout, startFeeUsd, slots, activeUnits, activePricePerSecondUsd,
+                    maxModelLen);
         }
     }
 }

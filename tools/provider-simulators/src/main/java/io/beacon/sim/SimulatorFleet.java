@@ -23,6 +23,12 @@ public final class SimulatorFleet implements AutoCloseable {
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** The start fee of the demo's Golem offers, in USD. */
     static final double GOLEM_START_FEE_USD = 0.0005;
+    /**
+     * What the demo's vLLM deployments (Modal, RunPod) serve: Llama 3.2 1B by its Hugging Face id, as vLLM and
+     * worker-vllm know it unless started with an alias; the Golem nodes' Ollama serves the same model as
+     * {@code llama3.2:1b}. The workers' model catalogue maps the runner's name to each.
+     */
+    public static final String LLAMA_3_2_1B_HF = "meta-llama/Llama-3.2-1B-Instruct";
 
     private final List<ProviderSimulator> simulators;
     private final Map<String, ProviderSimulator> byId;
@@ -95,8 +101,10 @@ public final class SimulatorFleet implements AutoCloseable {
     /**
      * The demo's provider landscape. Golem nodes are the cheap, always-warm baseline (about $0.0001/s, 4 slots
      * each), so they carry most load while they have headroom; Modal and RunPod cost more per second and pay cold
-     * starts after idling, but scale wider and absorb the overflow. Every deployment serves {@code llama3.2:1b};
-     * two Golem nodes also serve {@code mistral:7b}.
+     * starts after idling, but scale wider and absorb the overflow. Every deployment serves Llama 3.2 1B: the
+     * Golem nodes as the Ollama tag {@code llama3.2:1b} (two also serve {@code mistral:7b}), the Modal and RunPod
+     * vLLM deployments only as its Hugging Face id {@link #LLAMA_3_2_1B_HF}, so every demo job that lands there
+     * goes through the workers' model catalogue.
      */
     public static List<SimulatedDeployment> demoDeployments() {
         LatencyModel golemLatency = new LatencyModel(Duration.ofMillis(900), 0.35, Duration.ofMillis(4));
@@ -110,20 +118,23 @@ public final class SimulatorFleet implements AutoCloseable {
                 // Modal T4 and L4 at Modal's published per-second prices: 2 containers x 4 concurrent inputs, 30 s
                 // scaledown window, ~3 s to boot vLLM with the weights.
                 SimulatedDeployment.builder("modal-us-east", SimProvider.MODAL).region("us-east")
-                        .pricePerSecondUsd(0.000164).capacity(8).slotsPerUnit(4).queueLimit(16).latency(modalLatency)
+                        .models(LLAMA_3_2_1B_HF).pricePerSecondUsd(0.000164).capacity(8).slotsPerUnit(4).queueLimit(16)
+                        .latency(modalLatency)
                         .coldStart(Duration.ofSeconds(3)).idleTimeout(Duration.ofSeconds(30)).build(),
                 SimulatedDeployment.builder("modal-eu-west", SimProvider.MODAL).region("eu-west")
-                        .pricePerSecondUsd(0.000222).capacity(8).slotsPerUnit(4).queueLimit(16)
+                        .models(LLAMA_3_2_1B_HF).pricePerSecondUsd(0.000222).capacity(8).slotsPerUnit(4).queueLimit(16)
                         .latency(new LatencyModel(Duration.ofMillis(450), 0.3, Duration.ofMillis(3)))
                         .coldStart(Duration.ofSeconds(3)).idleTimeout(Duration.ofSeconds(30)).build(),
                 // RunPod workers, 16 GB and 24 GB flex prices, one job per worker, RunPod's default 5 s idle
                 // timeout; us-east keeps 1 active worker at the published 16 GB active price.
                 SimulatedDeployment.builder("runpod-us-east", SimProvider.RUNPOD).region("us-east")
-                        .pricePerSecondUsd(0.00016).capacity(8).slotsPerUnit(1).queueLimit(16).latency(runpodLatency)
+                        .models(LLAMA_3_2_1B_HF).pricePerSecondUsd(0.00016).capacity(8).slotsPerUnit(1).queueLimit(16)
+                        .latency(runpodLatency)
                         .coldStart(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5))
                         .activeUnits(1).activePricePerSecondUsd(0.00011).build(),
                 SimulatedDeployment.builder("runpod-eu-central", SimProvider.RUNPOD).region("eu-central")
-                        .pricePerSecondUsd(0.00019).capacity(8).slotsPerUnit(1).queueLimit(16).latency(runpodLatency)
+                        .models(LLAMA_3_2_1B_HF).pricePerSecondUsd(0.00019).capacity(8).slotsPerUnit(1).queueLimit(16)
+                        .latency(runpodLatency)
                         .coldStart(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5)).build());
     }
 

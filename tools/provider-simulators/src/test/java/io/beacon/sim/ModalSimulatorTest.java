@@ -171,7 +171,7 @@ class ModalSimulatorTest {
     }
 
     @Test
-    void shouldAnswer404InOpenAisShapeForAnUnknownModel() {
+    void shouldAnswer404InVllmsErrorShapeForAnUnknownModel() {
         // Given
         ProviderSimulator endpoint = endpoint();
 
@@ -179,16 +179,59 @@ class ModalSimulatorTest {
         HttpResponse<String> response = http.post(completions(endpoint),
                 "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
 
-        // Then
+        // Then vLLM's ErrorResponse: {"object":"error","message","type","param","code"}
         assertThat(response.statusCode()).isEqualTo(404);
-        JsonNode error = json(response).get("error");
-        assertThat(error.get("message").asText()).contains("gpt-4o");
+        JsonNode error = json(response);
+        assertThat(error.get("object").asText()).isEqualTo("error");
+        assertThat(error.get("message").asText()).isEqualTo("The model `gpt-4o` does not exist.");
         assertThat(error.get("type").asText()).isEqualTo("NotFoundError");
         assertThat(error.get("code").asInt()).isEqualTo(404);
     }
 
     @Test
-    void shouldAnswer400InOpenAisShapeForMalformedJsonOrMissingMessages() {
+    void shouldServeOnlyItsHuggingFaceIdAsVllmDoesWithoutAnAlias() {
+        // Given an endpoint whose vLLM serves Llama 3.2 1B by its Hugging Face id only
+        String hfId = "meta-llama/Llama-3.2-1B-Instruct";
+        ProviderSimulator endpoint = endpoint(builder -> builder.models(hfId));
+
+        // When a client asks by the Ollama tag, by the id, and lists the models
+        HttpResponse<String> byTag = http.post(completions(endpoint), COMPLETION, AUTH);
+        HttpResponse<String> byId = http.post(completions(endpoint), COMPLETION.replace("llama3.2:1b", hfId), AUTH);
+        HttpResponse<String> models = http.get(at(endpoint.baseUrl(), "/v1/models"), AUTH);
+
+        // Then the tag is unknown there, the id is answered, and /v1/models lists the id with its context window
+        assertThat(byTag.statusCode()).isEqualTo(404);
+        assertThat(json(byTag).get("message").asText()).isEqualTo("The model `llama3.2:1b` does not exist.");
+        assertThat(byId.statusCode()).isEqualTo(200);
+        assertThat(json(byId).get("model").asText()).isEqualTo(hfId);
+        assertThat(json(byId).get("choices").get(0).get("message").get("content").asText()).contains(hfId);
+        assertThat(models.statusCode()).isEqualTo(200);
+        JsonNode list = json(models);
+        assertThat(list.get("object").asText()).isEqualTo("list");
+        assertThat(list.get("data")).hasSize(1);
+        assertThat(list.get("data").get(0).get("id").asText()).isEqualTo(hfId);
+        assertThat(list.get("data").get(0).get("max_model_len").asInt())
+                .isEqualTo(SimulatedDeployment.DEFAULT_MAX_MODEL_LEN);
+    }
+
+    @Test
+    void shouldRefuseARequestLongerThanTheContextWindowWith400AsVllmDoes() {
+        // Given a model with a 64-token context window
+        ProviderSimulator endpoint = endpoint(builder -> builder.maxModelLen(64));
+
+        // When a request asks for 256 completion tokens
+        HttpResponse<String> response = http.post(completions(endpoint), COMPLETION, AUTH);
+
+        // Then it is the request's fault, in vLLM's words
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(json(response).get("type").asText()).isEqualTo("BadRequestError");
+        assertThat(json(response).get("message").asText())
+                .startsWith("This model's maximum context length is 64 tokens. However, you requested")
+                .contains("256 in the completion");
+    }
+
+    @Test
+    void shouldAnswer400InVllmsShapeForMalformedJsonOrMissingMessages() {
         // Given
         ProviderSimulator endpoint = endpoint();
 
@@ -198,9 +241,9 @@ class ModalSimulatorTest {
 
         // Then
         assertThat(malformed.statusCode()).isEqualTo(400);
-        assertThat(json(malformed).get("error").get("type").asText()).isEqualTo("BadRequestError");
+        assertThat(json(malformed).get("type").asText()).isEqualTo("BadRequestError");
         assertThat(noMessages.statusCode()).isEqualTo(400);
-        assertThat(json(noMessages).get("error").get("message").asText()).contains("messages");
+        assertThat(json(noMessages).get("message").asText()).contains("messages");
     }
 
     @Test
@@ -299,12 +342,12 @@ class ModalSimulatorTest {
         assertThat(healthy).isEqualTo(200);
         assertThat(failing).isEqualTo(503);
         assertThat(completion.statusCode()).isEqualTo(500);
-        assertThat(json(completion).get("error").get("type").asText()).isEqualTo("InternalServerError");
+        assertThat(json(completion).get("type").asText()).isEqualTo("InternalServerError");
         assertThat(recovered).isEqualTo(200);
     }
 
     @Test
-    void shouldFailInOpenAisShapeWhenExecutionsAreFailingAndSucceedAfterRecover() {
+    void shouldFailInVllmsShapeWhenExecutionsAreFailingAndSucceedAfterRecover() {
         // Given
         ProviderSimulator endpoint = endpoint();
         endpoint.faults().failRate(1.0);
@@ -316,7 +359,7 @@ class ModalSimulatorTest {
 
         // Then
         assertThat(failed.statusCode()).isEqualTo(500);
-        assertThat(json(failed).get("error").get("code").asInt()).isEqualTo(500);
+        assertThat(json(failed).get("code").asInt()).isEqualTo(500);
         assertThat(recovered.statusCode()).isEqualTo(200);
         assertThat(endpoint.stats().failed()).isEqualTo(1);
         assertThat(endpoint.stats().succeeded()).isEqualTo(1);

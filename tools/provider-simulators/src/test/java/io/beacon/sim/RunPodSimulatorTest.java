@@ -206,16 +206,50 @@ class RunPodSimulatorTest {
     }
 
     @Test
-    void shouldMarkTheJobFailedWhenTheInputHasNeitherPromptNorMessages() {
+    void shouldCompleteWithTheErrorAsOutputWhenTheInputHasNeitherPromptNorMessagesAsWorkerVllmDoes() {
         // Given
         ProviderSimulator endpoint = endpoint();
 
         // When
         JsonNode job = json(http.post(at(endpoint.baseUrl(), "/runsync"), "{\"input\":{\"foo\":1}}", AUTH));
 
+        // Then worker-vllm catches the error and returns it as the output of a COMPLETED job
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.get("output").get(0).get("error").asText()).contains("prompt");
+        assertThat(job.has("error")).isFalse();
+        assertThat(endpoint.stats().failed()).as("no answer: counted as a failure").isEqualTo(1);
+    }
+
+    @Test
+    void shouldReportAPromptLongerThanTheContextWindowInsideTheCompletedOutput() {
+        // Given a model with a 16-token context window
+        ProviderSimulator endpoint = endpoint(builder -> builder.maxModelLen(16));
+        String longPrompt = "Why is the sky blue? ".repeat(10);
+
+        // When
+        JsonNode job = json(http.post(at(endpoint.baseUrl(), "/runsync"),
+                "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"" + longPrompt + "\"}]}}", AUTH));
+
         // Then
-        assertThat(job.get("status").asText()).isEqualTo("FAILED");
-        assertThat(job.get("error").asText()).contains("prompt");
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.get("output").get(0).get("error").asText())
+                .contains("is longer than the maximum model length of 16");
+    }
+
+    @Test
+    void shouldServeItsOneModelAndIgnoreTheModelTheInputNamesAsWorkerVllmDoes() {
+        // Given an endpoint started with MODEL_NAME=meta-llama/Llama-3.2-1B-Instruct
+        ProviderSimulator endpoint = endpoint(builder -> builder.models("meta-llama/Llama-3.2-1B-Instruct"));
+
+        // When a job names another model (an Ollama tag)
+        JsonNode job = json(http.post(at(endpoint.baseUrl(), "/runsync"),
+                "{\"input\":{\"model\":\"llama3.2:1b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}}",
+                AUTH));
+
+        // Then the endpoint's own model answers
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.get("output").get(0).get("choices").get(0).get("tokens").get(0).asText())
+                .contains("meta-llama/Llama-3.2-1B-Instruct");
     }
 
     @Test

@@ -59,7 +59,11 @@ class SimulatorFleetTest {
         assertThat(demo).extracting(SimulatedDeployment::id).containsExactly(
                 "golem-eu-central-1", "golem-eu-central-2", "golem-us-east-1", "golem-us-west-1",
                 "modal-us-east", "modal-eu-west", "runpod-us-east", "runpod-eu-central");
-        assertThat(demo).allSatisfy(d -> assertThat(d.serves("llama3.2:1b")).isTrue());
+        // Llama 3.2 1B everywhere: Ollama's tag on Golem, the Hugging Face id only on the vLLM deployments.
+        assertThat(demo).filteredOn(d -> d.provider() == SimProvider.GOLEM)
+                .allSatisfy(d -> assertThat(d.serves("llama3.2:1b")).isTrue());
+        assertThat(demo).filteredOn(d -> d.provider() != SimProvider.GOLEM)
+                .allSatisfy(d -> assertThat(d.models()).containsExactly(SimulatorFleet.LLAMA_3_2_1B_HF));
         assertThat(demo).anySatisfy(d -> assertThat(d.serves("mistral:7b")).isTrue());
         SimulatedDeployment cheapest = demo.stream()
                 .max(Comparator.comparingDouble(SimulatedDeployment::pricePerSecondUsd).reversed()).orElseThrow();
