@@ -8,7 +8,8 @@ import java.util.Objects;
 
 /**
  * One place a worker can send jobs to: a leased Golem node (Ollama), a Modal web endpoint or a RunPod
- * serverless endpoint. It carries no credentials: those come from {@link ProviderSecrets}.
+ * serverless endpoint. It carries no credentials: those come from {@link ProviderSecrets}; a Golem node's entry
+ * may name where its own credential is kept ({@link NodeCredential}, a reference, never the value).
  *
  * @param id                 deployment id the router names in {@code RoutedJob.deployment_id}
  * @param provider           provider kind, which decides the protocol
@@ -19,10 +20,17 @@ import java.util.Objects;
  * @param capacity           calls the worker runs against it at once; more wait in the worker's queue
  * @param requestTimeout     longest time one attempt may take, including any polling
  * @param billing            how the provider bills its capacity (the cost ledger's model)
+ * @param credential         where the node's own credential is kept (Golem behind an authenticating proxy); null: none
  */
 public record DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl,
                                  List<String> models, double pricePerSecondUsd, int capacity,
-                                 Duration requestTimeout, Billing billing) {
+                                 Duration requestTimeout, Billing billing, NodeCredential credential) {
+
+    /** A deployment that needs no credential of its own. */
+    public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
+                              double pricePerSecondUsd, int capacity, Duration requestTimeout, Billing billing) {
+        this(id, provider, region, baseUrl, models, pricePerSecondUsd, capacity, requestTimeout, billing, null);
+    }
 
     /** A deployment billed by its provider's defaults ({@link Billing#defaults}). */
     public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
@@ -58,6 +66,11 @@ public record DeploymentEndpoint(String id, ProviderKind provider, String region
             baseUrl = URI.create(base.substring(0, base.length() - 1));
         }
         models = List.copyOf(models);
+    }
+
+    /** True when the base URL is plain http (not TLS). */
+    public boolean plaintext() {
+        return "http".equalsIgnoreCase(baseUrl.getScheme());
     }
 
     /** {@code path} (starting with '/') appended to the base URL, keeping any path the base has. */

@@ -30,6 +30,11 @@ import java.util.concurrent.ExecutorService;
  * with streaming on it reads Ollama's NDJSON line by line, so a node that dies mid-answer is seen as the
  * failure it is rather than as a truncated success.
  *
+ * <p>Transport: a node reached over https is verified against the worker's trust material
+ * ({@code golem.truststore} besides the JDK's CAs); a node whose entry names a credential
+ * ({@code token_env=}, {@code token_file=}, {@code basic_env=}, {@code basic_file=}) gets it as the
+ * {@code Authorization} header of every call and probe.
+ *
  * <p>Billing: a Golem lease is paid per second of use, so an attempt bills its wall time.
  */
 public final class OllamaClient extends HttpProviderClient {
@@ -56,12 +61,13 @@ public final class OllamaClient extends HttpProviderClient {
         try {
             InferenceRequest request = job.getRequest();
             boolean chat = !request.getMessages().isEmpty();
-            HttpRequest http = HttpRequest.newBuilder(d.resolve(chat ? "/api/chat" : "/api/generate"))
+            HttpRequest.Builder builder = HttpRequest.newBuilder(d.resolve(chat ? "/api/chat" : "/api/generate"))
                     .timeout(budget)
                     .header("Content-Type", "application/json")
                     .header("Accept", streaming ? "application/x-ndjson" : "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(body(request, chat))))
-                    .build();
+                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(body(request, chat))));
+            authorize(builder, d);
+            HttpRequest http = builder.build();
             CompletableFuture<CallOutcome> outcome = streaming
                     ? send(http, HttpResponse.BodyHandlers.fromLineSubscriber(new NdjsonCollector(chat),
                     NdjsonCollector::result, null), budget)
@@ -76,7 +82,12 @@ public final class OllamaClient extends HttpProviderClient {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
-        return probeGet(d, d.resolve("/api/tags"), builder -> { }, OllamaClient::modelsFromTags);
+        return probeGet(d, d.resolve("/api/tags"), builder -> authorize(builder, d), OllamaClient::modelsFromTags);
+    }
+
+    /** The node's own credential, when its entry names one; read once per reference by {@link ProviderSecrets}. */
+    private void authorize(HttpRequest.Builder builder, DeploymentEndpoint d) {
+        secrets.nodeAuthorization(d.credential()).ifPresent(value -> builder.header("Authorization", value.reveal()));
     }
 
     private ObjectNode body(InferenceRequest request, boolean chat) {

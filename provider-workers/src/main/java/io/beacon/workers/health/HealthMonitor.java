@@ -1,6 +1,7 @@
 package io.beacon.workers.health;
 
 import io.beacon.schemas.avro.CircuitState;
+import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.workers.cost.CostLedger;
 import io.beacon.workers.core.DeploymentEndpoint;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * turns probes, circuit states and lane load into {@link ProviderStatus} heartbeats. A probe of a deployment
  * whose circuit is not closed doubles as a trial call of the circuit (see {@link DeploymentCircuit}). It does
  * no Kafka I/O: the worker's poll thread asks it for statuses and sends them.
+ *
+ * <p>Deployments join ({@link #add}), change ({@link #replace}) and leave ({@link #retire}, then {@link #remove})
+ * while the worker runs, on the poll thread; a retired deployment is no longer probed and its heartbeats say
+ * {@code condition=RETIRED}, {@code healthy=false}, with the reason in {@code error}. The deployment map is
+ * replaced, never changed in place, so {@link #snapshot} may read it from any thread.
  */
 public final class HealthMonitor {
 
@@ -33,7 +41,11 @@ public final class HealthMonitor {
     private final Clock clock;
     private final Duration probeInterval;
     private final String workerId;
-    private final Map<String, DeploymentHealth> health = new LinkedHashMap<>();
+    private final Duration fresh;
+    /** Copy-on-write: replaced by the poll thread when deployments join or leave. */
+    private volatile Map<String, DeploymentHealth> health = Map.of();
+    /** Retired deployments still reported (RETIRED) until removed, with the reason. */
+    private final Map<String, String> retired = new ConcurrentHashMap<>();
     private final CostLedger ledger;
     private Instant nextProbe = Instant.MIN;
 
@@ -57,14 +69,55 @@ public final class HealthMonitor {
         this.probeInterval = probeInterval;
         this.workerId = workerId;
         // Fresh for two intervals plus the time-out: one slow probe must not flap a healthy deployment.
-        Duration fresh = probeInterval.multipliedBy(2).plus(probeTimeout);
+        this.fresh = probeInterval.multipliedBy(2).plus(probeTimeout);
+        Map<String, DeploymentHealth> initial = new LinkedHashMap<>();
         for (DeploymentEndpoint d : deployments) {
             DeploymentCircuit circuit = circuits.get(d.id());
             if (circuit == null) {
                 throw new IllegalArgumentException("no circuit for deployment " + d.id());
             }
-            health.put(d.id(), new DeploymentHealth(d, circuit, fresh));
+            initial.put(d.id(), new DeploymentHealth(d, circuit, fresh));
         }
+        this.health = initial;
+    }
+
+    /** A deployment joins: probed on the next {@link #maybeProbe}, reported from the next heartbeat. Poll thread. */
+    public void add(DeploymentEndpoint d, DeploymentCircuit circuit) {
+        retired.remove(d.id());
+        update(map -> {
+            map.put(d.id(), new DeploymentHealth(d, circuit, fresh));
+            return map;
+        });
+        nextProbe = Instant.MIN;
+    }
+
+    /** A deployment's entry changed: its circuit stays, its probe history starts again (it may be another node). */
+    public void replace(DeploymentEndpoint d) {
+        DeploymentHealth old = health.get(d.id());
+        if (old == null) {
+            throw new IllegalArgumentException("unknown deployment " + d.id());
+        }
+        add(d, old.circuit());
+    }
+
+    /** A deployment leaves: no more probes; heartbeats say RETIRED with {@code reason} until {@link #remove}. */
+    public void retire(String deploymentId, String reason) {
+        if (health.containsKey(deploymentId)) {
+            retired.put(deploymentId, reason);
+        }
+    }
+
+    /** Stops reporting a retired deployment. Poll thread. */
+    public void remove(String deploymentId) {
+        update(map -> {
+            map.remove(deploymentId);
+            return map;
+        });
+        retired.remove(deploymentId);
+    }
+
+    private void update(UnaryOperator<Map<String, DeploymentHealth>> change) {
+        health = change.apply(new LinkedHashMap<>(health));
     }
 
     /** Starts a probe of every deployment when the interval has passed; never blocks. */
@@ -75,6 +128,9 @@ public final class HealthMonitor {
         }
         nextProbe = now.plus(probeInterval);
         for (DeploymentHealth h : health.values()) {
+            if (retired.containsKey(h.deployment().id())) {
+                continue;
+            }
             boolean recoveryOnly = h.policy() == ProbePolicy.RECOVERY_TRIALS_ONLY;
             if (recoveryOnly && h.circuit().state() == CircuitState.CLOSED) {
                 // Health checks never wake a scale-to-zero deployment: real calls judge a closed circuit.
@@ -125,12 +181,15 @@ public final class HealthMonitor {
     /** One heartbeat per deployment, with the lanes' current load. */
     public List<ProviderStatus> statuses(Map<String, DeploymentLane> lanes) {
         Instant now = clock.instant();
-        List<ProviderStatus> out = new ArrayList<>(health.size());
-        for (DeploymentHealth h : health.values()) {
+        Map<String, DeploymentHealth> current = health;
+        List<ProviderStatus> out = new ArrayList<>(current.size());
+        for (DeploymentHealth h : current.values()) {
             DeploymentEndpoint d = h.deployment();
             DeploymentHealth.Snapshot s = h.snapshot(now);
             DeploymentLane lane = lanes.get(d.id());
-            out.add(ProviderStatus.newBuilder()
+            String retiredReason = retired.get(d.id());
+            boolean metered = ledger != null && ledger.knows(d.id());
+            ProviderStatus.Builder status = ProviderStatus.newBuilder()
                     .setDeploymentId(d.id())
                     .setProvider(d.provider())
                     .setRegion(d.region())
@@ -145,11 +204,15 @@ public final class HealthMonitor {
                     .setError(s.error())
                     .setBillingModel(d.billing().model())
                     .setIdleWindowMs(d.billing().idleWindow().toMillis())
-                    .setWarmSlots(ledger == null ? 0 : ledger.warmSlots(d.id(), now))
-                    .setAccountedThrough(ledger == null ? null : ledger.accountedThrough(d.id()))
+                    .setWarmSlots(metered ? ledger.warmSlots(d.id(), now) : 0)
+                    .setAccountedThrough(metered ? ledger.accountedThrough(d.id()) : null)
                     .setObservedAt(now)
-                    .setWorkerId(workerId)
-                    .build());
+                    .setWorkerId(workerId);
+            if (retiredReason != null) {
+                // Out of the fleet: the router must send nothing new, whatever the last probe said.
+                status.setHealthy(false).setError(retiredReason).setCondition(DeploymentCondition.RETIRED);
+            }
+            out.add(status.build());
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.beacon.router.policy;
 
 import io.beacon.schemas.avro.BillingModel;
 import io.beacon.schemas.avro.CandidateScore;
+import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
@@ -20,7 +21,7 @@ import java.util.Set;
  * and every deployment considered is reported with its score or the filter it failed.
  *
  * <ol>
- *   <li>Candidates: serve the model, fresh heartbeat and healthy, not already tried by this job, and
+ *   <li>Candidates: not retired, serve the model, fresh heartbeat and healthy, not already tried by this job, and
  *       under the job's price cap.</li>
  *   <li>Provider preference: the first preferred provider with a candidate wins; others only when the
  *       job allows fallbacks.</li>
@@ -190,6 +191,10 @@ public final class RoutingPolicy {
     }
 
     private String rejection(InferenceRequest request, Set<String> tried, DeploymentSnapshot d, Instant now) {
+        if (d.status().getCondition() == DeploymentCondition.RETIRED) {
+            // Left the fleet (beacon deployments remove): whatever its other fields say, nothing new goes there.
+            return "retired" + (d.status().getError() == null ? "" : ": " + d.status().getError());
+        }
         if (!d.status().getModels().contains(request.getModel())) {
             return "does not serve " + request.getModel();
         }

@@ -3,6 +3,7 @@ package io.beacon.router.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.BillingModel;
+import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
@@ -61,6 +62,21 @@ class RoutingPolicyTest {
 
         assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("runpod-us-east");
         assertThat(decision.reason()).contains("in preferred region us-east");
+    }
+
+    @Test
+    void shouldSendNothingToARetiredDeploymentEvenWhenItsHeartbeatSaysHealthy() {
+        DeploymentSnapshot golem = fleet.get(0);
+        DeploymentSnapshot retired = new DeploymentSnapshot(ProviderStatus.newBuilder(golem.status())
+                .setCondition(DeploymentCondition.RETIRED).setError("retired by the deployments topic").build(), 0);
+
+        Decision decision = policy.decide(request().setProviderPreference(List.of(ProviderKind.GOLEM)).build(),
+                Set.of(), List.of(retired, fleet.get(1)), NOW);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("modal-us-east");
+        assertThat(decision.candidates()).filteredOn(c -> c.getDeploymentId().equals("golem-eu-1"))
+                .singleElement().satisfies(c -> assertThat(c.getNote())
+                        .isEqualTo("retired: retired by the deployments topic"));
     }
 
     @Test
