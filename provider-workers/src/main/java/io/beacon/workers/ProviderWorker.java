@@ -137,6 +137,7 @@ public final class ProviderWorker implements AutoCloseable {
                 snapshot -> tell("ledger snapshot", () -> observer.ledgerSnapshot(snapshot)));
         this.health = new HealthMonitor(deployments, circuits, metered, clock, settings.probeInterval(),
                 settings.probeTimeout(), settings.workerId(), ledger);
+        health.onVerdictChange(heartbeats::requestNow);
         this.fleet = new Fleet(settings.kind(), deployments, circuits, health, ledger, heartbeats, settings.circuit(),
                 clock, settings.heartbeatInterval(), d -> tell("deployment", () -> observer.deploymentJoined(d)));
         OffsetTracker offsets = new OffsetTracker();

@@ -39,8 +39,11 @@ public final class ProviderSecrets {
     private final Map<String, String> env;
     /** Each node credential reference read so far, as its Authorization header value. */
     private final Map<NodeCredential, Secret> nodeHeaders = new ConcurrentHashMap<>();
-    /** Every node credential value read so far (raw, and base64 for basic auth), for {@link #redact}. */
-    private final Map<NodeCredential, List<Secret>> nodeValues = new ConcurrentHashMap<>();
+    /**
+     * Every node credential value read so far (raw; for basic auth also the password and the base64 form), kept
+     * after a rotation too, for {@link #redact}: a late error may still echo an old one.
+     */
+    private final java.util.Set<Secret> nodeValues = ConcurrentHashMap.newKeySet();
 
     private ProviderSecrets(Secret runpodApiKey, Secret modalKey, Secret modalSecret, Map<String, String> env) {
         this.runpodApiKey = runpodApiKey;
@@ -147,12 +150,14 @@ public final class ProviderSecrets {
             }
             String encoded = Base64.getEncoder().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
             values.add(Secret.of(encoded));
+            values.add(Secret.of(raw.substring(colon + 1)));
             header = "Basic " + encoded;
         } else {
             header = "Bearer " + raw;
         }
         Secret sent = Secret.of(header);
-        nodeValues.put(credential, List.copyOf(values));
+        nodeValues.addAll(values);
+        nodeValues.add(sent);
         nodeHeaders.put(credential, sent);
         return sent;
     }
@@ -190,10 +195,11 @@ public final class ProviderSecrets {
     }
 
     private List<Secret> all() {
-        List<Secret> out = new ArrayList<>(3 + 3 * nodeValues.size());
-        // The header forms first, so a whole header reads "[redacted]" rather than "Bearer [redacted]".
-        out.addAll(nodeHeaders.values());
-        nodeValues.values().forEach(out::addAll);
+        List<Secret> out = new ArrayList<>(3 + nodeValues.size());
+        // Longest first: a whole header reads "[redacted]" rather than "Bearer [redacted]", and a basic
+        // credential's user:password goes before its password alone.
+        nodeValues.stream().sorted(java.util.Comparator.comparingInt((Secret x) -> x.reveal().length()).reversed())
+                .forEach(out::add);
         if (runpodApiKey != null) {
             out.add(runpodApiKey);
         }

@@ -47,6 +47,7 @@ public final class HealthMonitor {
     /** Retired deployments still reported (RETIRED) until removed, with the reason. */
     private final Map<String, String> retired = new ConcurrentHashMap<>();
     private final CostLedger ledger;
+    private volatile Runnable onVerdictChange = () -> { };
     private Instant nextProbe = Instant.MIN;
 
     /**
@@ -79,6 +80,15 @@ public final class HealthMonitor {
             initial.put(d.id(), new DeploymentHealth(d, circuit, fresh));
         }
         this.health = initial;
+    }
+
+    /**
+     * Told (on an HTTP thread) when a probe's verdict differs from the deployment's previous one: the router
+     * should hear of a node that just became healthy (a new one's first probe) or unhealthy without waiting for
+     * the next heartbeat interval.
+     */
+    public void onVerdictChange(Runnable listener) {
+        this.onVerdictChange = listener;
     }
 
     /** A deployment joins: probed on the next {@link #maybeProbe}, reported from the next heartbeat. Poll thread. */
@@ -157,6 +167,7 @@ public final class HealthMonitor {
                     if (changed) {
                         LOG.info("deployment={} probe {}{}", d.id(), result.healthy() ? "healthy" : "unhealthy",
                                 result.healthy() ? "" : ": " + result.error());
+                        onVerdictChange.run();
                     }
                 });
             } catch (RuntimeException e) {
