@@ -170,7 +170,17 @@ public final class RoutingPolicy {
             rule = Decision.QUEUED;
         } else if (request.getCostPriority()) {
             List<DeploymentSnapshot> baseline = withHeadroom.stream().filter(d -> d.provider() == BASELINE).toList();
-            if (!baseline.isEmpty()) {
+            // A leased node is billed busy or idle: one the router has not learned yet (it just joined) costs
+            // nothing extra to try, while comparing its configured guess with the others' learned, shared cost
+            // would keep it idle for good. It gets jobs while idle until its cost is learned.
+            Optional<DeploymentSnapshot> unlearned = baseline.stream()
+                    .filter(d -> lease(d) && !learnedAttemptCost(d) && d.load() == 0).min(BY_ID);
+            if (unlearned.isPresent()) {
+                chosen = unlearned.get();
+                why.add("baseline tier has headroom; " + chosen.id() + " is leased and idle with no learned cost yet,"
+                        + " so it is tried");
+                rule = Decision.BASELINE;
+            } else if (!baseline.isEmpty()) {
                 chosen = baseline.stream().min(byCost).orElseThrow();
                 why.add("baseline tier has headroom, cheapest");
                 rule = Decision.BASELINE;
