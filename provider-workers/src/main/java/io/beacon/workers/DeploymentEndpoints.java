@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -371,7 +372,7 @@ public final class DeploymentEndpoints {
         String masked = entry.replaceAll("//[^/@\\s]*@", "//***@");
         return INLINE_SECRET.matcher(masked).replaceAll(m -> {
             String option = m.group();
-            return java.util.regex.Matcher.quoteReplacement(option.substring(0, option.indexOf('=') + 1) + "***");
+            return Matcher.quoteReplacement(option.substring(0, option.indexOf('=') + 1) + "***");
         });
     }
 

@@ -106,8 +106,11 @@ public final class WorkerConfig extends CommonConfig {
                                 + " cost ledger's model; defaults: Golem lease, Modal 60 s scale-down and one input per"
                                 + " container, RunPod 5 s idle timeout, one job per worker, no active workers)."
                                 + " RunPod also takes a bare endpoint id, Golem a host:port."
+                                + " Golem nodes may name their credential: token_env=VAR, token_file=PATH, basic_env=VAR,"
+                                + " basic_file=PATH (never the value)."
                                 + " Empty: the runner's variable (GOLEM_PROVIDER_ENDPOINTS, MODAL_ENDPOINTS,"
-                                + " RUNPOD_ENDPOINTS).")
+                                + " RUNPOD_ENDPOINTS); with neither, the worker stops at start naming the variable."
+                                + " Deployments added through the deployments topic come on top.")
                 .define(MAX_OUTSTANDING, Type.INT, DEFAULT_MAX_OUTSTANDING, Range.between(1, 100_000),
                         Importance.MEDIUM, "Jobs taken and not yet acknowledged (queued, in flight or being"
                                 + " published) at which the worker pauses consumption; it resumes at half.")

@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,7 +46,7 @@ public final class ProviderSecrets {
      * Every node credential value read so far (raw; for basic auth also the password and the base64 form), kept
      * after a rotation too, for {@link #redact}: a late error may still echo an old one.
      */
-    private final java.util.Set<Secret> nodeValues = ConcurrentHashMap.newKeySet();
+    private final Set<Secret> nodeValues = ConcurrentHashMap.newKeySet();
 
     private ProviderSecrets(Secret runpodApiKey, Secret modalKey, Secret modalSecret, Map<String, String> env) {
         this.runpodApiKey = runpodApiKey;
@@ -103,7 +106,7 @@ public final class ProviderSecrets {
     }
 
     private static Map<String, String> withoutNulls(Map<String, String> env) {
-        Map<String, String> out = new java.util.HashMap<>();
+        Map<String, String> out = new HashMap<>();
         env.forEach((k, v) -> {
             if (k != null && v != null) {
                 out.put(k, v);
@@ -198,7 +201,7 @@ public final class ProviderSecrets {
         List<Secret> out = new ArrayList<>(3 + nodeValues.size());
         // Longest first: a whole header reads "[redacted]" rather than "Bearer [redacted]", and a basic
         // credential's user:password goes before its password alone.
-        nodeValues.stream().sorted(java.util.Comparator.comparingInt((Secret x) -> x.reveal().length()).reversed())
+        nodeValues.stream().sorted(Comparator.comparingInt((Secret x) -> x.reveal().length()).reversed())
                 .forEach(out::add);
         if (runpodApiKey != null) {
             out.add(runpodApiKey);

@@ -5,6 +5,7 @@ import io.beacon.schemas.avro.ProviderKind;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
@@ -63,7 +65,7 @@ public final class DeploymentSpecReader implements AutoCloseable {
         this.values = Objects.requireNonNull(values, "values");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.sink = Objects.requireNonNull(sink, "sink");
-        this.thread = new Thread(this::run, "beacon-deployments-" + kind.name().toLowerCase(java.util.Locale.ROOT));
+        this.thread = new Thread(this::run, "beacon-deployments-" + kind.name().toLowerCase(Locale.ROOT));
         thread.setDaemon(true);
     }
 
@@ -88,7 +90,7 @@ public final class DeploymentSpecReader implements AutoCloseable {
                 if (caughtUp.getCount() > 0 && end.entrySet().stream()
                         .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
                     LOG.info("deployments topic {} read to its end: dynamic membership of {} deployments is live",
-                            topic, kind.name().toLowerCase(java.util.Locale.ROOT));
+                            topic, kind.name().toLowerCase(Locale.ROOT));
                     caughtUp.countDown();
                 }
             }
@@ -116,7 +118,7 @@ public final class DeploymentSpecReader implements AutoCloseable {
             List<PartitionInfo> infos;
             try {
                 infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            } catch (TimeoutException e) {
                 infos = List.of();
             }
             if (infos != null && !infos.isEmpty()) {
