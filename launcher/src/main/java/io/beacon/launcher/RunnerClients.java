@@ -24,6 +24,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -75,6 +76,11 @@ final class RunnerClients implements AutoCloseable {
     KafkaProducer<String, InferenceRequest> requestsProducer() {
         return new KafkaProducer<>(producerProperties("beacon-submit"), topics.requests().keySerde().serializer(),
                 topics.requests().valueSerde().serializer());
+    }
+
+    /** Idempotent, acks=all, with the given serializers. */
+    <K, V> KafkaProducer<K, V> producer(String clientId, Serializer<K> keys, Serializer<V> values) {
+        return new KafkaProducer<>(producerProperties(clientId), keys, values);
     }
 
     KafkaProducer<byte[], byte[]> rawProducer(String clientId) {

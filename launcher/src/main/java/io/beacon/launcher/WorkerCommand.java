@@ -12,6 +12,7 @@ import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerApp;
 import io.beacon.workers.WorkerConfig;
+import io.beacon.workers.WorkerPreflight;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Option;
 /**
  * Runs one worker for one provider kind. Deployments come from the environment
  * ({@code GOLEM_PROVIDER_ENDPOINTS}, {@code MODAL_ENDPOINTS}, {@code RUNPOD_ENDPOINTS}) or the
- * {@code deployments} setting; with none, the embedded default's simulators ({@code beacon sim}).
+ * {@code deployments} setting, and from the {@code deployments} topic while it runs. Without a deployment list or
+ * the provider's credentials it stops at once with exit code 2, naming the variable; {@code --simulators} points
+ * it at the embedded default's simulators ({@code beacon sim}) instead and makes credentials optional.
  * With no {@code bootstrap.servers}, the embedded default's broker and registry.
  */
 @Command(name = "worker", mixinStandardHelpOptions = true,
@@ -39,13 +42,22 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--provider", required = true, description = "golem, modal or runpod.")
     String provider;
 
+    @Option(names = "--simulators", description = "Call the local provider simulators of 'beacon sim' (127.0.0.1:"
+            + DemoFleet.FIRST_PORT + " and up) when no deployment list is configured; credentials become optional."
+            + " Same as --set " + WorkerConfig.ENDPOINTS_SIMULATORS + "=true.")
+    boolean simulators;
+
     @Override
     public Integer call() throws Exception {
         ProviderKind kind = parseKind(provider);
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put(WorkerConfig.PROVIDER, kind.name().toLowerCase(Locale.ROOT));
+        if (simulators) {
+            extra.put(WorkerConfig.ENDPOINTS_SIMULATORS, "true");
+        }
+        Map<String, String> env = System.getenv();
         Map<String, String> settings = new LinkedHashMap<>(ConfigLoader.merge(WorkerConfig.configDef(), config.file(),
-                System.getenv(), config.overrides(extra)));
+                env, config.overrides(extra)));
         if (settings.getOrDefault(CommonConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
             settings.put(CommonConfig.BOOTSTRAP_SERVERS, "127.0.0.1:" + EmbeddedKafkaBroker.DEFAULT_BROKER_PORT);
             if (settings.getOrDefault(CommonConfig.SCHEMA_REGISTRY_URL, "").isBlank()) {
@@ -53,17 +65,21 @@ final class WorkerCommand implements Callable<Integer> {
             }
         }
         WorkerConfig workerConfig = new WorkerConfig(settings);
+        // Everything that can be wrong with the configuration is found before anything connects.
         List<DeploymentEndpoint> deployments;
         boolean configured = !workerConfig.getString(WorkerConfig.DEPLOYMENTS).isBlank()
-                || !System.getenv().getOrDefault(DeploymentEndpoints.environmentVariable(kind), "").isBlank();
-        if (configured) {
-            deployments = workerConfig.deployments(System.getenv());
-        } else {
+                || !env.getOrDefault(DeploymentEndpoints.environmentVariable(kind), "").isBlank();
+        if (!configured && workerConfig.simulators()) {
             deployments = DemoFleet.defaultEndpoints(kind);
             System.out.println("No deployments configured (" + DeploymentEndpoints.environmentVariable(kind)
-                    + "); using the embedded default's simulators (beacon sim).");
+                    + "): --simulators, so calling beacon sim's simulators on 127.0.0.1:" + DemoFleet.FIRST_PORT
+                    + " and up.");
+        } else {
+            deployments = workerConfig.deployments(env);
         }
-        ProviderWorker worker = WorkerApp.start(workerConfig, deployments, ProviderSecrets.fromEnvironment());
+        ProviderSecrets secrets = ProviderSecrets.fromEnvironment(env);
+        WorkerPreflight.check(workerConfig, deployments, secrets);
+        ProviderWorker worker = WorkerApp.start(workerConfig, deployments, secrets);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close(Duration.ofSeconds(30));

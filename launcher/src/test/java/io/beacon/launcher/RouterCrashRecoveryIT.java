@@ -112,6 +112,8 @@ class RouterCrashRecoveryIT {
             String provider = kind.name().toLowerCase(Locale.ROOT);
             Map<String, String> workerSettings = new LinkedHashMap<>(settings);
             workerSettings.put(WorkerConfig.PROVIDER, provider);
+            // Simulators started without credentials: the workers need none.
+            workerSettings.put(WorkerConfig.ENDPOINTS_SIMULATORS, "true");
             // Own groups: other tests on the shared broker use the default beacon-worker-* groups.
             workerSettings.put(WorkerConfig.CONSUMER_GROUP, run.workerGroup(kind));
             workers.add(WorkerApp.start(new WorkerConfig(workerSettings), DemoFleet.endpoints(fleet.simulators(), kind),

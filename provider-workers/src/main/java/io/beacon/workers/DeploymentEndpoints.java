@@ -4,6 +4,7 @@ import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.KnownModels;
+import io.beacon.workers.core.NodeCredential;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -38,6 +40,11 @@ import java.util.regex.Pattern;
  *       stays billed after its last call: Modal's scaledown_window, RunPod's idle timeout; ms or 500ms, 30s, 2m),
  *       {@code slots} (calls per unit: Modal's max_inputs, RunPod's concurrency per worker), and for RunPod
  *       {@code active} (always-on active workers) and {@code active_price} (US dollars per second).</li>
+ *   <li>Golem node credentials, as references only ({@link NodeCredential}): {@code token_env=VAR} or
+ *       {@code token_file=PATH} (sent as {@code Authorization: Bearer}), {@code basic_env=VAR} or
+ *       {@code basic_file=PATH} (the value {@code user:password}, sent as {@code Authorization: Basic}). A value
+ *       written into the entry itself ({@code token=...}, {@code password=...}) is refused, and masked in the
+ *       error.</li>
  * </ul>
  * Without an id, one is derived from the location (stable as long as the location is), e.g.
  * {@code golem-10.0.0.5-11434} or {@code runpod-abc123}.
@@ -50,6 +57,9 @@ public final class DeploymentEndpoints {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern RUNPOD_ENDPOINT_ID = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.-]+(:\\d{1,5})?");
+    /** Options that would put a credential's value into the entry (and so into logs, records, shell history). */
+    private static final Pattern INLINE_SECRET = Pattern.compile(
+            "(?i)(token|password|passwd|secret|basic|auth|authorization|api_key|apikey|key|bearer)\\s*=\\s*[^;,]*");
 
     /**
      * What an entry gets when it does not say.
@@ -162,6 +172,7 @@ public final class DeploymentEndpoints {
         Integer slots = null;
         Integer active = null;
         Double activePrice = null;
+        NodeCredential credential = null;
         for (int p = 1; p < parts.length; p++) {
             String option = parts[p].trim();
             if (option.isEmpty()) {
@@ -187,10 +198,25 @@ public final class DeploymentEndpoints {
                 case "slots" -> slots = parseCount(key, value, 1);
                 case "active" -> active = parseCount(key, value, 0);
                 case "active_price" -> activePrice = parseUsd(key, value);
+                case "token_env", "token_file", "basic_env", "basic_file" -> {
+                    if (credential != null) {
+                        throw new IllegalArgumentException("give one credential reference, not " + credential.option()
+                                + " and " + key);
+                    }
+                    credential = NodeCredential.fromOption(key, value);
+                }
+                case "token", "password", "passwd", "secret", "basic", "auth", "authorization", "api_key", "apikey",
+                     "key", "bearer" -> throw new IllegalArgumentException("option '" + key + "' would put a credential"
+                        + " into the entry; name where it is kept instead: token_env=VAR or token_file=PATH (bearer),"
+                        + " basic_env=VAR or basic_file=PATH (user:password)");
                 default -> throw new IllegalArgumentException("unknown option '" + key
                         + "' (known: id, region, price, capacity, models, model, timeout, start_fee, idle, slots,"
-                        + " active, active_price)");
+                        + " active, active_price, token_env, token_file, basic_env, basic_file)");
             }
+        }
+        if (credential != null && kind != ProviderKind.GOLEM) {
+            throw new IllegalArgumentException(credential.option() + " is a Golem node option; Modal and RunPod"
+                    + " credentials come from MODAL_KEY/MODAL_SECRET and RUNPOD_API_KEY");
         }
         Billing base = Billing.defaults(kind, capacity);
         if ((active != null || activePrice != null) && kind != ProviderKind.RUNPOD) {
@@ -209,7 +235,7 @@ public final class DeploymentEndpoints {
         Map<String, String> providerModels = new LinkedHashMap<>();
         List<String> runnerNames = catalogue(models, servedModel, defaults.models(), providerModels);
         return new DeploymentEndpoint(id, kind, region, url, runnerNames, price, capacity, timeout, billing,
-                providerModels);
+                providerModels, credential);
     }
 
     /**
@@ -402,8 +428,29 @@ public final class DeploymentEndpoints {
         }
     }
 
-    /** The entry for an error message, with anything that looks like URL credentials masked. */
-    private static String printable(String entry) {
-        return entry.replaceAll("//[^/@\\s]*@", "//***@");
+    /**
+     * The entry for an error message or a log line, with anything that looks like a credential masked: URL user
+     * info and the value of an option that should never hold one ({@code token=...}).
+     */
+    public static String printable(String entry) {
+        String masked = entry.replaceAll("//[^/@\\s]*@", "//***@");
+        return INLINE_SECRET.matcher(masked).replaceAll(m -> {
+            String option = m.group();
+            return Matcher.quoteReplacement(option.substring(0, option.indexOf('=') + 1) + "***");
+        });
+    }
+
+    /** True when {@code url} names this machine (localhost, 127.0.0.0/8, ::1): traffic to it never crosses a network. */
+    public static boolean isLoopback(URI url) {
+        String host = url.getHost();
+        if (host == null) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return h.equals("localhost") || h.endsWith(".localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+                || h.matches("127(\\.\\d{1,3}){3}");
     }
 }

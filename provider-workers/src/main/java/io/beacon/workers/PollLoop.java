@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +45,7 @@ final class PollLoop {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderWorker.class);
 
     private final WorkerSettings settings;
-    private final Map<String, DeploymentEndpoint> deployments;
-    private final Map<String, DeploymentLane> lanes;
+    private final Fleet fleet;
     private final Consumer<String, byte[]> consumer;
     private final RecordCodec codec;
     private final Clock clock;
@@ -65,14 +63,12 @@ final class PollLoop {
     private boolean subscribed;
     private volatile int outstandingView;
 
-    PollLoop(WorkerSettings settings, Map<String, DeploymentEndpoint> deployments, Map<String, DeploymentLane> lanes,
-             Consumer<String, byte[]> consumer, RecordCodec codec, Clock clock, HealthMonitor health,
+    PollLoop(WorkerSettings settings, Fleet fleet, Consumer<String, byte[]> consumer, RecordCodec codec, Clock clock, HealthMonitor health,
              ResilientCaller caller, OffsetTracker offsets, AttemptPublisher attempts, HeartbeatPublisher heartbeats,
              LedgerPublisher costs) {
         this.costs = costs;
         this.settings = settings;
-        this.deployments = deployments;
-        this.lanes = lanes;
+        this.fleet = fleet;
         this.consumer = consumer;
         this.codec = codec;
         this.clock = clock;
@@ -86,21 +82,22 @@ final class PollLoop {
     }
 
     /**
-     * One turn: publish finished attempts, release acknowledged offsets, commit, probe, heartbeat, apply
-     * back-pressure, poll and take new jobs.
+     * One turn: apply deployments that joined, changed or left, publish finished attempts, release acknowledged
+     * offsets, commit, probe, heartbeat, apply back-pressure, poll and take new jobs.
      */
     void runOnce() {
         if (!subscribed) {
             consumer.subscribe(List.of(codec.jobsTopic()), new Rebalance());
             subscribed = true;
         }
+        fleet.applyPending();
         drain();
         committer.commitAsync();
         health.maybeProbe();
         // The ledger first, so each heartbeat's accounted_through is the drain instant.
         heartbeats.maybePublish(() -> {
             costs.drain(clock.instant());
-            return health.statuses(lanes);
+            return health.statuses(fleet.lanes());
         });
         backPressure.apply(outstanding);
         ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
@@ -144,11 +141,19 @@ final class PollLoop {
             }
         }
         try (JobMdc ignored = JobMdc.of(job.getJobId())) {
-            DeploymentEndpoint d = deployments.get(job.getDeploymentId());
+            DeploymentEndpoint d = fleet.serving(job.getDeploymentId());
             if (d == null) {
-                String error = "deployment " + job.getDeploymentId() + " is not served by worker "
-                        + settings.workerId() + " (it serves " + String.join(", ", deployments.keySet()) + ")";
-                LOG.warn("job names unknown deployment={} attempt={}", job.getDeploymentId(), job.getAttempt());
+                String retired = fleet.retiredReason(job.getDeploymentId());
+                String error = retired != null
+                        ? retiredError(job.getDeploymentId(), retired)
+                        : "deployment " + job.getDeploymentId() + " is not served by worker " + settings.workerId()
+                        + " (it serves " + String.join(", ", fleet.servingNow().keySet()) + ")";
+                if (retired != null) {
+                    LOG.info("job names retired deployment={} attempt={}; failed over", job.getDeploymentId(),
+                            job.getAttempt());
+                } else {
+                    LOG.warn("job names unknown deployment={} attempt={}", job.getDeploymentId(), job.getAttempt());
+                }
                 attempts.publishNew(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
                         AttemptOutcome.RETRYABLE_FAILURE, error, clock.instant()), settings.workerId()), false, job));
                 return;
@@ -175,17 +180,33 @@ final class PollLoop {
             }
             LOG.debug("job taken deployment={} attempt={} partition={} offset={}", d.id(), job.getAttempt(), tp,
                     record.offset());
-            lanes.get(d.id()).submit(() -> startCall(delivery, job, d));
+            fleet.lanes().get(d.id()).submit(() -> startCall(delivery, job, d));
         }
+    }
+
+    private static String retiredError(String deploymentId, String reason) {
+        return "deployment " + deploymentId + " left the fleet before the call started (" + reason
+                + "); the job goes to another deployment";
     }
 
     private boolean deadlinePassed(RoutedJob job) {
         return job.getDeadline() != null && !clock.instant().isBefore(job.getDeadline());
     }
 
-    /** Runs when the deployment's lane has a free slot: on the poll thread or on the thread that freed it. */
-    private CompletableFuture<?> startCall(Delivery delivery, RoutedJob job, DeploymentEndpoint d) {
+    /**
+     * Runs when the deployment's lane has a free slot: on the poll thread or on the thread that freed it; or on
+     * the poll thread when the deployment left the fleet while the job waited. The call goes to the deployment's
+     * entry as it is now (it may have changed while the job waited).
+     */
+    private CompletableFuture<?> startCall(Delivery delivery, RoutedJob job, DeploymentEndpoint queuedFor) {
         Instant now = clock.instant();
+        DeploymentEndpoint d = fleet.serving(queuedFor.id());
+        if (d == null && !delivery.token().revoked()) {
+            String reason = fleet.retiredReason(queuedFor.id());
+            complete(delivery, job, queuedFor, CallOutcome.notCalled(AttemptOutcome.RETRYABLE_FAILURE,
+                    retiredError(queuedFor.id(), reason == null ? "retired" : reason), now));
+            return CompletableFuture.completedFuture(null);
+        }
         if (delivery.token().revoked()) {
             // Its partition moved to another worker while the job waited here: calling now would pay twice.
             try (JobMdc ignored = JobMdc.of(job.getJobId())) {
@@ -275,7 +296,7 @@ final class PollLoop {
 
     /** Stops every lane: queued jobs are not started. Returns how many were left for re-delivery. */
     int closeLanes() {
-        return lanes.values().stream().mapToInt(DeploymentLane::close).sum();
+        return fleet.lanes().values().stream().mapToInt(DeploymentLane::close).sum();
     }
 
     /**
@@ -309,7 +330,7 @@ final class PollLoop {
 
     /** Calls running now, over every deployment. */
     int inFlight() {
-        return lanes.values().stream().mapToInt(DeploymentLane::inFlight).sum();
+        return fleet.lanes().values().stream().mapToInt(DeploymentLane::inFlight).sum();
     }
 
     /** Jobs taken whose attempt the broker has not acknowledged yet (as of the last loop turn). */

@@ -1,6 +1,7 @@
 package io.beacon.workers;
 
 import io.beacon.ops.http.OpsHttpServer;
+import io.beacon.schemas.avro.DeploymentSpec;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.workers.client.ModelNamingClient;
 import io.beacon.workers.client.ProviderClient;
@@ -18,16 +19,19 @@ import io.beacon.workers.delivery.OffsetTracker;
 import io.beacon.workers.health.DeploymentHealth;
 import io.beacon.workers.health.HealthMonitor;
 import io.beacon.workers.health.HeartbeatPublisher;
+import io.beacon.workers.membership.SpecResolver;
 import io.beacon.workers.resilience.DeploymentCircuit;
 import io.beacon.workers.resilience.ResilientCaller;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -63,8 +67,7 @@ public final class ProviderWorker implements AutoCloseable {
     private static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final WorkerSettings settings;
-    private final Map<String, DeploymentEndpoint> deployments = new LinkedHashMap<>();
-    private final Map<String, DeploymentLane> lanes = new LinkedHashMap<>();
+    private final Fleet fleet;
     private final ProviderClient client;
     private final Consumer<String, byte[]> consumer;
     private final Producer<String, byte[]> producer;
@@ -114,16 +117,17 @@ public final class ProviderWorker implements AutoCloseable {
         }
         HeartbeatPublisher heartbeats = new HeartbeatPublisher(producer, codec, clock, settings.heartbeatInterval(),
                 status -> tell("heartbeat", () -> observer.statusPublished(status)));
-        Map<String, DeploymentCircuit> circuits = new LinkedHashMap<>();
+        // Deployments join and leave while calls run on HTTP threads: a concurrent map.
+        Map<String, DeploymentCircuit> circuits = new ConcurrentHashMap<>();
+        Set<String> ids = new HashSet<>();
         for (DeploymentEndpoint d : deployments) {
             if (d.provider() != settings.kind()) {
                 throw new IllegalArgumentException("deployment " + d.id() + " is " + d.provider() + ", not "
                         + settings.kind());
             }
-            if (this.deployments.putIfAbsent(d.id(), d) != null) {
+            if (!ids.add(d.id())) {
                 throw new IllegalArgumentException("deployment id " + d.id() + " is listed twice");
             }
-            lanes.put(d.id(), new DeploymentLane(d.id(), d.capacity()));
             // A circuit that changes state is news for the router: the next loop turn sends heartbeats.
             circuits.put(d.id(), new DeploymentCircuit(d.id(), settings.circuit(), clock, heartbeats::requestNow));
         }
@@ -138,11 +142,14 @@ public final class ProviderWorker implements AutoCloseable {
         ModelCatalogue catalogue = new ModelCatalogue();
         this.health = new HealthMonitor(deployments, circuits, metered, clock, settings.probeInterval(),
                 settings.probeTimeout(), settings.workerId(), ledger, catalogue, settings.modelDiscovery());
+        health.onVerdictChange(heartbeats::requestNow);
+        this.fleet = new Fleet(settings.kind(), deployments, circuits, health, ledger, heartbeats, settings.circuit(),
+                clock, settings.heartbeatInterval(), d -> tell("deployment", () -> observer.deploymentJoined(d)));
         OffsetTracker offsets = new OffsetTracker();
         AttemptPublisher attempts = new AttemptPublisher(producer, codec, offsets, clock,
                 attempt -> tell("attempt", () -> observer.attemptWritten(attempt)))
                 .onNewAttempt(costs::attempt);
-        this.loop = new PollLoop(settings, this.deployments, lanes, consumer, codec, clock, health,
+        this.loop = new PollLoop(settings, fleet, consumer, codec, clock, health,
                 new ResilientCaller(new ModelNamingClient(metered, catalogue), circuits, settings.retry(), clock),
                 offsets, attempts, heartbeats, costs);
     }
@@ -156,8 +163,25 @@ public final class ProviderWorker implements AutoCloseable {
         pollThread = thread;
         thread.start();
         LOG.info("worker {} started: provider={} deployments={} topic={}", settings.workerId(), settings.kind(),
-                deployments.keySet(), codec.jobsTopic());
+                fleet.servingNow().keySet(), codec.jobsTopic());
         return this;
+    }
+
+    /**
+     * How records of the {@code deployments} topic become deployments ({@link WorkerApp} parses their entries with
+     * the worker's settings); without it every record is refused.
+     */
+    public ProviderWorker resolveDeploymentsWith(SpecResolver resolver) {
+        fleet.resolveWith(resolver);
+        return this;
+    }
+
+    /**
+     * A record of the {@code deployments} topic for this worker's provider kind ({@code spec} null: a tombstone of
+     * {@code deploymentId}); applied on the poll thread's next turn. Any thread.
+     */
+    public void offer(String deploymentId, DeploymentSpec spec) {
+        fleet.offer(deploymentId, spec);
     }
 
     /** Resources the worker closes last, in the order given (the serde provider, an HTTP executor). */
@@ -302,8 +326,9 @@ public final class ProviderWorker implements AutoCloseable {
         return settings;
     }
 
+    /** The deployments that take new jobs now (retired ones still draining are not among them). */
     public List<DeploymentEndpoint> deployments() {
-        return List.copyOf(deployments.values());
+        return List.copyOf(fleet.servingNow().values());
     }
 
     /** Jobs taken whose attempt the broker has not acknowledged yet (as of the last loop turn). */
@@ -318,7 +343,7 @@ public final class ProviderWorker implements AutoCloseable {
 
     /** Calls running against {@code deploymentId} now. */
     public int inFlight(String deploymentId) {
-        DeploymentLane lane = lanes.get(deploymentId);
+        DeploymentLane lane = fleet.lanes().get(deploymentId);
         return lane == null ? 0 : lane.inFlight();
     }
 

@@ -5,6 +5,7 @@ import io.beacon.schemas.config.CommonConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.health.ModelDiscovery;
+import io.beacon.workers.core.TrustMaterial;
 import io.beacon.workers.resilience.CircuitSettings;
 import io.beacon.workers.resilience.RetrySettings;
 import java.lang.management.ManagementFactory;
@@ -15,11 +16,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * Settings of a provider worker, on top of the shared ones ({@link CommonConfig}). Loaded through
@@ -53,6 +57,11 @@ public final class WorkerConfig extends CommonConfig {
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
+    public static final String ENDPOINTS_SIMULATORS = "endpoints.simulators";
+    public static final String GOLEM_ALLOW_PLAINTEXT = "golem.allow.plaintext";
+    public static final String GOLEM_TRUSTSTORE = "golem.truststore";
+    public static final String GOLEM_TRUSTSTORE_PASSWORD = "golem.truststore.password";
+    public static final String MODAL_PROXY_AUTH = "modal.proxy.auth";
 
     public static final int DEFAULT_MAX_OUTSTANDING = 256;
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -104,8 +113,11 @@ public final class WorkerConfig extends CommonConfig {
                                 + " cost ledger's model; defaults: Golem lease, Modal 60 s scale-down and one input per"
                                 + " container, RunPod 5 s idle timeout, one job per worker, no active workers)."
                                 + " RunPod also takes a bare endpoint id, Golem a host:port."
+                                + " Golem nodes may name their credential: token_env=VAR, token_file=PATH, basic_env=VAR,"
+                                + " basic_file=PATH (never the value)."
                                 + " Empty: the runner's variable (GOLEM_PROVIDER_ENDPOINTS, MODAL_ENDPOINTS,"
-                                + " RUNPOD_ENDPOINTS).")
+                                + " RUNPOD_ENDPOINTS); with neither, the worker stops at start naming the variable."
+                                + " Deployments added through the deployments topic come on top.")
                 .define(MAX_OUTSTANDING, Type.INT, DEFAULT_MAX_OUTSTANDING, Range.between(1, 100_000),
                         Importance.MEDIUM, "Jobs taken and not yet acknowledged (queued, in flight or being"
                                 + " published) at which the worker pauses consumption; it resumes at half.")
@@ -181,7 +193,30 @@ public final class WorkerConfig extends CommonConfig {
                         Importance.MEDIUM, "Port of the worker's GET /metrics and GET /health. -1: by provider kind"
                                 + " (golem " + GOLEM_HTTP_PORT + ", modal " + MODAL_HTTP_PORT + ", runpod "
                                 + RUNPOD_HTTP_PORT + "), so one worker of each kind fits on a host; 0: any free port"
-                                + " (tests, several workers of one kind on a host).");
+                                + " (tests, several workers of one kind on a host).")
+                .define(ENDPOINTS_SIMULATORS, Type.BOOLEAN, false, Importance.MEDIUM,
+                        "The deployments are local provider simulators (beacon sim, tests), not real providers:"
+                                + " provider credentials become optional, since a simulator started without them asks"
+                                + " for none. beacon worker --simulators sets it and, when no deployment list is"
+                                + " configured, calls beacon sim's fleet on 127.0.0.1:18100 and up. Off (the default),"
+                                + " a worker without its provider's deployment list or credentials stops at start with"
+                                + " exit code 2, naming the missing variable.")
+                .define(GOLEM_ALLOW_PLAINTEXT, Type.BOOLEAN, false, Importance.MEDIUM,
+                        "Allow Golem nodes at plain http:// addresses that are not this machine (prompts and"
+                                + " answers then cross the network in cleartext; a warning names each one). Off, such"
+                                + " an entry stops the worker at start (exit code 2, naming the entry) and a node"
+                                + " added through the deployments topic is refused. Loopback addresses (a port the"
+                                + " requestor forwards to localhost) are always allowed.")
+                .define(GOLEM_TRUSTSTORE, Type.STRING, "", Importance.MEDIUM,
+                        "Certificates the Golem worker trusts for https:// nodes besides the JDK's CAs: a PEM file"
+                                + " (a requestor's CA or a node's self-signed certificate) or a PKCS12/JKS truststore."
+                                + " Host names are still verified. Empty: the JDK's CAs only.")
+                .define(GOLEM_TRUSTSTORE_PASSWORD, Type.PASSWORD, "", Importance.LOW,
+                        "Password of golem.truststore when it is a PKCS12/JKS truststore; not needed for PEM.")
+                .define(MODAL_PROXY_AUTH, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Modal web endpoints require proxy auth (requires_proxy_auth=True): the worker stops at"
+                                + " start (exit code 2) without MODAL_KEY and MODAL_SECRET (or MODAL_API_TOKEN). Set"
+                                + " false for endpoints deployed without proxy auth.");
     }
 
     private static ConfigDef.Validator providerValidator() {
@@ -313,10 +348,48 @@ public final class WorkerConfig extends CommonConfig {
             throw new ConfigException(e.getMessage());
         }
         if (out.isEmpty()) {
-            throw new ConfigException("no " + kind.name().toLowerCase(Locale.ROOT) + " deployments configured: set "
-                    + DEPLOYMENTS + " (" + ConfigLoader.envName(DEPLOYMENTS) + ") or " + variable);
+            throw new ConfigException(variable + " is not set: no " + kind.name().toLowerCase(Locale.ROOT)
+                    + " deployments configured. Set " + variable + " (or the setting " + DEPLOYMENTS + ", "
+                    + ConfigLoader.envName(DEPLOYMENTS) + "); to call the local simulators of beacon sim instead, run"
+                    + " beacon worker --simulators");
         }
         return out;
+    }
+
+    /** True when the deployments are local simulators and provider credentials are optional. */
+    public boolean simulators() {
+        return getBoolean(ENDPOINTS_SIMULATORS);
+    }
+
+    /** True when plain-http Golem nodes off this machine are allowed (with a warning). */
+    public boolean golemAllowPlaintext() {
+        return getBoolean(GOLEM_ALLOW_PLAINTEXT);
+    }
+
+    /** True when Modal endpoints need proxy-auth credentials. */
+    public boolean modalProxyAuth() {
+        return getBoolean(MODAL_PROXY_AUTH);
+    }
+
+    /**
+     * The TLS context of the provider's HTTP client: the JDK's default, or (Golem with {@code golem.truststore})
+     * one that also trusts the configured certificates.
+     *
+     * @throws ConfigException naming {@code golem.truststore} when the file cannot be read
+     */
+    public Optional<SSLContext> sslContext() {
+        String file = getString(GOLEM_TRUSTSTORE).trim();
+        if (file.isEmpty() || provider() != ProviderKind.GOLEM) {
+            return Optional.empty();
+        }
+        Password password = getPassword(GOLEM_TRUSTSTORE_PASSWORD);
+        try {
+            return Optional.of(TrustMaterial.sslContext(Path.of(file),
+                    password == null ? new char[0] : password.value().toCharArray(),
+                    GOLEM_TRUSTSTORE + " (" + ConfigLoader.envName(GOLEM_TRUSTSTORE) + ")"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     /** The delivery loop's settings. */

@@ -77,15 +77,27 @@ public final class WorkerMetrics implements WorkerObserver {
         String provider = label(kind);
         this.provider = provider;
         for (DeploymentEndpoint d : deployments) {
-            meters.setInFlight(d.id(), provider, 0);
-            meters.setCircuitState(d.id(), provider, InferenceMeters.CIRCUIT_UNKNOWN);
-            Series series = new Series(provider, d.id());
-            COUNTED.forEach(outcome -> counter(new Counted(series, label(outcome))));
-            timer(series);
-            units(series);
-            for (CostKind k : List.of(CostKind.ATTEMPT, CostKind.PROBE, CostKind.IDLE, CostKind.FEE)) {
-                cost(new Counted(series, label(k)));
-            }
+            register(d);
+        }
+    }
+
+    /** A deployment that joined while the worker runs gets its series at zero, like those of the start. */
+    @Override
+    public void deploymentJoined(DeploymentEndpoint d) {
+        if (!durations.containsKey(new Series(provider, d.id()))) {
+            register(d);
+        }
+    }
+
+    private void register(DeploymentEndpoint d) {
+        meters.setInFlight(d.id(), provider, 0);
+        meters.setCircuitState(d.id(), provider, InferenceMeters.CIRCUIT_UNKNOWN);
+        Series series = new Series(provider, d.id());
+        COUNTED.forEach(outcome -> counter(new Counted(series, label(outcome))));
+        timer(series);
+        units(series);
+        for (CostKind k : List.of(CostKind.ATTEMPT, CostKind.PROBE, CostKind.IDLE, CostKind.FEE)) {
+            cost(new Counted(series, label(k)));
         }
     }
 

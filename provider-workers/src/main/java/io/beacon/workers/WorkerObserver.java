@@ -32,4 +32,8 @@ public interface WorkerObserver {
     /** The ledger's view of a deployment's capacity, at each ledger drain (poll thread). */
     default void ledgerSnapshot(io.beacon.workers.cost.CostLedger.Snapshot snapshot) {
     }
+
+    /** A deployment joined the fleet, or its entry changed, while the worker runs (poll thread). */
+    default void deploymentJoined(io.beacon.workers.core.DeploymentEndpoint deployment) {
+    }
 }

@@ -1,6 +1,7 @@
 package io.beacon.schemas;
 
 import io.beacon.schemas.avro.CostEntry;
+import io.beacon.schemas.avro.DeploymentSpec;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
@@ -38,7 +39,9 @@ public final class ContractSchemas {
         for (Schema schema : List.of(InferenceRequest.getClassSchema(), RoutedJob.getClassSchema(),
                 JobAttempt.getClassSchema(), InferenceResult.getClassSchema(), ProviderStatus.getClassSchema(),
                 // The router's changelog format: a new router must read the state an older one wrote.
-                JobState.getClassSchema(), DeploymentStats.getClassSchema(), CostEntry.getClassSchema())) {
+                JobState.getClassSchema(), DeploymentStats.getClassSchema(), CostEntry.getClassSchema(),
+                // What beacon deployments writes and every worker reads.
+                DeploymentSpec.getClassSchema())) {
             schemas.put(schema.getName(), schema);
         }
         return schemas;

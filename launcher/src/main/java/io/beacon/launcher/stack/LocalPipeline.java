@@ -128,6 +128,8 @@ public final class LocalPipeline implements AutoCloseable {
         for (ProviderKind kind : KINDS) {
             Map<String, String> workerSettings = new LinkedHashMap<>(settings);
             workerSettings.put(WorkerConfig.PROVIDER, kind.name().toLowerCase());
+            // The demo's deployments are its own simulators, which it started with the credentials below.
+            workerSettings.put(WorkerConfig.ENDPOINTS_SIMULATORS, "true");
             // The router watches the lag of the worker groups named by its prefix: give the workers those names.
             String groupPrefix = settings.get(RouterConfig.LAG_WORKER_GROUP_PREFIX);
             if (groupPrefix != null && !groupPrefix.isBlank() && !settings.containsKey(WorkerConfig.CONSUMER_GROUP)) {

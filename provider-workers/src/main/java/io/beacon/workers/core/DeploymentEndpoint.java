@@ -11,7 +11,8 @@ import java.util.Objects;
 
 /**
  * One place a worker can send jobs to: a leased Golem node (Ollama), a Modal web endpoint or a RunPod
- * serverless endpoint. It carries no credentials: those come from {@link ProviderSecrets}.
+ * serverless endpoint. It carries no credentials: those come from {@link ProviderSecrets}; a Golem node's entry
+ * may name where its own credential is kept ({@link NodeCredential}, a reference, never the value).
  *
  * @param id                 deployment id the router names in {@code RoutedJob.deployment_id}
  * @param provider           provider kind, which decides the protocol
@@ -26,15 +27,34 @@ import java.util.Objects;
  * @param providerModels     the configured model catalogue: a runner's name in {@code models} mapped to the name
  *                           this deployment's provider knows it by (an Ollama tag, a vLLM / Hugging Face id);
  *                           models not in it are named by what the provider lists or {@link KnownModels}
+ * @param credential         where the node's own credential is kept (Golem behind an authenticating proxy); null: none
  */
 public record DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl,
                                  List<String> models, double pricePerSecondUsd, int capacity,
-                                 Duration requestTimeout, Billing billing, Map<String, String> providerModels) {
+                                 Duration requestTimeout, Billing billing, Map<String, String> providerModels,
+                                 NodeCredential credential) {
 
-    /** A deployment whose provider names its models as {@link KnownModels} or its model list says. */
+    /** A deployment that needs no credential of its own. */
+    public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
+                              double pricePerSecondUsd, int capacity, Duration requestTimeout, Billing billing,
+                              Map<String, String> providerModels) {
+        this(id, provider, region, baseUrl, models, pricePerSecondUsd, capacity, requestTimeout, billing,
+                providerModels, null);
+    }
+
+    /** A deployment named by its provider's own catalogue ({@link KnownModels}, its model list). */
+    public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
+                              double pricePerSecondUsd, int capacity, Duration requestTimeout, Billing billing,
+                              NodeCredential credential) {
+        this(id, provider, region, baseUrl, models, pricePerSecondUsd, capacity, requestTimeout, billing, Map.of(),
+                credential);
+    }
+
+    /** A deployment whose provider names its models as {@link KnownModels} or its model list says, no credential. */
     public DeploymentEndpoint(String id, ProviderKind provider, String region, URI baseUrl, List<String> models,
                               double pricePerSecondUsd, int capacity, Duration requestTimeout, Billing billing) {
-        this(id, provider, region, baseUrl, models, pricePerSecondUsd, capacity, requestTimeout, billing, Map.of());
+        this(id, provider, region, baseUrl, models, pricePerSecondUsd, capacity, requestTimeout, billing, Map.of(),
+                (NodeCredential) null);
     }
 
     /** A deployment billed by its provider's defaults ({@link Billing#defaults}). */
@@ -83,6 +103,11 @@ public record DeploymentEndpoint(String id, ProviderKind provider, String region
             }
         }
         providerModels = Collections.unmodifiableMap(new LinkedHashMap<>(providerModels));
+    }
+
+    /** True when the base URL is plain http (not TLS). */
+    public boolean plaintext() {
+        return "http".equalsIgnoreCase(baseUrl.getScheme());
     }
 
     /** {@code path} (starting with '/') appended to the base URL, keeping any path the base has. */

@@ -5,9 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Provider credentials, read only from the environment or from files (Docker/Kubernetes secrets), never
@@ -17,6 +22,10 @@ import java.util.Optional;
  * <p>Variables: {@code RUNPOD_API_KEY} or {@code RUNPOD_API_KEY_FILE}; {@code MODAL_KEY} and
  * {@code MODAL_SECRET} (or {@code MODAL_KEY_FILE}, {@code MODAL_SECRET_FILE}), or {@code MODAL_API_TOKEN}
  * (or {@code MODAL_API_TOKEN_FILE}) as {@code key:secret}, the name the runner guide uses.
+ *
+ * <p>Golem nodes behind an authenticating proxy: each deployment entry may name where its own credential is
+ * kept ({@link NodeCredential}); {@link #nodeAuthorization} reads it from this environment or the file, once per
+ * reference, and {@link #redact} scrubs it (raw and as sent) like the others.
  */
 public final class ProviderSecrets {
 
@@ -29,16 +38,26 @@ public final class ProviderSecrets {
     private final Secret runpodApiKey;
     private final Secret modalKey;
     private final Secret modalSecret;
+    /** Where node credential references of kind ENV are looked up. */
+    private final Map<String, String> env;
+    /** Each node credential reference read so far, as its Authorization header value. */
+    private final Map<NodeCredential, Secret> nodeHeaders = new ConcurrentHashMap<>();
+    /**
+     * Every node credential value read so far (raw; for basic auth also the password and the base64 form), kept
+     * after a rotation too, for {@link #redact}: a late error may still echo an old one.
+     */
+    private final Set<Secret> nodeValues = ConcurrentHashMap.newKeySet();
 
-    private ProviderSecrets(Secret runpodApiKey, Secret modalKey, Secret modalSecret) {
+    private ProviderSecrets(Secret runpodApiKey, Secret modalKey, Secret modalSecret, Map<String, String> env) {
         this.runpodApiKey = runpodApiKey;
         this.modalKey = modalKey;
         this.modalSecret = modalSecret;
+        this.env = Map.copyOf(env);
     }
 
-    /** No credentials (Golem needs none; local simulators may not ask). */
+    /** No credentials (Golem needs none; local simulators may not ask). Node credentials: files only. */
     public static ProviderSecrets none() {
-        return new ProviderSecrets(null, null, null);
+        return new ProviderSecrets(null, null, null, Map.of());
     }
 
     /** Explicit values, for tests and embedding; null or blank means "not set". */
@@ -47,7 +66,8 @@ public final class ProviderSecrets {
             throw new IllegalArgumentException("Modal proxy auth needs both the key and the secret");
         }
         return new ProviderSecrets(blank(runpodApiKey) ? null : Secret.of(runpodApiKey),
-                blank(modalKey) ? null : Secret.of(modalKey), blank(modalSecret) ? null : Secret.of(modalSecret));
+                blank(modalKey) ? null : Secret.of(modalKey), blank(modalSecret) ? null : Secret.of(modalSecret),
+                Map.of());
     }
 
     /** Reads the process environment. */
@@ -82,7 +102,67 @@ public final class ProviderSecrets {
             throw new IllegalArgumentException("Modal proxy auth needs both " + MODAL_KEY + " and " + MODAL_SECRET
                     + "; only " + (key == null ? MODAL_SECRET : MODAL_KEY) + " is set");
         }
-        return new ProviderSecrets(runpod, key, secret);
+        return new ProviderSecrets(runpod, key, secret, withoutNulls(env));
+    }
+
+    private static Map<String, String> withoutNulls(Map<String, String> env) {
+        Map<String, String> out = new HashMap<>();
+        env.forEach((k, v) -> {
+            if (k != null && v != null) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The {@code Authorization} header value for a node whose entry names {@code credential}: read from the
+     * environment variable or file now, and kept (a deployment added or changed later reads it again through
+     * {@link #refreshNode}). Empty when {@code credential} is null.
+     *
+     * @throws IllegalArgumentException naming the reference (never the value) when it cannot be read or a basic
+     *                                  credential is not {@code user:password}
+     */
+    public Optional<Secret> nodeAuthorization(NodeCredential credential) {
+        if (credential == null) {
+            return Optional.empty();
+        }
+        Secret header = nodeHeaders.get(credential);
+        return Optional.of(header != null ? header : refreshNode(credential));
+    }
+
+    /** Reads {@code credential} again (a rotated token file, a deployment re-added) and returns its header value. */
+    public Secret refreshNode(NodeCredential credential) {
+        String raw = switch (credential.source()) {
+            case ENV -> {
+                String value = env.get(credential.reference());
+                if (blank(value)) {
+                    throw new IllegalArgumentException(credential.option() + " names the environment variable "
+                            + credential.reference() + ", which is not set on this worker");
+                }
+                yield value.trim();
+            }
+            case FILE -> readFile(credential.option(), Path.of(credential.reference()));
+        };
+        String header;
+        List<Secret> values = new ArrayList<>(List.of(Secret.of(raw)));
+        if (credential.scheme() == NodeCredential.Scheme.BASIC) {
+            int colon = raw.indexOf(':');
+            if (colon <= 0 || colon == raw.length() - 1) {
+                throw new IllegalArgumentException(credential + " must hold user:password (the value is not shown)");
+            }
+            String encoded = Base64.getEncoder().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+            values.add(Secret.of(encoded));
+            values.add(Secret.of(raw.substring(colon + 1)));
+            header = "Basic " + encoded;
+        } else {
+            header = "Bearer " + raw;
+        }
+        Secret sent = Secret.of(header);
+        nodeValues.addAll(values);
+        nodeValues.add(sent);
+        nodeHeaders.put(credential, sent);
+        return sent;
     }
 
     public Optional<Secret> runpodApiKey() {
@@ -118,7 +198,11 @@ public final class ProviderSecrets {
     }
 
     private List<Secret> all() {
-        List<Secret> out = new ArrayList<>(3);
+        List<Secret> out = new ArrayList<>(3 + nodeValues.size());
+        // Longest first: a whole header reads "[redacted]" rather than "Bearer [redacted]", and a basic
+        // credential's user:password goes before its password alone.
+        nodeValues.stream().sorted(Comparator.comparingInt((Secret x) -> x.reveal().length()).reversed())
+                .forEach(out::add);
         if (runpodApiKey != null) {
             out.add(runpodApiKey);
         }
@@ -134,7 +218,8 @@ public final class ProviderSecrets {
     @Override
     public String toString() {
         return "ProviderSecrets[runpodApiKey=" + (runpodApiKey == null ? "unset" : "set")
-                + ", modalProxyAuth=" + (hasModalProxyAuth() ? "set" : "unset") + "]";
+                + ", modalProxyAuth=" + (hasModalProxyAuth() ? "set" : "unset")
+                + ", nodeCredentials=" + nodeHeaders.size() + " read]";
     }
 
     private static Secret read(Map<String, String> env, String name) {
@@ -146,19 +231,22 @@ public final class ProviderSecrets {
         if (blank(file)) {
             return null;
         }
-        Path path = Path.of(file.trim());
+        return Secret.of(readFile(name + FILE_SUFFIX, Path.of(file.trim())));
+    }
+
+    private static String readFile(String what, Path path) {
         String content;
         try {
             content = Files.readString(path, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             // The path is not secret; the exception's own message may quote it, but never the content.
-            throw new IllegalArgumentException(name + FILE_SUFFIX + " names " + path + " which cannot be read: "
+            throw new IllegalArgumentException(what + " names " + path + " which cannot be read: "
                     + e.getClass().getSimpleName(), e);
         }
         if (content.isEmpty()) {
-            throw new IllegalArgumentException(name + FILE_SUFFIX + " names " + path + " which is empty");
+            throw new IllegalArgumentException(what + " names " + path + " which is empty");
         }
-        return Secret.of(content);
+        return content;
     }
 
     private static boolean blank(String s) {

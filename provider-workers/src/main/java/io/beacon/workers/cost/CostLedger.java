@@ -38,6 +38,13 @@ import java.util.Objects;
  * workers start at the first contact of any kind ({@link #touch} or a call) and never stop; containers and flex
  * workers stop at their last call's end plus the idle window.
  *
+ * <p>Deployments join and leave while the worker runs: {@link #add} opens a deployment's accounting;
+ * {@link #retire} closes it. A retired deployment's lease (and RunPod active workers) is billed until it is retired
+ * or, when later, until its last call in flight ends (the requestor ends the agreement then); its containers and
+ * flex workers stop as usual, at their last call's end plus the idle window. Its last entries go out with the
+ * drains that follow, then it is forgotten. {@link #change} keeps a deployment's accounting when only its labels
+ * changed, and closes and reopens it when its price, capacity or billing terms did.
+ *
  * <p>Thread-safe; calls open and close on HTTP threads. Instants that arrive out of order (two threads racing
  * for the lock) are clamped to the latest instant the deployment has seen.
  */
@@ -57,6 +64,8 @@ public final class CostLedger {
 
     private final String workerId;
     private final Map<String, Meter> meters = new LinkedHashMap<>();
+    /** Retired deployments whose units are still billed or whose last entries are not drained yet. */
+    private final List<Meter> retiring = new ArrayList<>();
 
     public CostLedger(Collection<DeploymentEndpoint> deployments, String workerId) {
         this.workerId = Objects.requireNonNull(workerId, "workerId");
@@ -65,9 +74,62 @@ public final class CostLedger {
         }
     }
 
-    /** True when the ledger models {@code deploymentId}. */
-    public boolean knows(String deploymentId) {
-        return meters.containsKey(deploymentId);
+    /** True when the ledger models {@code deploymentId} (serving, or retired with calls or entries left). */
+    public synchronized boolean knows(String deploymentId) {
+        return meters.containsKey(deploymentId) || retiringMeter(deploymentId) != null;
+    }
+
+    /** A deployment joins: its accounting starts at its first contact. A serving one of that id is retired first. */
+    public synchronized void add(DeploymentEndpoint d, Instant at) {
+        if (meters.containsKey(d.id())) {
+            retire(d.id(), at);
+        }
+        meters.put(d.id(), new Meter(d));
+    }
+
+    /**
+     * A deployment's entry changed: labels (region, models, timeout) are taken over by the same accounting; a new
+     * price, capacity or billing terms close it at {@code at} and open another, as a new lease would.
+     *
+     * @return true when the accounting was closed and reopened
+     */
+    public synchronized boolean change(DeploymentEndpoint d, Instant at) {
+        Meter m = meters.get(d.id());
+        if (m == null) {
+            add(d, at);
+            return true;
+        }
+        if (m.d.billing().equals(d.billing()) && m.d.capacity() == d.capacity()
+                && Double.compare(m.d.pricePerSecondUsd(), d.pricePerSecondUsd()) == 0) {
+            m.d = d;
+            return false;
+        }
+        add(d, at);
+        return true;
+    }
+
+    /**
+     * A deployment leaves at {@code at}: it takes no new calls; its calls in flight keep their slots and close as
+     * usual; its lease and active workers stop when those calls have ended (at {@code at} if none runs).
+     */
+    public synchronized void retire(String deploymentId, Instant at) {
+        Meter m = meters.remove(deploymentId);
+        if (m == null) {
+            return;
+        }
+        Instant t = m.time(at);
+        m.advance(t);
+        m.retiredAt = t;
+        retiring.add(m);
+    }
+
+    private Meter retiringMeter(String deploymentId) {
+        for (int i = retiring.size() - 1; i >= 0; i--) {
+            if (retiring.get(i).d.id().equals(deploymentId)) {
+                return retiring.get(i);
+            }
+        }
+        return null;
     }
 
     /** A call to {@code deploymentId} starts at {@code at}: it takes a slot (starting a unit if needed) or waits. */
@@ -101,7 +163,9 @@ public final class CostLedger {
      */
     public synchronized List<CostEntry> drain(Instant now) {
         List<CostEntry> out = new ArrayList<>();
-        for (Meter m : meters.values()) {
+        List<Meter> all = new ArrayList<>(retiring);
+        all.addAll(meters.values());
+        for (Meter m : all) {
             Instant t = m.time(now);
             m.advance(t);
             for (Unit u : m.units) {
@@ -114,6 +178,8 @@ public final class CostLedger {
             out.addAll(m.pending);
             m.pending.clear();
         }
+        // A retired deployment with nothing up, nothing running and nothing left to hand out is done.
+        retiring.removeIf(m -> m.units.stream().noneMatch(u -> u.up) && m.waiting.isEmpty() && m.pending.isEmpty());
         return out;
     }
 
@@ -144,9 +210,14 @@ public final class CostLedger {
         return new Snapshot(deploymentId, m.billing.model(), up, calls, m.waiting.size(), warm);
     }
 
-    /** Snapshots of every deployment at {@code now}. */
+    /** Snapshots of every deployment at {@code now}, retired ones whose units are still up included. */
     public synchronized List<Snapshot> snapshots(Instant now) {
         List<Snapshot> out = new ArrayList<>();
+        for (Meter m : retiring) {
+            if (!meters.containsKey(m.d.id())) {
+                out.add(snapshot(m.d.id(), now));
+            }
+        }
         for (String id : meters.keySet()) {
             out.add(snapshot(id, now));
         }
@@ -155,6 +226,10 @@ public final class CostLedger {
 
     private Meter meter(String deploymentId) {
         Meter m = meters.get(deploymentId);
+        if (m == null) {
+            // A call that raced the deployment's retirement still lands on its accounting.
+            m = retiringMeter(deploymentId);
+        }
         if (m == null) {
             throw new IllegalArgumentException("the cost ledger has no deployment " + deploymentId);
         }
@@ -249,7 +324,8 @@ public final class CostLedger {
 
     /** One deployment's capacity model. Guarded by the ledger's lock. */
     private final class Meter {
-        final DeploymentEndpoint d;
+        /** Labels may change in place ({@link #change}); billing terms never do. */
+        DeploymentEndpoint d;
         final Billing billing;
         final int maxUnits;
         final List<Unit> units = new ArrayList<>();
@@ -258,6 +334,8 @@ public final class CostLedger {
         Instant last = Instant.MIN;
         Instant firstContact;
         Instant accountedThrough;
+        /** When the deployment left the fleet; null while it serves. */
+        Instant retiredAt;
 
         Meter(DeploymentEndpoint d) {
             this.d = d;
@@ -287,11 +365,15 @@ public final class CostLedger {
         }
 
         boolean stoppable(Unit u) {
-            return billing.model() == BillingModel.CONTAINER
+            return retiredAt != null || billing.model() == BillingModel.CONTAINER
                     || (billing.model() == BillingModel.WORKER && !u.active);
         }
 
         Instant stopAt(Unit u) {
+            if (retiredAt != null && (billing.model() == BillingModel.LEASE || u.active)) {
+                // The agreement (or the active worker) ends with the retirement, once its last call is done.
+                return u.lastCallEnd.isAfter(retiredAt) ? u.lastCallEnd : retiredAt;
+            }
             return u.lastCallEnd.plus(billing.idleWindow());
         }
 

@@ -1,6 +1,8 @@
 package io.beacon.workers.delivery;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -16,7 +18,7 @@ public final class DeploymentLane {
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentLane.class);
 
     private final String deploymentId;
-    private final int capacity;
+    private int capacity;
     private final ArrayDeque<Supplier<CompletableFuture<?>>> waiting = new ArrayDeque<>();
     private int inFlight;
     private boolean closed;
@@ -90,6 +92,36 @@ public final class DeploymentLane {
         return next;
     }
 
+    /**
+     * Changes how many calls may run at once (the deployment's entry was changed). A larger capacity starts
+     * waiting calls at once; a smaller one lets running calls finish and starts no more until below it.
+     */
+    public void resize(int newCapacity) {
+        if (newCapacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1");
+        }
+        List<Supplier<CompletableFuture<?>>> toStart = new ArrayList<>();
+        synchronized (this) {
+            capacity = newCapacity;
+            while (!closed && inFlight < capacity && !waiting.isEmpty()) {
+                inFlight++;
+                toStart.add(waiting.pollFirst());
+            }
+        }
+        toStart.forEach(this::start);
+    }
+
+    /**
+     * Removes and returns the calls waiting for a slot, in arrival order, without starting them: the deployment
+     * was retired and they must be handed elsewhere (each supplier, run, finds the deployment retired and fails
+     * its job over without a call). Running calls keep their slots.
+     */
+    public synchronized List<Supplier<CompletableFuture<?>>> takeWaiting() {
+        List<Supplier<CompletableFuture<?>>> out = new ArrayList<>(waiting);
+        waiting.clear();
+        return out;
+    }
+
     /** Stops starting calls; returns how many waiting calls were dropped (their records will be re-delivered). */
     public synchronized int close() {
         closed = true;
@@ -102,7 +134,7 @@ public final class DeploymentLane {
         return deploymentId;
     }
 
-    public int capacity() {
+    public synchronized int capacity() {
         return capacity;
     }
 

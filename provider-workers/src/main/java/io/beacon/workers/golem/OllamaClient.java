@@ -33,6 +33,11 @@ import java.util.concurrent.ExecutorService;
  * with streaming on it reads Ollama's NDJSON line by line, so a node that dies mid-answer is seen as the
  * failure it is rather than as a truncated success.
  *
+ * <p>Transport: a node reached over https is verified against the worker's trust material
+ * ({@code golem.truststore} besides the JDK's CAs); a node whose entry names a credential
+ * ({@code token_env=}, {@code token_file=}, {@code basic_env=}, {@code basic_file=}) gets it as the
+ * {@code Authorization} header of every call and probe.
+ *
  * <p>Billing: a Golem lease is paid per second of use, so an attempt bills its wall time.
  */
 public final class OllamaClient extends HttpProviderClient {
@@ -58,12 +63,13 @@ public final class OllamaClient extends HttpProviderClient {
         Duration budget = remaining(attemptDeadline(job, d, started));
         try {
             InferenceRequest request = job.getRequest();
-            HttpRequest http = HttpRequest.newBuilder(d.resolve("/api/chat"))
+            HttpRequest.Builder builder = HttpRequest.newBuilder(d.resolve("/api/chat"))
                     .timeout(budget)
                     .header("Content-Type", "application/json")
                     .header("Accept", streaming ? "application/x-ndjson" : "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(body(request))))
-                    .build();
+                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(body(request))));
+            authorize(builder, d);
+            HttpRequest http = builder.build();
             CompletableFuture<CallOutcome> outcome = streaming
                     ? send(http, HttpResponse.BodyHandlers.fromLineSubscriber(new NdjsonCollector(true),
                     NdjsonCollector::result, null), budget)
@@ -78,7 +84,12 @@ public final class OllamaClient extends HttpProviderClient {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
-        return probeGet(d, d.resolve("/api/tags"), builder -> { }, OllamaClient::modelsFromTags);
+        return probeGet(d, d.resolve("/api/tags"), builder -> authorize(builder, d), OllamaClient::modelsFromTags);
+    }
+
+    /** The node's own credential, when its entry names one; read once per reference by {@link ProviderSecrets}. */
+    private void authorize(HttpRequest.Builder builder, DeploymentEndpoint d) {
+        secrets.nodeAuthorization(d.credential()).ifPresent(value -> builder.header("Authorization", value.reveal()));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.beacon.workers.health;
 
 import io.beacon.schemas.avro.CircuitState;
+import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.workers.cost.CostLedger;
 import io.beacon.workers.core.DeploymentEndpoint;
@@ -18,6 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p>Heartbeats carry the model catalogue ({@link ModelCatalogue}): the runner's names of the models each
  * deployment serves and the provider's name of each. Model lists are learned as {@link ModelDiscoverer} says:
  * from Golem's probe as it comes, from Modal only while a container is warm.
+ *
+ * <p>Deployments join ({@link #add}), change ({@link #replace}) and leave ({@link #retire}, then {@link #remove})
+ * while the worker runs, on the poll thread; a retired deployment is no longer probed and its heartbeats say
+ * {@code condition=RETIRED}, {@code healthy=false}, with the reason in {@code error}. The deployment map is
+ * replaced, never changed in place, so {@link #snapshot} may read it from any thread.
  */
 public final class HealthMonitor {
 
@@ -40,10 +48,15 @@ public final class HealthMonitor {
     private final Clock clock;
     private final Duration probeInterval;
     private final String workerId;
-    private final Map<String, DeploymentHealth> health = new LinkedHashMap<>();
+    private final Duration fresh;
+    /** Copy-on-write: replaced by the poll thread when deployments join or leave. */
+    private volatile Map<String, DeploymentHealth> health = Map.of();
+    /** Retired deployments still reported (RETIRED) until removed, with the reason. */
+    private final Map<String, String> retired = new ConcurrentHashMap<>();
     private final CostLedger ledger;
     private final ModelDiscoverer models;
     private boolean started;
+    private volatile Runnable onVerdictChange = () -> { };
     private Instant nextProbe = Instant.MIN;
 
     /**
@@ -78,14 +91,64 @@ public final class HealthMonitor {
         this.probeInterval = probeInterval;
         this.workerId = workerId;
         // Fresh for two intervals plus the time-out: one slow probe must not flap a healthy deployment.
-        Duration fresh = probeInterval.multipliedBy(2).plus(probeTimeout);
+        this.fresh = probeInterval.multipliedBy(2).plus(probeTimeout);
+        Map<String, DeploymentHealth> initial = new LinkedHashMap<>();
         for (DeploymentEndpoint d : deployments) {
             DeploymentCircuit circuit = circuits.get(d.id());
             if (circuit == null) {
                 throw new IllegalArgumentException("no circuit for deployment " + d.id());
             }
-            health.put(d.id(), new DeploymentHealth(d, circuit, fresh));
+            initial.put(d.id(), new DeploymentHealth(d, circuit, fresh));
         }
+        this.health = initial;
+    }
+
+    /**
+     * Told (on an HTTP thread) when a probe's verdict differs from the deployment's previous one: the router
+     * should hear of a node that just became healthy (a new one's first probe) or unhealthy without waiting for
+     * the next heartbeat interval.
+     */
+    public void onVerdictChange(Runnable listener) {
+        this.onVerdictChange = listener;
+    }
+
+    /** A deployment joins: probed on the next {@link #maybeProbe}, reported from the next heartbeat. Poll thread. */
+    public void add(DeploymentEndpoint d, DeploymentCircuit circuit) {
+        retired.remove(d.id());
+        update(map -> {
+            map.put(d.id(), new DeploymentHealth(d, circuit, fresh));
+            return map;
+        });
+        nextProbe = Instant.MIN;
+    }
+
+    /** A deployment's entry changed: its circuit stays, its probe history starts again (it may be another node). */
+    public void replace(DeploymentEndpoint d) {
+        DeploymentHealth old = health.get(d.id());
+        if (old == null) {
+            throw new IllegalArgumentException("unknown deployment " + d.id());
+        }
+        add(d, old.circuit());
+    }
+
+    /** A deployment leaves: no more probes; heartbeats say RETIRED with {@code reason} until {@link #remove}. */
+    public void retire(String deploymentId, String reason) {
+        if (health.containsKey(deploymentId)) {
+            retired.put(deploymentId, reason);
+        }
+    }
+
+    /** Stops reporting a retired deployment. Poll thread. */
+    public void remove(String deploymentId) {
+        update(map -> {
+            map.remove(deploymentId);
+            return map;
+        });
+        retired.remove(deploymentId);
+    }
+
+    private void update(UnaryOperator<Map<String, DeploymentHealth>> change) {
+        health = change.apply(new LinkedHashMap<>(health));
     }
 
     /** Starts a probe of every deployment when the interval has passed; never blocks. */
@@ -100,6 +163,9 @@ public final class HealthMonitor {
             health.values().forEach(h -> models.atStart(h.deployment()));
         }
         for (DeploymentHealth h : health.values()) {
+            if (retired.containsKey(h.deployment().id())) {
+                continue;
+            }
             boolean recoveryOnly = h.policy() == ProbePolicy.RECOVERY_TRIALS_ONLY;
             if (recoveryOnly && h.circuit().state() == CircuitState.CLOSED) {
                 // Health checks never wake a scale-to-zero deployment: real calls judge a closed circuit.
@@ -127,6 +193,7 @@ public final class HealthMonitor {
                     if (changed) {
                         LOG.info("deployment={} probe {}{}", d.id(), result.healthy() ? "healthy" : "unhealthy",
                                 result.healthy() ? "" : ": " + result.error());
+                        onVerdictChange.run();
                     }
                 });
             } catch (RuntimeException e) {
@@ -164,13 +231,16 @@ public final class HealthMonitor {
     /** One heartbeat per deployment, with the lanes' current load. */
     public List<ProviderStatus> statuses(Map<String, DeploymentLane> lanes) {
         Instant now = clock.instant();
-        List<ProviderStatus> out = new ArrayList<>(health.size());
-        for (DeploymentHealth h : health.values()) {
+        Map<String, DeploymentHealth> current = health;
+        List<ProviderStatus> out = new ArrayList<>(current.size());
+        for (DeploymentHealth h : current.values()) {
             DeploymentEndpoint d = h.deployment();
             DeploymentHealth.Snapshot s = h.snapshot(now);
             DeploymentLane lane = lanes.get(d.id());
             DeploymentModels served = models.catalogue().of(d);
-            out.add(ProviderStatus.newBuilder()
+            String retiredReason = retired.get(d.id());
+            boolean metered = ledger != null && ledger.knows(d.id());
+            ProviderStatus.Builder status = ProviderStatus.newBuilder()
                     .setDeploymentId(d.id())
                     .setProvider(d.provider())
                     .setRegion(d.region())
@@ -186,11 +256,15 @@ public final class HealthMonitor {
                     .setError(s.error())
                     .setBillingModel(d.billing().model())
                     .setIdleWindowMs(d.billing().idleWindow().toMillis())
-                    .setWarmSlots(ledger == null ? 0 : ledger.warmSlots(d.id(), now))
-                    .setAccountedThrough(ledger == null ? null : ledger.accountedThrough(d.id()))
+                    .setWarmSlots(metered ? ledger.warmSlots(d.id(), now) : 0)
+                    .setAccountedThrough(metered ? ledger.accountedThrough(d.id()) : null)
                     .setObservedAt(now)
-                    .setWorkerId(workerId)
-                    .build());
+                    .setWorkerId(workerId);
+            if (retiredReason != null) {
+                // Out of the fleet: the router must send nothing new, whatever the last probe said.
+                status.setHealthy(false).setError(retiredReason).setCondition(DeploymentCondition.RETIRED);
+            }
+            out.add(status.build());
         }
         return out;
     }

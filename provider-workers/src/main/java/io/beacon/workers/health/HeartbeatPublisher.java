@@ -55,6 +55,23 @@ public final class HeartbeatPublisher {
         now.set(true);
     }
 
+    /**
+     * Deletes a deployment's status from the compacted topic (a tombstone): it left the fleet and its RETIRED
+     * heartbeats have gone out, so the router forgets it. Poll thread.
+     */
+    public void publishTombstone(String deploymentId) {
+        try {
+            producer.send(new ProducerRecord<>(codec.statusTopic(), deploymentId, null), (metadata, error) -> {
+                if (error != null) {
+                    LOG.warn("tombstone of retired deployment {} not published: {}", deploymentId,
+                            error.getClass().getSimpleName());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("tombstone of retired deployment {} not published: {}", deploymentId, e.getClass().getSimpleName());
+        }
+    }
+
     /** Publishes {@code statuses} (asked for only then) when the interval has passed or one was requested. */
     public void maybePublish(Supplier<? extends Collection<ProviderStatus>> statuses) {
         Instant at = clock.instant();

@@ -45,10 +45,14 @@ public final class ResilientCaller {
     private final RetrySettings retry;
     private final Clock clock;
 
+    /**
+     * @param circuits each deployment's circuit, read at every call: the worker adds and removes entries as
+     *                 deployments join and leave, so it must be safe to read while another thread writes it
+     */
     public ResilientCaller(ProviderClient client, Map<String, DeploymentCircuit> circuits, RetrySettings retry,
                            Clock clock) {
         this.client = client;
-        this.circuits = Map.copyOf(circuits);
+        this.circuits = circuits;
         this.retry = retry;
         this.clock = clock;
     }

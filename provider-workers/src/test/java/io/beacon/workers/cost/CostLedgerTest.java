@@ -255,4 +255,82 @@ class CostLedgerTest {
             assertThat(ledger.snapshot("r", t(now + 100)).unitsUp()).isZero();
         }
     }
+
+    @Test
+    void aRetiredLeaseStopsBillingAtItsRetirementWhenNothingRuns() {
+        Billing lease = new Billing(BillingModel.LEASE, 0.0, Duration.ZERO, 2, 0, 0);
+        CostLedger ledger = new CostLedger(List.of(deployment("g", ProviderKind.GOLEM, GOLEM_PRICE, 2, lease)), "w");
+        ledger.touch("g", t(0));
+        close(ledger.open("g", CallKind.ATTEMPT, t(1)), 3);
+
+        ledger.retire("g", t(10));
+        drain(ledger, 30);
+
+        // Billed from first contact to the retirement: 10 s, 2 of them the call's
+        assertThat(totalSeconds()).isCloseTo(10.0, within(1e-9));
+        assertThat(total()).isCloseTo(10.0 * GOLEM_PRICE, within(1e-12));
+        assertThat(entries).allSatisfy(e -> assertThat(e.getPeriodEnd()).isBeforeOrEqualTo(t(10)));
+        // Its last entries are out: the ledger forgets it
+        assertThat(ledger.knows("g")).isFalse();
+        assertThat(ledger.snapshots(t(30))).isEmpty();
+    }
+
+    @Test
+    void aRetiredLeaseIsBilledUntilItsLastCallInFlightEndsAndThatCallKeepsItsShare() {
+        Billing lease = new Billing(BillingModel.LEASE, 0.0, Duration.ZERO, 2, 0, 0);
+        CostLedger ledger = new CostLedger(List.of(deployment("g", ProviderKind.GOLEM, GOLEM_PRICE, 2, lease)), "w");
+        ledger.touch("g", t(0));
+        CostLedger.Call running = ledger.open("g", CallKind.ATTEMPT, t(5));
+
+        ledger.retire("g", t(10));
+        drain(ledger, 12);
+        // Still known: a call runs on it, and its attempt's ledger entry must still be written
+        assertThat(ledger.knows("g")).isTrue();
+        assertThat(ledger.snapshot("g", t(12)).unitsUp()).isEqualTo(1);
+        assertThat(close(running, 20).unitSeconds()).isCloseTo(15.0, within(1e-9));
+        drain(ledger, 40);
+
+        // 0..5 idle, 5..20 the call: the lease ends with the call, 20 s in all
+        assertThat(totalSeconds()).isCloseTo(20.0, within(1e-9));
+        assertThat(ledger.knows("g")).isFalse();
+    }
+
+    @Test
+    void aChangeOfLabelsKeepsTheAccountAndANewPriceOpensAnother() {
+        Billing lease = new Billing(BillingModel.LEASE, 0.5, Duration.ZERO, 2, 0, 0);
+        DeploymentEndpoint before = deployment("g", ProviderKind.GOLEM, GOLEM_PRICE, 2, lease);
+        CostLedger ledger = new CostLedger(List.of(before), "w");
+        ledger.touch("g", t(0));
+
+        DeploymentEndpoint relabelled = new DeploymentEndpoint("g", ProviderKind.GOLEM, "us-east",
+                before.baseUrl(), before.models(), GOLEM_PRICE, 2, Duration.ofSeconds(30), lease);
+        assertThat(ledger.change(relabelled, t(5))).isFalse();
+        drain(ledger, 10);
+        assertThat(entries(CostKind.IDLE)).allSatisfy(e -> assertThat(e.getRegion()).isEqualTo("us-east"));
+        assertThat(entries(CostKind.FEE)).hasSize(1);
+
+        DeploymentEndpoint repriced = new DeploymentEndpoint("g", ProviderKind.GOLEM, "us-east",
+                before.baseUrl(), before.models(), GOLEM_PRICE * 2, 2, Duration.ofSeconds(30), lease);
+        assertThat(ledger.change(repriced, t(10))).isTrue();
+        ledger.touch("g", t(12));
+        drain(ledger, 22);
+
+        // The old lease: 0..10 at the old price; the new one from its first contact at 12, with its own fee
+        assertThat(totalSeconds()).isCloseTo(10.0 + 10.0, within(1e-9));
+        assertThat(total()).isCloseTo(0.5 + 10 * GOLEM_PRICE + 0.5 + 10 * GOLEM_PRICE * 2, within(1e-12));
+    }
+
+    @Test
+    void aDeploymentAddedLaterIsAccountedLikeOneOfTheStart() {
+        CostLedger ledger = new CostLedger(List.of(), "w");
+        assertThat(ledger.knows("g")).isFalse();
+        Billing lease = new Billing(BillingModel.LEASE, 0.0, Duration.ZERO, 2, 0, 0);
+
+        ledger.add(deployment("g", ProviderKind.GOLEM, GOLEM_PRICE, 2, lease), t(0));
+        ledger.touch("g", t(1));
+        drain(ledger, 11);
+
+        assertThat(ledger.knows("g")).isTrue();
+        assertThat(totalSeconds()).isCloseTo(10.0, within(1e-9));
+    }
 }

@@ -2,6 +2,7 @@ package io.beacon.router.policy;
 
 import io.beacon.schemas.avro.BillingModel;
 import io.beacon.schemas.avro.CandidateScore;
+import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * and every deployment considered is reported with its score or the filter it failed.
  *
  * <ol>
- *   <li>Candidates: serve the model, fresh heartbeat and healthy, not already tried by this job, and
+ *   <li>Candidates: not retired, serve the model, fresh heartbeat and healthy, not already tried by this job, and
  *       under the job's price cap.</li>
  *   <li>Provider preference: the first preferred provider with a candidate wins; others only when the
  *       job allows fallbacks.</li>
@@ -179,7 +180,17 @@ public final class RoutingPolicy implements RoutingDecider {
             rule = Decision.QUEUED;
         } else if (request.getCostPriority()) {
             List<DeploymentSnapshot> baseline = withHeadroom.stream().filter(d -> d.provider() == BASELINE).toList();
-            if (!baseline.isEmpty()) {
+            // A leased node is billed busy or idle: one the router has not learned yet (it just joined) costs
+            // nothing extra to try, while comparing its configured guess with the others' learned, shared cost
+            // would keep it idle for good. It gets jobs while idle until its cost is learned.
+            Optional<DeploymentSnapshot> unlearned = baseline.stream()
+                    .filter(d -> lease(d) && !learnedAttemptCost(d) && d.load() == 0).min(BY_ID);
+            if (unlearned.isPresent()) {
+                chosen = unlearned.get();
+                why.add("baseline tier has headroom; " + chosen.id() + " is leased and idle with no learned cost yet,"
+                        + " so it is tried");
+                rule = Decision.BASELINE;
+            } else if (!baseline.isEmpty()) {
                 chosen = baseline.stream().min(byCost).orElseThrow();
                 why.add("baseline tier has headroom, cheapest");
                 rule = Decision.BASELINE;
@@ -200,6 +211,10 @@ public final class RoutingPolicy implements RoutingDecider {
     }
 
     private String rejection(InferenceRequest request, Set<String> tried, DeploymentSnapshot d, Instant now) {
+        if (d.status().getCondition() == DeploymentCondition.RETIRED) {
+            // Left the fleet (beacon deployments remove): whatever its other fields say, nothing new goes there.
+            return "retired" + (d.status().getError() == null ? "" : ": " + d.status().getError());
+        }
         if (!d.status().getModels().contains(request.getModel())) {
             return "does not serve " + request.getModel();
         }

@@ -3,6 +3,7 @@ package io.beacon.router.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.BillingModel;
+import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
@@ -61,6 +62,51 @@ class RoutingPolicyTest {
 
         assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("runpod-us-east");
         assertThat(decision.reason()).contains("in preferred region us-east");
+    }
+
+    @Test
+    void shouldSendNothingToARetiredDeploymentEvenWhenItsHeartbeatSaysHealthy() {
+        DeploymentSnapshot golem = fleet.get(0);
+        DeploymentSnapshot retired = new DeploymentSnapshot(ProviderStatus.newBuilder(golem.status())
+                .setCondition(DeploymentCondition.RETIRED).setError("retired by the deployments topic").build(), 0);
+
+        Decision decision = policy.decide(request().setProviderPreference(List.of(ProviderKind.GOLEM)).build(),
+                Set.of(), List.of(retired, fleet.get(1)), NOW);
+
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("modal-us-east");
+        assertThat(decision.candidates()).filteredOn(c -> c.getDeploymentId().equals("golem-eu-1"))
+                .singleElement().satisfies(c -> assertThat(c.getNote())
+                        .isEqualTo("retired: retired by the deployments topic"));
+    }
+
+    @Test
+    void shouldTryANewlyJoinedIdleLeasedNodeBeforeTheLearnedOnesThenCompareCosts() {
+        // Given a leased node the router has learned (its shared attempt cost is low) and one that just joined
+        DeploymentSnapshot known = learnedCost(billed(deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central",
+                0.0001, 4, 2), BillingModel.LEASE, 2, 0), 0.00004);
+        DeploymentSnapshot joined = billed(deployment("golem-new", ProviderKind.GOLEM, "eu-central", 0.00009, 4, 0),
+                BillingModel.LEASE, 4, 0);
+        assertThat(policy.expectedCostUsd(joined, NOW)).isGreaterThan(policy.expectedCostUsd(known, NOW));
+
+        // Then the idle new node is tried: its lease is paid busy or idle
+        Decision decision = policy.decide(request().build(), Set.of(), List.of(known, joined), NOW);
+        assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("golem-new");
+        assertThat(decision.reason()).contains("golem-new is leased and idle with no learned cost yet");
+
+        // But not while it is busy, nor once its cost is learned: then the cheapest wins
+        DeploymentSnapshot busy = billed(deployment("golem-new", ProviderKind.GOLEM, "eu-central", 0.00009, 4, 1),
+                BillingModel.LEASE, 3, 0);
+        assertThat(policy.decide(request().build(), Set.of(), List.of(known, busy), NOW).chosen())
+                .map(DeploymentSnapshot::id).hasValue("golem-eu-1");
+        DeploymentSnapshot learned = learnedCost(joined, 0.00008);
+        assertThat(policy.decide(request().build(), Set.of(), List.of(known, learned), NOW).chosen())
+                .map(DeploymentSnapshot::id).hasValue("golem-eu-1");
+    }
+
+    private static DeploymentSnapshot learnedCost(DeploymentSnapshot d, double attemptCostUsd) {
+        return new DeploymentSnapshot(d.status(), d.routedSinceHeartbeat(), DeploymentStats.newBuilder()
+                .setDeploymentId(d.id()).setAttemptCostEwmaUsd(attemptCostUsd).setAttemptCostSamples(10)
+                .setUpdatedAt(NOW).build());
     }
 
     @Test

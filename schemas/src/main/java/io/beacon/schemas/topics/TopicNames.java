@@ -14,7 +14,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  */
 public record TopicNames(String requests, String results, Map<ProviderKind, String> providerJobs,
                          String attempts, String status, String requestsDlq, String attemptsByDeployment,
-                         String deploymentStats, String costLedger) {
+                         String deploymentStats, String costLedger, String deployments) {
 
     public static final String REQUESTS = "topics.requests";
     public static final String RESULTS = "topics.results";
@@ -27,10 +27,12 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
     public static final String ATTEMPTS_BY_DEPLOYMENT = "topics.attempts-by-deployment";
     public static final String DEPLOYMENT_STATS = "topics.deployment-stats";
     public static final String COST_LEDGER = "topics.cost-ledger";
+    public static final String DEPLOYMENTS = "topics.deployments";
 
     /** Every topic-name setting, for tools that rename them all (tests give each run its own topics). */
     public static final java.util.List<String> ALL = java.util.List.of(REQUESTS, RESULTS, GOLEM_JOBS, MODAL_JOBS,
-            RUNPOD_JOBS, ATTEMPTS, STATUS, REQUESTS_DLQ, ATTEMPTS_BY_DEPLOYMENT, DEPLOYMENT_STATS, COST_LEDGER);
+            RUNPOD_JOBS, ATTEMPTS, STATUS, REQUESTS_DLQ, ATTEMPTS_BY_DEPLOYMENT, DEPLOYMENT_STATS, COST_LEDGER,
+            DEPLOYMENTS);
 
     public TopicNames {
         providerJobs = Map.copyOf(providerJobs);
@@ -67,7 +69,11 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
                                 + " global store.")
                 .define(COST_LEDGER, Type.STRING, "cost-ledger", Importance.LOW,
                         "Topic of CostEntry records, keyed by deployment id: every billed second of every deployment"
-                                + " (attempt shares, probes, idle capacity, fees), written by the workers.");
+                                + " (attempt shares, probes, idle capacity, fees), written by the workers.")
+                .define(DEPLOYMENTS, Type.STRING, "deployments", Importance.LOW,
+                        "Compacted topic of DeploymentSpec records, keyed by deployment id: deployments added,"
+                                + " changed or retired while the pipeline runs (beacon deployments add|remove), read"
+                                + " from the beginning by every worker of the provider kind.");
     }
 
     public static TopicNames from(AbstractConfig config) {
@@ -78,7 +84,7 @@ public record TopicNames(String requests, String results, Map<ProviderKind, Stri
         return new TopicNames(config.getString(REQUESTS), config.getString(RESULTS), jobs,
                 config.getString(ATTEMPTS), config.getString(STATUS), config.getString(REQUESTS_DLQ),
                 config.getString(ATTEMPTS_BY_DEPLOYMENT), config.getString(DEPLOYMENT_STATS),
-                config.getString(COST_LEDGER));
+                config.getString(COST_LEDGER), config.getString(DEPLOYMENTS));
     }
 
     /** The jobs topic of one provider kind. */

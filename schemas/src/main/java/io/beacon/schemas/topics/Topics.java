@@ -1,6 +1,7 @@
 package io.beacon.schemas.topics;
 
 import io.beacon.schemas.avro.CostEntry;
+import io.beacon.schemas.avro.DeploymentSpec;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
@@ -20,8 +21,8 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The typed topic catalogue: every topic Beacon reads or writes, with its key and value serdes.
- * Keys are job ids, except {@code provider-status}, {@code cost-ledger} and the router's per-deployment topics,
- * which are keyed by deployment id.
+ * Keys are job ids, except {@code provider-status}, {@code cost-ledger}, {@code deployments} and the router's
+ * per-deployment topics, which are keyed by deployment id.
  */
 public final class Topics {
 
@@ -34,6 +35,7 @@ public final class Topics {
     private final TopicSpec<String, JobAttempt> attemptsByDeployment;
     private final TopicSpec<String, DeploymentStats> deploymentStats;
     private final TopicSpec<String, CostEntry> costLedger;
+    private final TopicSpec<String, DeploymentSpec> deployments;
 
     private Topics(TopicNames names, SerdeProvider serdes) {
         Serde<String> keys = Serdes.String();
@@ -50,6 +52,7 @@ public final class Topics {
         this.deploymentStats = new TopicSpec<>(names.deploymentStats(), keys,
                 serdes.valueSerde(DeploymentStats.class), true);
         this.costLedger = new TopicSpec<>(names.costLedger(), keys, serdes.valueSerde(CostEntry.class), false);
+        this.deployments = new TopicSpec<>(names.deployments(), keys, serdes.valueSerde(DeploymentSpec.class), true);
     }
 
     public static Topics create(TopicNames names, SerdeProvider serdes) {
@@ -104,6 +107,14 @@ public final class Topics {
     }
 
     /**
+     * Deployments added, changed or retired while the pipeline runs, keyed by deployment id, compacted; written by
+     * {@code beacon deployments}, read from the beginning by every worker.
+     */
+    public TopicSpec<String, DeploymentSpec> deployments() {
+        return deployments;
+    }
+
+    /**
      * Every topic as a {@link NewTopic}. Requests and attempts must have the same partition count: the
      * router joins them by job id in one task.
      */
@@ -120,6 +131,8 @@ public final class Topics {
         // Same partition count as attempts-by-deployment (both keyed by deployment id): the router's stats
         // task of a deployment reads both.
         out.add(costLedger.newTopic(partitions, replicationFactor));
+        // One partition: a handful of records, read whole by every worker at start.
+        out.add(deployments.newTopic(1, replicationFactor));
         return out;
     }
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +28,9 @@ final class OllamaProtocol extends InferenceProtocol {
     static final String RUNNER_FAILURE = "llama runner process has terminated: exit status 2";
     static final String NDJSON = "application/x-ndjson";
 
+    /** What an authenticating reverse proxy in front of the node answers to a missing or wrong credential. */
+    static final String UNAUTHORIZED = "unauthorized";
+
     /** Tokens closer together than this are sent in one chunk, bounding timer tasks per response. */
     private static final Duration MIN_CHUNK_INTERVAL = Duration.ofMillis(5);
     /** What Ollama reports as the expiry of a model kept loaded forever (keep_alive -1). */
@@ -37,8 +42,11 @@ final class OllamaProtocol extends InferenceProtocol {
     /** The node image warms its models at boot (why Golem nodes have no cold start); keep_alive 0 unloads one. */
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
 
-    OllamaProtocol(SimEngine engine) {
+    private final SimCredentials credentials;
+
+    OllamaProtocol(SimEngine engine, SimCredentials credentials) {
         super(engine);
+        this.credentials = credentials;
         this.deployment = engine.deployment();
         this.modifiedAt = engine.now();
         loaded.addAll(deployment.models());
@@ -46,6 +54,9 @@ final class OllamaProtocol extends InferenceProtocol {
 
     @Override
     public void handle(HttpExchange exchange) {
+        if (!authorized(exchange)) {
+            return;
+        }
         // Any request to the node is first contact with it: the lease (and its billing) starts there.
         engine.touch();
         String path = HttpIo.path(exchange);
@@ -354,5 +365,26 @@ final class OllamaProtocol extends InferenceProtocol {
 
     private record Request(String model, boolean chat, boolean stream, String prompt, boolean unload,
                            TextSynth.Completion completion) {
+    }
+
+    /**
+     * The node's proxy: with {@link SimCredentials#golemAuthRequired()} every request needs the exact
+     * {@code Authorization} header, else 401 with a {@code WWW-Authenticate} challenge, before Ollama sees it.
+     */
+    private boolean authorized(HttpExchange exchange) {
+        if (!credentials.golemAuthRequired()) {
+            return true;
+        }
+        String given = exchange.getRequestHeaders().getFirst("Authorization");
+        if (given != null && MessageDigest.isEqual(
+                given.getBytes(StandardCharsets.UTF_8),
+                credentials.golemAuthorization().getBytes(StandardCharsets.UTF_8))) {
+            return true;
+        }
+        HttpIo.drainBody(exchange);
+        String scheme = credentials.golemAuthorization().startsWith("Basic ") ? "Basic" : "Bearer";
+        exchange.getResponseHeaders().set("WWW-Authenticate", scheme + " realm=\"golem-node\"");
+        HttpIo.sendJson(exchange, 401, HttpIo.object().put("error", UNAUTHORIZED));
+        return false;
     }
 }

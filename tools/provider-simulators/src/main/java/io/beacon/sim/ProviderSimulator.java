@@ -3,6 +3,8 @@ package io.beacon.sim;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -15,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,20 +58,26 @@ public final class ProviderSimulator implements AutoCloseable {
     private final Set<HttpExchange> held = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ProviderSimulator(SimulatedDeployment deployment, String host, int port, SimCredentials credentials)
-            throws IOException {
+    private ProviderSimulator(SimulatedDeployment deployment, String host, int port, SimCredentials credentials,
+                              SSLContext tls) throws IOException {
         this.deployment = deployment;
         this.faults = new FaultControl(deployment.id());
         this.engine = new SimEngine(deployment, faults, Clock.systemUTC());
         this.protocol = switch (deployment.provider()) {
-            case GOLEM -> new OllamaProtocol(engine);
+            case GOLEM -> new OllamaProtocol(engine, credentials);
             case MODAL -> new ModalProtocol(engine, credentials);
             case RUNPOD -> new RunPodProtocol(engine, credentials);
         };
         this.admin = new AdminHandler(this, engine);
         this.httpExecutor = Executors.newCachedThreadPool(SimEngine.daemonThreads("sim-" + deployment.id() + "-http"));
         try {
-            this.server = HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
+            if (tls == null) {
+                this.server = HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
+            } else {
+                HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), BACKLOG);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                this.server = https;
+            }
         } catch (IOException | RuntimeException e) {
             engine.close();
             httpExecutor.shutdownNow();
@@ -77,8 +86,9 @@ public final class ProviderSimulator implements AutoCloseable {
         server.createContext("/", this::dispatch);
         server.setExecutor(httpExecutor);
         server.start();
-        this.rootUrl = URI.create("http://" + urlHost(host) + ":" + server.getAddress().getPort());
-        this.baseUrl = baseUrl(deployment, host, server.getAddress().getPort());
+        String scheme = tls == null ? "http" : "https";
+        this.rootUrl = URI.create(scheme + "://" + urlHost(host) + ":" + server.getAddress().getPort());
+        this.baseUrl = baseUrl(deployment, scheme, host, server.getAddress().getPort());
         faults.onRecover(this::releaseHeld);
     }
 
@@ -91,6 +101,15 @@ public final class ProviderSimulator implements AutoCloseable {
      */
     public static ProviderSimulator start(SimulatedDeployment deployment, String host, int port,
                                           SimCredentials credentials) {
+        return start(deployment, host, port, credentials, null);
+    }
+
+    /**
+     * Starts serving {@code deployment} over https with {@code tls} (its key and certificate), as a node behind
+     * a requestor's TLS proxy does; plain http when {@code tls} is null.
+     */
+    public static ProviderSimulator start(SimulatedDeployment deployment, String host, int port,
+                                          SimCredentials credentials, SSLContext tls) {
         Objects.requireNonNull(deployment, "deployment");
         Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65_535) {
@@ -98,7 +117,7 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         SimCredentials creds = credentials == null ? SimCredentials.none() : credentials;
         try {
-            ProviderSimulator simulator = new ProviderSimulator(deployment, host, port, creds);
+            ProviderSimulator simulator = new ProviderSimulator(deployment, host, port, creds, tls);
             LOG.info("Simulator {} ({}, {}) serving {} at {} ({})", deployment.id(), deployment.provider(),
                     deployment.region(), deployment.models(), simulator.baseUrl, creds);
             return simulator;
@@ -120,7 +139,11 @@ public final class ProviderSimulator implements AutoCloseable {
      * worker configured for a fleet started elsewhere (e.g. by {@code beacon sim}) must call.
      */
     public static URI baseUrl(SimulatedDeployment deployment, String host, int port) {
-        URI root = URI.create("http://" + urlHost(host) + ":" + port);
+        return baseUrl(deployment, "http", host, port);
+    }
+
+    private static URI baseUrl(SimulatedDeployment deployment, String scheme, String host, int port) {
+        URI root = URI.create(scheme + "://" + urlHost(host) + ":" + port);
         return deployment.provider() == SimProvider.RUNPOD ? URI.create(root + RunPodProtocol.basePath(deployment)) : root;
     }
 
