@@ -3,6 +3,7 @@ package io.beacon.workers.modal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
@@ -86,21 +87,25 @@ class ModalClientTest {
     }
 
     @Test
-    void shouldFailPermanentlySayingCredentialsAreMissingWhenNoneAreConfigured() throws Exception {
+    void shouldBlameTheDeploymentSayingCredentialsAreMissingWhenNoneAreConfigured() throws Exception {
         CallOutcome outcome = call(client(ProviderSecrets.none()), prompt("job-nocreds"));
 
-        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        // The deployment's set-up, not the job's: another deployment can serve it
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
         assertThat(outcome.error()).contains("HTTP 401").contains("credentials").contains("none are configured");
     }
 
     @Test
-    void shouldFailPermanentlySayingCredentialsWereRefusedWithoutQuotingThem() throws Exception {
+    void shouldBlameTheDeploymentSayingCredentialsWereRefusedWithoutQuotingThem() throws Exception {
         ProviderSecrets wrong = ProviderSecrets.of(null, "wk-wrong-key-123", "ws-wrong-secret-456");
 
         CallOutcome outcome = call(client(wrong), prompt("job-badcreds"));
 
-        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
-        assertThat(outcome.error()).contains("refused the proxy credentials")
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
+        assertThat(outcome.error()).startsWith("deployment misconfigured (credentials refused)")
+                .contains("refused the proxy credentials")
                 .doesNotContain("wk-wrong-key-123").doesNotContain("ws-wrong-secret-456");
     }
 
@@ -149,7 +154,8 @@ class ModalClientTest {
         CallOutcome outcome = call(client(Sims.secrets()), prompt("job-400"));
 
         assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
-        assertThat(outcome.error()).contains("HTTP 400");
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.REQUEST);
+        assertThat(outcome.error()).startsWith("request rejected (invalid request parameters)").contains("HTTP 400");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
@@ -116,6 +117,7 @@ class RunPodClientTest {
                 fastEndpoint);
 
         assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.UNHEALTHY);
         assertThat(outcome.error()).contains("failed on the worker");
     }
 
@@ -132,11 +134,12 @@ class RunPodClientTest {
     }
 
     @Test
-    void shouldFailPermanentlyWhenTheApiKeyIsRefusedWithoutQuotingIt() throws Exception {
+    void shouldBlameTheDeploymentWhenTheApiKeyIsRefusedWithoutQuotingIt() throws Exception {
         CallOutcome outcome = call(client(ProviderSecrets.of("rp_wrong_key_000", null, null)),
                 prompt("job-401", fastEndpoint, Duration.ofSeconds(30)), fastEndpoint);
 
-        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
         assertThat(outcome.error()).contains("refused the API key").doesNotContain("rp_wrong_key_000");
     }
 
@@ -148,6 +151,7 @@ class RunPodClientTest {
                 fastEndpoint);
 
         assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.REQUEST);
         assertThat(outcome.error()).contains("HTTP 400");
     }
 
@@ -178,6 +182,7 @@ class RunPodClientTest {
 
         assertThat(healthy.healthy()).isTrue();
         assertThat(failing.healthy()).isFalse();
+        assertThat(failing.blame()).isEqualTo(FailureBlame.UNHEALTHY);
         assertThat(failing.error()).contains("HTTP 500");
     }
 
@@ -186,6 +191,7 @@ class RunPodClientTest {
         ProbeOutcome probe = client(ProviderSecrets.none()).probe(fastEndpoint).get(5, TimeUnit.SECONDS);
 
         assertThat(probe.healthy()).isFalse();
+        assertThat(probe.blame()).as("a refused key is the set-up's fault").isEqualTo(FailureBlame.MISCONFIGURED);
         assertThat(probe.error()).contains("HTTP 401");
     }
 }

@@ -2,6 +2,7 @@ package io.beacon.router.policy;
 
 import io.beacon.schemas.avro.BillingModel;
 import io.beacon.schemas.avro.CandidateScore;
+import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
@@ -20,8 +21,9 @@ import java.util.Set;
  * and every deployment considered is reported with its score or the filter it failed.
  *
  * <ol>
- *   <li>Candidates: serve the model, fresh heartbeat and healthy, not already tried by this job, and
- *       under the job's price cap.</li>
+ *   <li>Candidates: serve the model, not out of service (a heartbeat condition MISCONFIGURED or RETIRED,
+ *       noted with the reason), fresh heartbeat and healthy, not already tried by this job, and under the
+ *       job's price cap.</li>
  *   <li>Provider preference: the first preferred provider with a candidate wins; others only when the
  *       job allows fallbacks.</li>
  *   <li>Failover: a job whose attempt failed goes to another provider kind when one can take it.</li>
@@ -192,6 +194,13 @@ public final class RoutingPolicy {
     private String rejection(InferenceRequest request, Set<String> tried, DeploymentSnapshot d, Instant now) {
         if (!d.status().getModels().contains(request.getModel())) {
             return "does not serve " + request.getModel();
+        }
+        DeploymentCondition condition = d.status().getCondition();
+        if (condition == DeploymentCondition.MISCONFIGURED || condition == DeploymentCondition.RETIRED) {
+            // Out of service until its worker says otherwise: a probe showed it fixed, or it joined again.
+            String reason = d.status().getError();
+            return (condition == DeploymentCondition.MISCONFIGURED ? "misconfigured" : "retired")
+                    + (reason == null || reason.isBlank() ? "" : ": " + reason);
         }
         if (d.status().getObservedAt().plus(heartbeatStaleness).isBefore(now)) {
             return "heartbeat stale since " + d.status().getObservedAt();

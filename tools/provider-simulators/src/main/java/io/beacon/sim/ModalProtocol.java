@@ -58,6 +58,12 @@ final class ModalProtocol extends InferenceProtocol {
         if (!authorized(exchange)) {
             return;
         }
+        if (engine.faults().current().authFailing()) {
+            // Credentials refused at the proxy (a revoked token): every route, /health too, and no container.
+            HttpIo.drainBody(exchange);
+            HttpIo.sendText(exchange, engine.faults().current().failStatus(), INVALID_CREDENTIALS);
+            return;
+        }
         engine.touch();
         String path = HttpIo.path(exchange);
         String method = exchange.getRequestMethod();
@@ -182,7 +188,7 @@ final class ModalProtocol extends InferenceProtocol {
             return;
         }
         String model = body.hasNonNull("model") ? body.get("model").asText() : deployment.defaultModel();
-        if (!deployment.serves(model)) {
+        if (!deployment.serves(model) || engine.faults().isMissing(model)) {
             failNow(exchange, 404, "The model `" + model + "` does not exist.");
             return;
         }
@@ -370,6 +376,9 @@ final class ModalProtocol extends InferenceProtocol {
         ArrayNode data = root.putArray("data");
         long created = engine.now().getEpochSecond();
         for (String model : deployment.models()) {
+            if (engine.faults().isMissing(model)) {
+                continue;
+            }
             data.addObject().put("id", model).put("object", "model").put("created", created)
                     .put("owned_by", "vllm").put("root", model);
         }

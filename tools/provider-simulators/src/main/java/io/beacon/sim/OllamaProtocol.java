@@ -46,6 +46,13 @@ final class OllamaProtocol extends InferenceProtocol {
 
     @Override
     public void handle(HttpExchange exchange) {
+        FaultControl.Faults injected = engine.faults().current();
+        if (injected.authFailing()) {
+            // The requestor's proxy in front of the node refuses our credentials: nothing reaches Ollama.
+            HttpIo.drainBody(exchange);
+            HttpIo.sendText(exchange, injected.failStatus(), injected.failStatus() == 401 ? "Unauthorized" : "Forbidden");
+            return;
+        }
         // Any request to the node is first contact with it: the lease (and its billing) starts there.
         engine.touch();
         String path = HttpIo.path(exchange);
@@ -136,7 +143,7 @@ final class OllamaProtocol extends InferenceProtocol {
             failNow(exchange, 400, "model is required");
             return;
         }
-        if (!deployment.serves(model)) {
+        if (!deployment.serves(model) || engine.faults().isMissing(model)) {
             failNow(exchange, 404, "model \"" + model + "\" not found, try pulling it first");
             return;
         }
@@ -297,6 +304,9 @@ final class OllamaProtocol extends InferenceProtocol {
         ObjectNode root = HttpIo.object();
         ArrayNode models = root.putArray("models");
         for (String model : deployment.models()) {
+            if (engine.faults().isMissing(model)) {
+                continue;
+            }
             ObjectNode entry = models.addObject();
             entry.put("name", model);
             entry.put("model", model);
@@ -312,7 +322,7 @@ final class OllamaProtocol extends InferenceProtocol {
         ObjectNode root = HttpIo.object();
         ArrayNode models = root.putArray("models");
         for (String model : deployment.models()) {
-            if (!loaded.contains(model)) {
+            if (!loaded.contains(model) || engine.faults().isMissing(model)) {
                 continue;
             }
             long size = ModelCatalog.info(model).sizeBytes();

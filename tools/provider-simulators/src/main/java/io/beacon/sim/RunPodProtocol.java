@@ -51,6 +51,12 @@ final class RunPodProtocol extends InferenceProtocol {
         if (!authorized(exchange)) {
             return;
         }
+        if (engine.faults().current().authFailing()) {
+            // The API key was revoked: every route is refused, /health too.
+            HttpIo.drainBody(exchange);
+            sendError(exchange, engine.faults().current().failStatus(), UNAUTHORIZED);
+            return;
+        }
         // First contact starts the billing of active workers; /health and status polls wake no flex worker.
         engine.touch();
         String path = HttpIo.path(exchange);
@@ -233,7 +239,7 @@ final class RunPodProtocol extends InferenceProtocol {
     /** What the vLLM worker makes of the input: {@code prompt} or {@code messages}, plus {@code sampling_params}. */
     private RunPodJob.Work work(JsonNode input) {
         String model = input.hasNonNull("model") ? input.get("model").asText() : deployment.defaultModel();
-        if (!deployment.serves(model)) {
+        if (!deployment.serves(model) || engine.faults().isMissing(model)) {
             return new RunPodJob.Work(null, "Model " + model + " is not served by this endpoint (serves "
                     + deployment.models() + ")");
         }
