@@ -246,6 +246,17 @@ public abstract class HttpProviderClient implements ProviderClient {
     protected CompletableFuture<ProbeOutcome> probeGet(DeploymentEndpoint d, URI uri,
                                                        Consumer<HttpRequest.Builder> headers,
                                                        Function<String, List<String>> models, boolean listsModels) {
+        return probeGet(d, uri, headers, models, listsModels, probeTimeout);
+    }
+
+    /**
+     * The same, with its own time-out: a probe that may have to wake a scaled-to-zero unit (Modal's reaches a
+     * container and may start one) must outlast a cold start, or it fails every time the unit is cold.
+     */
+    protected CompletableFuture<ProbeOutcome> probeGet(DeploymentEndpoint d, URI uri,
+                                                       Consumer<HttpRequest.Builder> headers,
+                                                       Function<String, List<String>> models, boolean listsModels,
+                                                       Duration probeTimeout) {
         Instant started = clock.instant();
         long startNanos = System.nanoTime();
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(probeTimeout)

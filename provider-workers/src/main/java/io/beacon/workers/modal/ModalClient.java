@@ -72,7 +72,11 @@ public final class ModalClient extends HttpProviderClient {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
-        return probeGet(d, d.resolve("/health"), this::addAuth, body -> List.of());
+        // Modal is probed only to let a deployment back in (a circuit's recovery trial, a misconfiguration's
+        // check), typically after it scaled to zero: the probe starts a container, so it is given the time a call
+        // has (the deployment's request time-out) instead of the short probe time-out a cold start always beats.
+        Duration timeout = d.requestTimeout().compareTo(probeTimeout) > 0 ? d.requestTimeout() : probeTimeout;
+        return probeGet(d, d.resolve("/health"), this::addAuth, body -> List.of(), false, timeout);
     }
 
     private void addAuth(HttpRequest.Builder builder) {

@@ -7,6 +7,8 @@ import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
+import io.beacon.sim.LatencyModel;
+import io.beacon.sim.SimulatedDeployment;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.Sims;
@@ -156,6 +158,27 @@ class ModalClientTest {
         assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
         assertThat(outcome.blame()).isEqualTo(FailureBlame.REQUEST);
         assertThat(outcome.error()).startsWith("request rejected (invalid request parameters)").contains("HTTP 400");
+    }
+
+    @Test
+    void shouldWaitOutAColdStartWhenItProbesAScaledToZeroEndpoint() throws Exception {
+        // Given an endpoint scaled to zero whose container takes 800 ms to start, longer than the probe time-out
+        ProviderSimulator cold = ProviderSimulator.start(SimulatedDeployment.builder("modal-cold", SimProvider.MODAL)
+                .models(TestJobs.MODEL).latency(LatencyModel.fixed(Duration.ofMillis(50)))
+                .coldStart(Duration.ofMillis(800)).build(), "127.0.0.1", 0, Sims.credentials());
+        try {
+            DeploymentEndpoint coldEndpoint = Sims.endpoint(cold, Duration.ofSeconds(5));
+
+            // When it is probed (as a recovery check: the only time Modal is)
+            ProbeOutcome probe = client(Sims.secrets()).probe(coldEndpoint).get(10, TimeUnit.SECONDS);
+
+            // Then the probe waits for the container instead of timing out after 500 ms
+            assertThat(probe.healthy()).as(String.valueOf(probe.error())).isTrue();
+            assertThat(probe.latency()).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+            assertThat(cold.stats().coldStarts()).isEqualTo(1);
+        } finally {
+            cold.close();
+        }
     }
 
     @Test
