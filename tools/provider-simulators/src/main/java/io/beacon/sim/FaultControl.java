@@ -41,7 +41,9 @@ public final class FaultControl {
      * {@code /run} and {@code /runsync} answer that status); when {@code httpStatus >= 500} the health probes fail
      * too. 401 and 403 are the credentials refused: as on the real services every request is refused, health
      * probes and model lists included (Modal's proxy answers {@code modal-http: invalid credentials for proxy
-     * authorization}, RunPod {@code {"error":"Unauthorized"}}), and nothing is billed.
+     * authorization}, RunPod {@code {"error":"Unauthorized"}}), and nothing is billed. 404 is the model not
+     * there: Ollama and vLLM answer it in their own words ({@code model "x" not found, try pulling it first},
+     * {@code The model `x` does not exist.}) and list no models, as with {@link #modelMissing}.
      */
     public FaultControl failAll(int httpStatus) {
         if (httpStatus < 400 || httpStatus > 599) {
@@ -121,7 +123,9 @@ public final class FaultControl {
     /** Whether the deployment answers for {@code model} as if it did not have it ({@link #modelMissing}). */
     public boolean isMissing(String model) {
         Set<String> missing = missingModels.get();
-        return missing.contains(ALL_MODELS) || missing.contains(model);
+        // A fail-all 404 is a deployment without any model: Ollama and vLLM say so in their own words, and their
+        // model lists are empty.
+        return missing.contains(ALL_MODELS) || missing.contains(model) || faults.get().failStatus() == 404;
     }
 
     /** The models marked missing, {@code ["*"]} for all; empty when none. */

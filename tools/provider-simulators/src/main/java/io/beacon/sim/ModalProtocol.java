@@ -146,6 +146,16 @@ final class ModalProtocol extends InferenceProtocol {
         return injectedMessage(status);
     }
 
+    @Override
+    protected String modelNotFoundMessage(String model) {
+        return modelNotFound(model);
+    }
+
+    /** vLLM's words for a model it was not started with. */
+    static String modelNotFound(String model) {
+        return "The model `" + model + "` does not exist.";
+    }
+
     static String injectedMessage(int status) {
         return switch (status) {
             case 429 -> "Too many requests: the web endpoint is rate limited";
@@ -189,7 +199,7 @@ final class ModalProtocol extends InferenceProtocol {
         }
         String model = body.hasNonNull("model") ? body.get("model").asText() : deployment.defaultModel();
         if (!deployment.serves(model) || engine.faults().isMissing(model)) {
-            failNow(exchange, 404, "The model `" + model + "` does not exist.");
+            failNow(exchange, 404, modelNotFound(model));
             return;
         }
         JsonNode messages = body.path("messages");

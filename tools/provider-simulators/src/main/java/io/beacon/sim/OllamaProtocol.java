@@ -104,6 +104,16 @@ final class OllamaProtocol extends InferenceProtocol {
         return injectedMessage(status);
     }
 
+    @Override
+    protected String modelNotFoundMessage(String model) {
+        return modelNotFound(model);
+    }
+
+    /** Ollama's words for a model it does not have. */
+    static String modelNotFound(String model) {
+        return "model \"" + model + "\" not found, try pulling it first";
+    }
+
     static String injectedMessage(int status) {
         return switch (status) {
             case 429 -> "too many requests";
@@ -144,7 +154,7 @@ final class OllamaProtocol extends InferenceProtocol {
             return;
         }
         if (!deployment.serves(model) || engine.faults().isMissing(model)) {
-            failNow(exchange, 404, "model \"" + model + "\" not found, try pulling it first");
+            failNow(exchange, 404, modelNotFound(model));
             return;
         }
         String prompt;

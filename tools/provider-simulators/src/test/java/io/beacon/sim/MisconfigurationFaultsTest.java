@@ -114,6 +114,22 @@ class MisconfigurationFaultsTest {
     }
 
     @Test
+    void shouldAnswerAFailAll404AsTheRealServersDoForAModelTheyDoNotHave() {
+        fault(node, "{\"mode\":\"fail\",\"status\":404}");
+        fault(modal, "{\"mode\":\"fail\",\"status\":404}");
+
+        HttpResponse<String> generate = http.post(at(node.baseUrl(), "/api/generate"), GENERATE);
+        HttpResponse<String> chat = http.post(at(modal.baseUrl(), "/v1/chat/completions"), CHAT, MODAL_AUTH);
+
+        assertThat(generate.statusCode()).isEqualTo(404);
+        assertThat(json(generate).get("error").asText()).isEqualTo("model \"" + MODEL + "\" not found, try pulling it first");
+        assertThat(json(http.get(at(node.baseUrl(), "/api/tags"))).get("models")).isEmpty();
+        assertThat(chat.statusCode()).isEqualTo(404);
+        assertThat(chat.body()).contains("The model `" + MODEL + "` does not exist.");
+        assertThat(json(http.get(at(modal.baseUrl(), "/v1/models"), MODAL_AUTH)).get("data")).isEmpty();
+    }
+
+    @Test
     void shouldRefuseAMissingModelsNameThatIsNotAString() {
         assertThat(fault(node, "{\"mode\":\"model-missing\",\"model\":7}").statusCode()).isEqualTo(400);
         assertThat(fault(node, "{\"mode\":\"model-missing\",\"models\":[]}").statusCode()).isEqualTo(400);
