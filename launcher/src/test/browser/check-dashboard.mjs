@@ -129,6 +129,14 @@ try {
         status: row.getAttribute('data-status'),
       })),
       providers: ids('provider-row-'),
+      // Each deployment's condition as the page shows it, with the reason of one that takes no jobs.
+      conditions: [...document.querySelectorAll('[data-testid^="provider-row-"]')].map((row) => {
+        const id = row.getAttribute('data-testid').slice('provider-row-'.length);
+        const reason = document.querySelector('[data-testid="provider-reason-' + id + '"]');
+        return { deployment: id, condition: row.getAttribute('data-condition'),
+          reason: reason ? reason.textContent : null,
+          listed_out: !!document.querySelector('[data-testid="out-of-service-' + id + '"]') };
+      }),
       share: ids('share-row-'),
       panels: Object.fromEntries(panels.map((name) => {
         const node = document.querySelector('[data-testid="' + name + '"]');

@@ -296,16 +296,33 @@ function lagSeconds(p) {
   return secondsText(value);
 }
 
+// How each deployment condition reads on the page; "stale" is the router's word for a heartbeat that stopped.
+const CONDITIONS = {
+  serving: ['Serving', 'ok'],
+  unhealthy: ['Unhealthy', 'bad'],
+  misconfigured: ['Misconfigured', 'bad'],
+  retired: ['Retired', 'off'],
+  stale: ['Stale', 'warn'],
+};
+
 function renderProviders(body) {
   const panel = byTestId('providers-panel');
   const deployments = Array.isArray(body.deployments) ? body.deployments : [];
   const healthy = deployments.filter((d) => d.healthy).length;
+  // Out of service until their worker says otherwise: misconfigured (a probe must show it fixed) or retired.
+  const out = deployments.filter((d) => d.condition === 'misconfigured' || d.condition === 'retired');
   // Why a provider's worker group counts as behind (its deployments then take no new jobs), by provider.
   const behind = new Map((Array.isArray(body.queues) ? body.queues : [])
     .filter((q) => q && typeof q.behind === 'string' && q.behind)
     .map((q) => [q.provider, q.behind]));
   byTestId('providers-summary').textContent = deployments.length
-    ? healthy + ' of ' + deployments.length + ' deployments usable' : '';
+    ? healthy + ' of ' + deployments.length + ' deployments usable'
+      + (out.length ? ' · ' + out.length + ' out of service' : '') : '';
+  const outList = byTestId('out-of-service');
+  outList.replaceChildren(...out.map((d) => el('li', { 'data-testid': 'out-of-service-' + d.deployment_id },
+    el('span', { class: 'mono' }, d.deployment_id), ' ', (CONDITIONS[d.condition] || [d.condition])[0].toLowerCase(),
+    d.reason ? ': ' + d.reason : '')));
+  outList.hidden = out.length === 0;
   byTestId('provider-rows').replaceChildren(...deployments.map((d) => {
     const learned = d.learned || {};
     const capacity = num(d.capacity);
@@ -313,21 +330,31 @@ function renderProviders(body) {
     const load = capacity > 0 ? Math.min(1, inFlight / capacity) : 0;
     const fill = el('span', { class: 'meter-fill' + (load >= 1 ? ' full' : load >= 0.8 ? ' high' : '') });
     fill.style.width = Math.round(load * 100) + '%';
-    const health = d.healthy
-      ? badge('Healthy', 'ok')
-      : badge(d.reported_healthy ? 'Not usable' : 'Unhealthy', 'bad');
+    const known = CONDITIONS[d.condition];
+    let health;
+    if (d.healthy) {
+      health = badge('Healthy', 'ok');
+    } else if (known && d.condition !== 'serving') {
+      health = badge(known[0], known[1]);
+    } else {
+      health = badge(d.reported_healthy ? 'Not usable' : 'Unhealthy', 'bad');
+    }
     const healthCell = el('td', { class: 'health' }, health);
-    if (d.error) {
+    const reason = d.reason || d.error;
+    if (reason && !d.healthy) {
+      healthCell.append(el('div', { class: 'sub', 'data-testid': 'provider-reason-' + d.deployment_id }, reason));
+    } else if (d.error) {
       healthCell.append(el('div', { class: 'sub' }, d.error));
     }
-    if (!d.healthy && behind.has(d.provider)) {
+    if (!d.healthy && behind.has(d.provider) && !(reason || '').includes(behind.get(d.provider))) {
       healthCell.append(el('div', { class: 'sub' }, 'queue behind: ' + behind.get(d.provider)));
     }
     const circuitCell = el('td', {}, circuitBadge(d.circuit_state, 'circuit-' + d.deployment_id));
     if (learned.router_circuit) {
       circuitCell.append(el('div', { class: 'sub' }, 'router: ' + learned.router_circuit));
     }
-    return el('tr', { 'data-testid': 'provider-row-' + d.deployment_id, 'data-healthy': String(!!d.healthy) },
+    return el('tr', { 'data-testid': 'provider-row-' + d.deployment_id, 'data-healthy': String(!!d.healthy),
+      'data-condition': d.condition || 'unknown' },
       el('th', { scope: 'row', class: 'mono nowrap' }, d.deployment_id),
       el('td', {}, swatch(colourOf(null, d.provider)), ' ', d.provider || '–'),
       el('td', {}, d.region || '–'),

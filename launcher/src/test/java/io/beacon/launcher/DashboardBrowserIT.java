@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.launcher.stack.LocalPipeline;
+import io.beacon.sim.ProviderSimulator;
+import io.beacon.sim.SimProvider;
 import io.beacon.testsupport.IsolatedRun;
 import java.io.IOException;
 import java.net.URI;
@@ -95,6 +97,7 @@ class DashboardBrowserIT {
     @AfterEach
     void stopPipeline() {
         if (pipeline != null) {
+            pipeline.fleet().simulators().forEach(sim -> sim.faults().recover());
             pipeline.close();
         }
         if (run != null) {
@@ -124,6 +127,24 @@ class DashboardBrowserIT {
             assertThat(JSON.readTree(lag.body()).get("groups")).isNotEmpty();
         });
 
+        // And one Golem node whose credentials are refused: its probe marks it misconfigured
+        ProviderSimulator refused = pipeline.fleet().simulators().stream()
+                .filter(sim -> sim.deployment().provider() == SimProvider.GOLEM).findFirst().orElseThrow();
+        String refusedId = refused.deployment().id();
+        refused.faults().failAll(401);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            HttpResponse<String> providers = client.send(authorized("/providers").GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode node = null;
+            for (JsonNode d : JSON.readTree(providers.body()).get("deployments")) {
+                if (d.get("deployment_id").textValue().equals(refusedId)) {
+                    node = d;
+                }
+            }
+            assertThat(node).isNotNull();
+            assertThat(node.get("condition").textValue()).isEqualTo("misconfigured");
+        });
+
         // When the browser opens the dashboard
         Path screenshot = OUTPUT_DIR.resolve("dashboard.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
@@ -142,6 +163,15 @@ class DashboardBrowserIT {
             assertThat(group.get("status").textValue()).isEqualTo("OK");
         });
         assertThat(summary.get("providers")).hasSize(pipeline.fleet().simulators().size());
+        // And the node out of service shows as such, with its reason, in its row and in the list above the table
+        assertThat(summary.get("conditions")).as(check.diagnostics()).anySatisfy(row -> {
+            assertThat(row.get("deployment").textValue()).isEqualTo(refusedId);
+            assertThat(row.get("condition").textValue()).isEqualTo("misconfigured");
+            assertThat(row.get("reason").textValue()).contains("credentials refused").contains("HTTP 401");
+            assertThat(row.get("listed_out").booleanValue()).isTrue();
+        });
+        assertThat(summary.get("conditions")).filteredOn(row -> !row.get("deployment").textValue().equals(refusedId))
+                .allSatisfy(row -> assertThat(row.get("condition").textValue()).isEqualTo("serving"));
         assertThat(summary.get("panels").properties()).allSatisfy(panel ->
                 assertThat(panel.getValue().booleanValue()).as(panel.getKey()).isTrue());
         assertThat(summary.get("console_errors")).isEmpty();

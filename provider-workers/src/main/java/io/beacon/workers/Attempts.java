@@ -1,6 +1,7 @@
 package io.beacon.workers;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
@@ -36,6 +37,7 @@ final class Attempts {
                 .setPromptTokens(outcome.promptTokens())
                 .setCompletionTokens(outcome.completionTokens())
                 .setWorkerId(workerId)
+                .setBlame(outcome.blame())
                 .build();
     }
 
@@ -59,6 +61,8 @@ final class Attempts {
                 .setPromptTokens(0)
                 .setCompletionTokens(0)
                 .setWorkerId(workerId)
+                // The job itself cannot be read: it would fail anywhere.
+                .setBlame(FailureBlame.REQUEST)
                 .build();
     }
 }

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * tombstone brings back the base entry of that id, if any.
  *
  * <p>Joining: a lane, a circuit, a health entry (probed at once), a cost-ledger account and metrics series.
- * Changing: the lane is resized, the health entry starts again with the same circuit, the ledger keeps or reopens
- * the account ({@link CostLedger#change}); jobs queued or arriving later call the new entry. Leaving: no new job
+ * Changing: the lane is resized, a misconfiguration is cleared (the new entry is judged afresh), the health entry
+ * starts again with the same circuit, the ledger keeps or reopens the account ({@link CostLedger#change}); jobs queued or arriving later call the new entry. Leaving: no new job
  * is taken (one arriving gets a retryable attempt saying the deployment is retired, so the router fails it over),
  * jobs queued in its lane are failed over the same way without a call, calls in flight finish and publish their
  * attempts; its heartbeats say RETIRED until its lane is empty and a RETIRED heartbeat has gone out, then a
@@ -212,6 +212,11 @@ final class Fleet {
     private void change(DeploymentEndpoint from, DeploymentEndpoint to) {
         boolean reopened = ledger.change(to, clock.instant());
         lanes.get(to.id()).resize(to.capacity());
+        DeploymentCircuit circuit = circuits.get(to.id());
+        if (circuit != null) {
+            // A misconfiguration is a verdict on the old entry: the changed one is judged afresh.
+            circuit.misconfiguration().reconfigured();
+        }
         health.replace(to);
         Map<String, DeploymentEndpoint> newServing = new LinkedHashMap<>(serving);
         newServing.put(to.id(), to);

@@ -1,6 +1,7 @@
 package io.beacon.workers;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.cost.LedgerPublisher;
@@ -174,7 +175,8 @@ final class PollLoop {
             if (deadlinePassed(job)) {
                 LOG.info("job past its deadline before the call deployment={} attempt={}", d.id(), job.getAttempt());
                 attempts.publishNew(new Finished(delivery, Attempts.of(job, CallOutcome.notCalled(
-                        AttemptOutcome.PERMANENT_FAILURE, ProviderWorker.DEADLINE_PASSED, clock.instant()),
+                        AttemptOutcome.PERMANENT_FAILURE, FailureBlame.UNKNOWN, ProviderWorker.DEADLINE_PASSED,
+                        clock.instant()),
                         settings.workerId()), false, job));
                 return;
             }
@@ -217,7 +219,7 @@ final class PollLoop {
         }
         if (deadlinePassed(job)) {
             // It waited in this worker's queue until its deadline.
-            complete(delivery, job, d, CallOutcome.notCalled(AttemptOutcome.PERMANENT_FAILURE,
+            complete(delivery, job, d, CallOutcome.notCalled(AttemptOutcome.PERMANENT_FAILURE, FailureBlame.UNKNOWN,
                     ProviderWorker.DEADLINE_PASSED, now));
             return CompletableFuture.completedFuture(null);
         }

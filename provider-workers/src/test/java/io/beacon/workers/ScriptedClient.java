@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * A provider client whose calls finish when the test says so; it counts the probes and model lists each
@@ -35,6 +36,7 @@ public final class ScriptedClient implements ProviderClient {
     private final Map<String, AtomicInteger> listings = new ConcurrentHashMap<>();
     private volatile List<String> probeModels = List.of();
     private volatile List<String> listedModels;
+    private volatile Function<Instant, ProbeOutcome> probeAnswer;
 
     public ScriptedClient(ProviderKind kind) {
         this.kind = kind;
@@ -62,6 +64,10 @@ public final class ScriptedClient implements ProviderClient {
             clock.advance(probeTime);
         }
         Instant now = clock != null ? clock.instant() : Instant.now();
+        Function<Instant, ProbeOutcome> answer = probeAnswer;
+        if (answer != null) {
+            return CompletableFuture.completedFuture(answer.apply(now));
+        }
         return CompletableFuture.completedFuture(probeHealthy
                 ? ProbeOutcome.healthy(probeTime, now, probeModels)
                 : ProbeOutcome.unhealthy(null, "probe failed", now));
@@ -105,6 +111,12 @@ public final class ScriptedClient implements ProviderClient {
     public ScriptedClient probesTake(Duration time, MutableClock clock) {
         this.probeTime = time;
         this.probeClock = clock;
+        return this;
+    }
+
+    /** Every probe from now on answers what {@code answer} makes of the instant it finishes. */
+    public ScriptedClient probesAnswer(Function<Instant, ProbeOutcome> answer) {
+        this.probeAnswer = answer;
         return this;
     }
 

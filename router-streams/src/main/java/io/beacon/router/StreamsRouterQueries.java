@@ -4,6 +4,7 @@ import io.beacon.ops.lag.LagMonitor;
 import io.beacon.ops.lag.LagReport;
 import io.beacon.router.http.RouterQueries;
 import io.beacon.router.monitoring.LagBacklog;
+import io.beacon.router.policy.DeploymentConditions;
 import io.beacon.router.topology.RouterNames;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.JobState;
@@ -122,6 +123,7 @@ final class StreamsRouterQueries implements RouterQueries {
 
     @Override
     public boolean isUsable(ProviderStatus status, Instant now) {
-        return status.getHealthy() && !status.getObservedAt().plus(heartbeatStaleness).isBefore(now);
+        return status.getHealthy() && !DeploymentConditions.outOfService(status)
+                && !status.getObservedAt().plus(heartbeatStaleness).isBefore(now);
     }
 }

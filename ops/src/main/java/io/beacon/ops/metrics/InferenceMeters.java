@@ -40,6 +40,13 @@ public final class InferenceMeters {
     public static final String DLQ_RECORDS = "beacon.dlq.records";
     public static final String DEPLOYMENT_IN_FLIGHT = "beacon.deployment.in.flight";
     public static final String DEPLOYMENT_CIRCUIT_STATE = "beacon.deployment.circuit.state";
+    /** Prometheus {@code beacon_deployment_condition{deployment,provider,condition}}: 1 for the current one, else 0. */
+    public static final String DEPLOYMENT_CONDITION = "beacon.deployment.condition";
+    /** Prometheus {@code beacon_attempt_failures_total{provider,blame}}: failed attempts by whose fault they were. */
+    public static final String ATTEMPT_FAILURES = "beacon.attempt.failures";
+
+    /** The conditions a deployment's heartbeat reports, as {@code beacon_deployment_condition}'s label values. */
+    public static final List<String> CONDITIONS = List.of("unknown", "serving", "unhealthy", "misconfigured", "retired");
 
     /** Values of {@code beacon_deployment_circuit_state}. */
     public static final int CIRCUIT_UNKNOWN = -1;
@@ -75,6 +82,8 @@ public final class InferenceMeters {
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Map<Deployment, Gauged> inFlight = new ConcurrentHashMap<>();
     private final Map<Deployment, Gauged> circuits = new ConcurrentHashMap<>();
+    private final Map<Deployment, Map<String, Gauged>> conditions = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> attemptFailures = new ConcurrentHashMap<>();
 
     public InferenceMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -173,6 +182,44 @@ public final class InferenceMeters {
         setCircuitState(deployment, provider, state);
     }
 
+    /**
+     * A deployment's condition as its heartbeat reports it (serving, unhealthy, misconfigured, retired, unknown;
+     * any case): {@code beacon_deployment_condition{deployment,provider,condition}} is 1 for it and 0 for the
+     * others, so {@code beacon_deployment_condition{condition="misconfigured"} == 1} lists the deployments out
+     * of service for their set-up.
+     */
+    public void setDeploymentCondition(String deployment, String provider, String condition) {
+        String current = label(condition).toLowerCase(Locale.ROOT);
+        String known = CONDITIONS.contains(current) ? current : "unknown";
+        Map<String, Gauged> series = conditions.computeIfAbsent(new Deployment(label(deployment), provider(provider)),
+                key -> {
+                    Map<String, Gauged> all = new ConcurrentHashMap<>();
+                    for (String c : CONDITIONS) {
+                        AtomicInteger value = new AtomicInteger();
+                        Meter meter = Gauge.builder(DEPLOYMENT_CONDITION, value, AtomicInteger::get)
+                                .description("A deployment's condition as its heartbeat reports it: 1 for the"
+                                        + " current one (serving, unhealthy, misconfigured, retired), else 0")
+                                .tags("deployment", key.deployment(), "provider", key.provider(), "condition", c)
+                                .strongReference(true).register(registry);
+                        all.put(c, new Gauged(value, meter));
+                    }
+                    return all;
+                });
+        series.forEach((c, gauged) -> gauged.value().set(c.equals(known) ? 1 : 0));
+    }
+
+    /**
+     * One failed attempt, by whose fault it was: {@code blame} request, misconfigured, unhealthy or unknown (an
+     * attempt that does not say). {@code beacon_attempt_failures_total{provider,blame}}.
+     */
+    public void recordAttemptFailure(String provider, String blame) {
+        attemptFailures.computeIfAbsent(List.of(provider(provider), label(blame).toLowerCase(Locale.ROOT)),
+                key -> Counter.builder(ATTEMPT_FAILURES)
+                        .description("Failed attempts by provider and whose fault: request (ends the job),"
+                                + " misconfigured or unhealthy (the deployment's; the job fails over), unknown")
+                        .tags("provider", key.get(0), "blame", key.get(1)).register(registry)).increment();
+    }
+
     /** Drops a deployment's gauges (it was removed), so it stops being reported. */
     public void removeDeployment(String deployment, String provider) {
         Deployment key = new Deployment(label(deployment), provider(provider));
@@ -183,6 +230,10 @@ public final class InferenceMeters {
         gone = circuits.remove(key);
         if (gone != null) {
             registry.remove(gone.meter());
+        }
+        Map<String, Gauged> condition = conditions.remove(key);
+        if (condition != null) {
+            condition.values().forEach(g -> registry.remove(g.meter()));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.beacon.workers.client;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -24,11 +25,12 @@ import java.util.Objects;
  *                         success, a connection error, a time-out, a failure inside a 200 answer)
  * @param retryAfter       how long the provider asked us to wait before trying again ({@code Retry-After}),
  *                         null when it did not say; never negative
+ * @param blame            whose fault a failure was (see {@link FailureClassifier}); null when succeeded
  */
 public record CallOutcome(AttemptOutcome outcome, String response, String error, Instant startedAt,
                           Instant finishedAt, long providerTimeMs, long queueTimeMs, double billedSeconds,
                           double costEstimateUsd, int promptTokens, int completionTokens, int httpStatus,
-                          Duration retryAfter) {
+                          Duration retryAfter, FailureBlame blame) {
 
     public CallOutcome {
         Objects.requireNonNull(outcome, "outcome");
@@ -37,6 +39,28 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         if (retryAfter != null && retryAfter.isNegative()) {
             retryAfter = Duration.ZERO;
         }
+        if (outcome == AttemptOutcome.SUCCEEDED) {
+            blame = null;
+        } else if (blame == null) {
+            blame = defaultBlame(outcome);
+        }
+    }
+
+    /**
+     * The blame of a failure whose cause was not classified further: a retryable failure is the deployment's
+     * trouble, a permanent one the request's (the meaning both outcomes had before blame existed).
+     */
+    public static FailureBlame defaultBlame(AttemptOutcome outcome) {
+        return switch (outcome) {
+            case SUCCEEDED -> null;
+            case PERMANENT_FAILURE -> FailureBlame.REQUEST;
+            default -> FailureBlame.UNHEALTHY;
+        };
+    }
+
+    /** True when the failure is the deployment's set-up (credentials refused, model missing there). */
+    public boolean misconfigured() {
+        return blame == FailureBlame.MISCONFIGURED;
     }
 
     public boolean succeeded() {
@@ -48,9 +72,14 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         return Duration.between(startedAt, finishedAt);
     }
 
-    /** A failure that happened before any call was made (nothing billed). */
+    /** A failure that happened before any call was made (nothing billed), blamed by its outcome. */
     public static CallOutcome notCalled(AttemptOutcome outcome, String error, Instant at) {
-        return new CallOutcome(outcome, null, error, at, at, 0, 0, 0.0, 0.0, 0, 0, 0, null);
+        return notCalled(outcome, null, error, at);
+    }
+
+    /** A failure that happened before any call was made (nothing billed), with its blame. */
+    public static CallOutcome notCalled(AttemptOutcome outcome, FailureBlame blame, String error, Instant at) {
+        return new CallOutcome(outcome, null, error, at, at, 0, 0, 0.0, 0.0, 0, 0, 0, null, blame);
     }
 
     /**
@@ -64,13 +93,13 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         String text = error == null || note.isEmpty() ? error : error + note;
         return new CallOutcome(outcome, response, text, firstStartedAt, finishedAt, providerTimeMs, queueTimeMs,
                 billedSeconds + earlierBilledSeconds, costEstimateUsd + earlierCostUsd, promptTokens,
-                completionTokens, httpStatus, retryAfter);
+                completionTokens, httpStatus, retryAfter, blame);
     }
 
     /** This outcome billed {@code seconds} and {@code usd}: the cost ledger's share of the call. */
     public CallOutcome withCharge(double seconds, double usd) {
         return new CallOutcome(outcome, response, error, startedAt, finishedAt, providerTimeMs, queueTimeMs,
-                seconds, usd, promptTokens, completionTokens, httpStatus, retryAfter);
+                seconds, usd, promptTokens, completionTokens, httpStatus, retryAfter, blame);
     }
 
     public static Builder builder(Instant startedAt, Instant finishedAt) {
@@ -92,6 +121,7 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         private int completionTokens;
         private int httpStatus;
         private Duration retryAfter;
+        private FailureBlame blame;
 
         private Builder(Instant startedAt, Instant finishedAt) {
             this.startedAt = startedAt;
@@ -102,17 +132,30 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
             this.outcome = AttemptOutcome.SUCCEEDED;
             this.response = text;
             this.error = null;
+            this.blame = null;
             return this;
         }
 
+        /** A failure blamed by its outcome ({@link #defaultBlame}). */
         public Builder failed(AttemptOutcome failure, String errorText) {
+            return failed(failure, defaultBlame(failure), errorText);
+        }
+
+        /** A failure with its blame, as {@link FailureClassifier} decided it. */
+        public Builder failed(AttemptOutcome failure, FailureBlame whose, String errorText) {
             if (failure == AttemptOutcome.SUCCEEDED) {
                 throw new IllegalArgumentException("a failure needs a failure outcome");
             }
             this.outcome = failure;
+            this.blame = whose;
             this.error = errorText;
             this.response = null;
             return this;
+        }
+
+        /** A failure as {@code verdict} classified it, its error text {@code detail} behind the verdict's reason. */
+        public Builder failed(FailureClassifier.Verdict verdict, String detail) {
+            return failed(verdict.outcome(), verdict.blame(), verdict.describe(detail));
         }
 
         public Builder providerTimeMs(long ms) {
@@ -153,7 +196,7 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
             long provider = providerTimeMs != null ? providerTimeMs : wallMillis();
             return new CallOutcome(outcome, response, error, startedAt, finishedAt, provider, queueTimeMs,
                     billedSeconds, billedSeconds * pricePerSecondUsd, promptTokens, completionTokens, httpStatus,
-                    retryAfter);
+                    retryAfter, blame);
         }
 
         private long wallMillis() {

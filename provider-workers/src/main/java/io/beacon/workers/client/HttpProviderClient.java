@@ -3,6 +3,7 @@ package io.beacon.workers.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
@@ -83,21 +84,29 @@ public abstract class HttpProviderClient implements ProviderClient {
     }
 
     /**
-     * How an HTTP status is handled: 2xx succeeds; 408, 425, 429 and 5xx are the provider's transient
-     * trouble (another deployment may do better); any other 4xx is the request's fault and would fail
-     * everywhere, so the router must not fail over.
+     * How an HTTP status alone is handled (see {@link FailureClassifier#ofHttp}): 2xx succeeds; 400, 413, 422
+     * are the request's fault and permanent; everything else (401/403/404 the deployment's set-up, 408, 425, 429
+     * and 5xx its health) is retryable, because another deployment may serve the job. Clients that have the
+     * error body use {@link #failedHttp}, which reads it too.
      */
     protected static AttemptOutcome classify(int status) {
         if (status >= 200 && status < 300) {
             return AttemptOutcome.SUCCEEDED;
         }
-        if (status == 408 || status == 425 || status == 429 || status >= 500) {
-            return AttemptOutcome.RETRYABLE_FAILURE;
-        }
-        if (status >= 400) {
-            return AttemptOutcome.PERMANENT_FAILURE;
-        }
-        return AttemptOutcome.RETRYABLE_FAILURE;
+        return FailureClassifier.ofHttp(status, null).outcome();
+    }
+
+    /**
+     * {@code out} failed with the HTTP error answer {@code response}: classified from its status and the
+     * provider's error body ({@link FailureClassifier}), with the status, its {@code Retry-After}, and an error
+     * text naming the verdict and what the provider said.
+     *
+     * @param what who answered, e.g. {@code "ollama"}, {@code "runpod runsync"}
+     */
+    protected CallOutcome.Builder failedHttp(CallOutcome.Builder out, HttpResponse<?> response, String what,
+                                             String body) {
+        int status = response.statusCode();
+        return statusOf(out, response).failed(FailureClassifier.ofHttp(status, body), httpError(what, status, body));
     }
 
     /**
@@ -227,6 +236,27 @@ public abstract class HttpProviderClient implements ProviderClient {
     protected CompletableFuture<ProbeOutcome> probeGet(DeploymentEndpoint d, URI uri,
                                                        Consumer<HttpRequest.Builder> headers,
                                                        Function<String, List<String>> models) {
+        return probeGet(d, uri, headers, models, false);
+    }
+
+    /**
+     * The same; with {@code listsModels} the answer is the deployment's model list (Ollama's {@code /api/tags},
+     * vLLM's {@code /v1/models}), so an empty list means it serves none ({@link ProbeOutcome#modelsListed()}).
+     */
+    protected CompletableFuture<ProbeOutcome> probeGet(DeploymentEndpoint d, URI uri,
+                                                       Consumer<HttpRequest.Builder> headers,
+                                                       Function<String, List<String>> models, boolean listsModels) {
+        return probeGet(d, uri, headers, models, listsModels, probeTimeout);
+    }
+
+    /**
+     * The same, with its own time-out: a probe that may have to wake a scaled-to-zero unit (Modal's reaches a
+     * container and may start one) must outlast a cold start, or it fails every time the unit is cold.
+     */
+    protected CompletableFuture<ProbeOutcome> probeGet(DeploymentEndpoint d, URI uri,
+                                                       Consumer<HttpRequest.Builder> headers,
+                                                       Function<String, List<String>> models, boolean listsModels,
+                                                       Duration probeTimeout) {
         Instant started = clock.instant();
         long startNanos = System.nanoTime();
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(probeTimeout)
@@ -246,16 +276,28 @@ public abstract class HttpProviderClient implements ProviderClient {
                 return ProbeOutcome.unhealthy(null, describe(thrown, "probe", d, probeTimeout), now);
             }
             if (response.statusCode() / 100 != 2) {
-                return ProbeOutcome.unhealthy(latency, httpError("probe " + uri.getPath(), response.statusCode(),
-                        response.body()), now);
+                FailureClassifier.Verdict verdict = FailureClassifier.ofHttp(response.statusCode(), response.body());
+                // Credentials refused or nothing at that address: the probe says the set-up is wrong, not the health.
+                FailureBlame blame = verdict.blame() == FailureBlame.MISCONFIGURED
+                        ? FailureBlame.MISCONFIGURED : FailureBlame.UNHEALTHY;
+                return ProbeOutcome.unhealthy(latency, verdict.describe(httpError("probe " + uri.getPath(),
+                        response.statusCode(), response.body())), now, blame);
             }
-            List<String> found;
+            if (!listsModels) {
+                List<String> found;
+                try {
+                    found = models.apply(response.body());
+                } catch (RuntimeException unreadable) {
+                    found = List.of();
+                }
+                return ProbeOutcome.healthy(latency, now, found);
+            }
             try {
-                found = models.apply(response.body());
+                return ProbeOutcome.listing(latency, now, models.apply(response.body()));
             } catch (RuntimeException unreadable) {
-                found = List.of();
+                // A listing we cannot read says nothing about the models either way.
+                return ProbeOutcome.healthy(latency, now, List.of());
             }
-            return ProbeOutcome.healthy(latency, now, found);
         });
     }
 

@@ -133,6 +133,14 @@ public final class DeploymentModels {
     }
 
     /** The name {@code runnerName} has in the provider's list, or null when the list lacks it. */
+    /**
+     * Whether a provider's model list holds the runner's {@code runnerName} under any name this deployment may
+     * know it by (its configured provider name, the known names for its provider kind, or the runner's own).
+     */
+    public boolean listedIn(String runnerName, List<String> providerNames) {
+        return providerNames.contains(runnerName) || listed(runnerName, new Listing(providerNames, Instant.EPOCH)) != null;
+    }
+
     private String listed(String runnerName, Listing known) {
         String configured = deployment.providerModels().get(runnerName);
         if (configured != null) {

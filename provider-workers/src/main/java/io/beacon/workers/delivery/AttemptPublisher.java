@@ -1,6 +1,7 @@
 package io.beacon.workers.delivery;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.core.JobMdc;
@@ -225,6 +226,8 @@ public final class AttemptPublisher {
                     f.attempt().getJobId(), error.getClass().getSimpleName());
             JobAttempt stripped = JobAttempt.newBuilder(f.attempt()).setResponse(null)
                     .setOutcome(AttemptOutcome.RETRYABLE_FAILURE)
+                    // Neither the request's nor the deployment's doing: the broker would not take the record.
+                    .setBlame(FailureBlame.UNKNOWN)
                     .setError("the attempt could not be published: " + error.getClass().getSimpleName())
                     .build();
             publish(new Finished(f.delivery(), stripped, true, f.jobPartition()));

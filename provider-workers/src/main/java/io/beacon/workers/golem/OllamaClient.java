@@ -11,6 +11,7 @@ import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.client.FailureClassifier;
 import io.beacon.workers.client.HttpProviderClient;
 import io.beacon.workers.client.ProbeOutcome;
 import java.net.http.HttpClient;
@@ -84,7 +85,8 @@ public final class OllamaClient extends HttpProviderClient {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
-        return probeGet(d, d.resolve("/api/tags"), builder -> authorize(builder, d), OllamaClient::modelsFromTags);
+        // /api/tags lists every model the node has: a model missing from it is not there.
+        return probeGet(d, d.resolve("/api/tags"), builder -> authorize(builder, d), OllamaClient::modelsFromTags, true);
     }
 
     /** The node's own credential, when its entry names one; read once per reference by {@link ProviderSecrets}. */
@@ -126,8 +128,7 @@ public final class OllamaClient extends HttpProviderClient {
         CallOutcome.Builder out = CallOutcome.builder(started, finished);
         int status = response.statusCode();
         if (status != 200) {
-            return statusOf(out, response).failed(statusOutcome(status), httpError("ollama", status, response.body()))
-                    .build();
+            return failedHttp(out, response, "ollama", response.body()).build();
         }
         JsonNode json = parse(response.body());
         if (json == null || !json.isObject()) {
@@ -135,8 +136,8 @@ public final class OllamaClient extends HttpProviderClient {
                     .build();
         }
         if (json.hasNonNull("error")) {
-            return out.failed(AttemptOutcome.RETRYABLE_FAILURE, safe("ollama error: " + shorten(json.get("error").asText())))
-                    .build();
+            String error = json.get("error").asText();
+            return out.failed(FailureClassifier.ofReportedError(error), safe("ollama error: " + shorten(error))).build();
         }
         String text = json.path("message").path("content").asText(null);
         if (text == null) {
@@ -151,12 +152,12 @@ public final class OllamaClient extends HttpProviderClient {
         NdjsonCollector.Result result = response.body();
         int status = response.statusCode();
         if (status != 200) {
-            return statusOf(out, response).failed(statusOutcome(status), httpError("ollama", status, result.rawText()))
-                    .build();
+            return failedHttp(out, response, "ollama", result.rawText()).build();
         }
         if (result.error() != null) {
-            // Ollama reports trouble after the 200 header as an {"error": ...} line: the node failed mid-answer.
-            return out.failed(AttemptOutcome.RETRYABLE_FAILURE,
+            // Ollama reports trouble after the 200 header as an {"error": ...} line: the node failed mid-answer
+            // (or, rarely, said why the request cannot be served).
+            return out.failed(FailureClassifier.ofReportedError(result.error()),
                     safe("ollama stream failed after " + result.lines() + " lines: " + shorten(result.error()))).build();
         }
         if (result.finalLine() == null) {
@@ -173,11 +174,6 @@ public final class OllamaClient extends HttpProviderClient {
             out.providerTimeMs(total.asLong() / NANOS_PER_MILLI);
         }
         return out.tokens(intOrZero(json, "prompt_eval_count"), intOrZero(json, "eval_count"));
-    }
-
-    /** Ollama: 400 (bad request) and 404 (model not found) fail everywhere alike; 429/5xx are the node's. */
-    private static AttemptOutcome statusOutcome(int status) {
-        return classify(status);
     }
 
     static List<String> modelsFromTags(String body) {

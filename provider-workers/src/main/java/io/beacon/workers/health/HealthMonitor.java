@@ -6,12 +6,14 @@ import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.workers.cost.CostLedger;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.DeploymentModels;
+import io.beacon.workers.core.KnownModels;
 import io.beacon.workers.core.ModelCatalogue;
 import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.client.ProbeOutcome;
 import io.beacon.workers.client.ProviderClient;
 import io.beacon.workers.delivery.DeploymentLane;
 import io.beacon.workers.resilience.DeploymentCircuit;
+import io.beacon.workers.resilience.Misconfiguration;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Probes each deployment on a fixed interval, as its provider's {@link ProbePolicy} allows (a Modal deployment
- * is probed only as its circuit's recovery trial: a probe reaches, and may start, a billed container) (asynchronously, one probe per deployment at a time) and
+ * is probed only as its circuit's recovery trial or to show a misconfiguration fixed: a probe reaches, and may
+ * start, a billed container) (asynchronously, one probe per deployment at a time) and
  * turns probes, circuit states and lane load into {@link ProviderStatus} heartbeats. A probe of a deployment
  * whose circuit is not closed doubles as a trial call of the circuit (see {@link DeploymentCircuit}). It does
  * no Kafka I/O: the worker's poll thread asks it for statuses and sends them.
@@ -167,6 +170,17 @@ public final class HealthMonitor {
                 continue;
             }
             boolean recoveryOnly = h.policy() == ProbePolicy.RECOVERY_TRIALS_ONLY;
+            Misconfiguration misconfiguration = h.circuit().misconfiguration();
+            boolean misconfigured = misconfiguration.isSet();
+            if (recoveryOnly && misconfigured) {
+                // A misconfigured deployment gets no calls, so only a probe can show it fixed: it is allowed
+                // (and billed like a call) when its hold is over, backing off while it still fails.
+                if (!misconfiguration.checkDue(now) || !h.tryStartProbe()) {
+                    continue;
+                }
+                probe(h, null, true, now);
+                continue;
+            }
             if (recoveryOnly && h.circuit().state() == CircuitState.CLOSED) {
                 // Health checks never wake a scale-to-zero deployment: real calls judge a closed circuit.
                 continue;
@@ -174,37 +188,66 @@ public final class HealthMonitor {
             if (!h.tryStartProbe()) {
                 continue;
             }
-            DeploymentEndpoint d = h.deployment();
-            DeploymentCircuit.Trial trial = h.circuit().tryStartTrial();
+            DeploymentCircuit.Trial trial = misconfigured ? null : h.circuit().tryStartTrial();
             if (recoveryOnly && trial == null) {
                 h.cancelProbe();
                 continue;
             }
-            try {
-                client.probe(d).whenComplete((outcome, thrown) -> {
-                    ProbeOutcome result = outcome != null ? outcome
-                            : ProbeOutcome.unhealthy(null, "probe failed: " + thrown.getClass().getSimpleName(),
-                            clock.instant());
-                    boolean changed = h.probed(result);
-                    models.probed(d, result);
-                    if (trial != null) {
-                        trial.finish(result.healthy(), result.latency(), result.error());
-                    }
-                    if (changed) {
-                        LOG.info("deployment={} probe {}{}", d.id(), result.healthy() ? "healthy" : "unhealthy",
-                                result.healthy() ? "" : ": " + result.error());
-                        onVerdictChange.run();
-                    }
-                });
-            } catch (RuntimeException e) {
-                ProbeOutcome failed = ProbeOutcome.unhealthy(null, "probe could not start: "
-                        + e.getClass().getSimpleName(), now);
-                h.probed(failed);
+            probe(h, trial, false, now);
+        }
+    }
+
+    /**
+     * Starts one probe of {@code h}: its result feeds the health, the circuit's trial when it is one, and the
+     * check of a misconfiguration ({@code backOff}: a failed check doubles the wait, for billed probes).
+     */
+    private void probe(DeploymentHealth h, DeploymentCircuit.Trial trial, boolean backOff, Instant now) {
+        DeploymentEndpoint d = h.deployment();
+        try {
+            client.probe(d).whenComplete((outcome, thrown) -> {
+                ProbeOutcome result = outcome != null ? outcome
+                        : ProbeOutcome.unhealthy(null, "probe failed: " + thrown.getClass().getSimpleName(),
+                        clock.instant());
+                boolean changed = h.probed(inRunnerNames(d, result), backOff);
+                models.probed(d, result);
                 if (trial != null) {
-                    trial.finish(false, null, failed.error());
+                    trial.finish(result.healthy(), result.latency(), result.error());
                 }
+                if (changed) {
+                    LOG.info("deployment={} probe {}{}", d.id(), result.healthy() ? "healthy" : "unhealthy",
+                            result.healthy() ? "" : ": " + result.error());
+                    onVerdictChange.run();
+                }
+            });
+        } catch (RuntimeException e) {
+            ProbeOutcome failed = ProbeOutcome.unhealthy(null, "probe could not start: "
+                    + e.getClass().getSimpleName(), now);
+            h.probed(failed, backOff);
+            if (trial != null) {
+                trial.finish(false, null, failed.error());
             }
         }
+    }
+
+    /**
+     * The probe as the deployment's health and misconfiguration read it: a listing names models as the provider
+     * does (a Hugging Face id on vLLM), while a misconfiguration remembers the runner's name of the job that
+     * struck, so a listed model counts under every runner name the catalogue maps to it.
+     */
+    private ProbeOutcome inRunnerNames(DeploymentEndpoint d, ProbeOutcome result) {
+        if (!result.healthy() || !result.modelsListed()) {
+            return result;
+        }
+        DeploymentModels known = models.catalogue().of(d);
+        List<String> runnerNames = new ArrayList<>(result.models());
+        List<String> candidates = new ArrayList<>(d.models());
+        KnownModels.all().forEach(model -> candidates.add(model.runnerName()));
+        for (String runner : candidates) {
+            if (!runnerNames.contains(runner) && known.listedIn(runner, result.models())) {
+                runnerNames.add(runner);
+            }
+        }
+        return new ProbeOutcome(true, result.latency(), null, result.observedAt(), runnerNames, true, null);
     }
 
     /**
@@ -251,6 +294,7 @@ public final class HealthMonitor {
                     .setInFlight(lane == null ? 0 : lane.inFlight())
                     .setQueued(lane == null ? 0 : lane.queued())
                     .setHealthy(s.healthy())
+                    .setCondition(s.condition())
                     .setCircuitState(s.circuitState())
                     .setProbeLatencyMs(s.probeLatencyMs())
                     .setError(s.error())

@@ -11,6 +11,7 @@ import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.client.FailureClassifier;
 import io.beacon.workers.client.HttpProviderClient;
 import io.beacon.workers.client.ProbeOutcome;
 import java.net.http.HttpClient;
@@ -72,7 +73,11 @@ public final class ModalClient extends HttpProviderClient {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(DeploymentEndpoint d) {
-        return probeGet(d, d.resolve("/health"), this::addAuth, body -> List.of());
+        // Modal is probed only to let a deployment back in (a circuit's recovery trial, a misconfiguration's
+        // check), typically after it scaled to zero: the probe starts a container, so it is given the time a call
+        // has (the deployment's request time-out) instead of the short probe time-out a cold start always beats.
+        Duration timeout = d.requestTimeout().compareTo(probeTimeout) > 0 ? d.requestTimeout() : probeTimeout;
+        return probeGet(d, d.resolve("/health"), this::addAuth, body -> List.of(), false, timeout);
     }
 
     @Override
@@ -87,7 +92,7 @@ public final class ModalClient extends HttpProviderClient {
      */
     @Override
     public CompletableFuture<ProbeOutcome> listModels(DeploymentEndpoint d) {
-        return probeGet(d, d.resolve("/v1/models"), this::addAuth, ModalClient::modelsFromList);
+        return probeGet(d, d.resolve("/v1/models"), this::addAuth, ModalClient::modelsFromList, true);
     }
 
     /** The ids of an OpenAI model list, {@code {"object":"list","data":[{"id":...}]}}. */
@@ -133,14 +138,17 @@ public final class ModalClient extends HttpProviderClient {
         CallOutcome.Builder out = CallOutcome.builder(started, clock.instant());
         int status = response.statusCode();
         if (status == 401 || status == 403) {
+            // Modal's proxy refused us: this deployment's credentials, not the job, are wrong.
             String why = secrets.hasModalProxyAuth()
                     ? "Modal refused the proxy credentials (HTTP " + status + "); check MODAL_KEY and MODAL_SECRET"
                     : "Modal refused the request: credentials are required (HTTP " + status + ") and none are"
                     + " configured; set MODAL_KEY and MODAL_SECRET (or MODAL_API_TOKEN)";
-            return statusOf(out, response).failed(AttemptOutcome.PERMANENT_FAILURE, why).build();
+            return statusOf(out, response).failed(FailureClassifier.ofHttp(status, response.body()), why).build();
         }
         if (status != 200) {
-            return statusOf(out, response).failed(classify(status), httpError("modal", status, response.body())).build();
+            // vLLM's {"object":"error","message",...} or OpenAI's {"error":{"message","type","code"}}: a missing
+            // model (404) is this deployment's, context length or bad parameters (400) the request's.
+            return failedHttp(out, response, "modal", response.body()).build();
         }
         JsonNode json = parse(response.body());
         if (json == null || !json.isObject()) {
@@ -153,9 +161,13 @@ public final class ModalClient extends HttpProviderClient {
             text = choice.path("text").asText(null);
         }
         if (text == null) {
-            String error = json.hasNonNull("error") ? ": " + providerMessage(json.toString()) : "";
-            return out.failed(AttemptOutcome.RETRYABLE_FAILURE, safe("modal answer has no choices[0].message.content"
-                    + error)).build();
+            if (json.hasNonNull("error") || "error".equals(json.path("object").asText())) {
+                String error = providerMessage(json.toString());
+                return out.failed(FailureClassifier.ofReportedError(json.toString()),
+                        safe("modal answered HTTP 200 with an error: " + error)).build();
+            }
+            return out.failed(AttemptOutcome.RETRYABLE_FAILURE, "modal answer has no choices[0].message.content")
+                    .build();
         }
         JsonNode usage = json.path("usage");
         return out.succeeded(text).tokens(intOrZero(usage, "prompt_tokens"), intOrZero(usage, "completion_tokens"))

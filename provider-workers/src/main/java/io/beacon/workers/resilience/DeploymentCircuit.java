@@ -2,6 +2,7 @@ package io.beacon.workers.resilience;
 
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CircuitState;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.workers.client.CallOutcome;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Clock;
@@ -20,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>SUCCEEDED counts as a success;</li>
  *   <li>RETRYABLE_FAILURE (5xx, 429, time-outs, connection errors, a broken stream) counts as a failure;</li>
- *   <li>PERMANENT_FAILURE (400, 401/403, 404 model not found) is the request's fault, not the deployment's: it
- *       is not counted at all.</li>
+ *   <li>a failure blamed on the deployment's set-up (MISCONFIGURED: 401/403, 404 model not found) bypasses the
+ *       window: it takes the deployment out at once through its {@link Misconfiguration} (calls are refused until
+ *       a probe shows the set-up fixed), which a failure rate could only do after several calls;</li>
+ *   <li>PERMANENT_FAILURE (invalid parameters, context length, content refused) is the request's fault, not the
+ *       deployment's: it is not counted at all.</li>
  * </ul>
  * While OPEN, calls are refused without being made. After {@link CircuitSettings#openWait()} the next call or
  * health probe moves the circuit to HALF_OPEN, which lets {@link CircuitSettings#halfOpenCalls()} trial calls
@@ -59,6 +63,7 @@ public final class DeploymentCircuit {
 
     private final String deploymentId;
     private final CircuitBreaker breaker;
+    private final Misconfiguration misconfiguration;
     private volatile String lastFailure;
 
     /**
@@ -68,6 +73,9 @@ public final class DeploymentCircuit {
     public DeploymentCircuit(String deploymentId, CircuitSettings settings, Clock clock, Runnable onTransition) {
         this.deploymentId = deploymentId;
         this.breaker = CircuitBreaker.of(deploymentId, settings.toConfig(clock));
+        // A misconfigured deployment is held out at least as long as an open circuit waits, doubling per strike.
+        this.misconfiguration = new Misconfiguration(deploymentId, settings.openWait(), Misconfiguration.MAX_HOLD,
+                clock, onTransition);
         breaker.getEventPublisher().onStateTransition(event -> {
             CircuitBreaker.StateTransition t = event.getStateTransition();
             if (t.getToState() == CircuitBreaker.State.OPEN) {
@@ -85,11 +93,20 @@ public final class DeploymentCircuit {
         return deploymentId;
     }
 
+    /** Whether the deployment's set-up is wrong, and when a probe may show it fixed. */
+    public Misconfiguration misconfiguration() {
+        return misconfiguration;
+    }
+
     /**
      * Asks to make a call now. True means the call must be reported through {@link #record} (or
-     * {@link #release} if it is not made after all); false means the circuit refuses it.
+     * {@link #release} if it is not made after all); false means the call is refused: the circuit is open, or
+     * the deployment is misconfigured ({@link #refusal()}, {@link #refusalBlame()}).
      */
     public boolean tryAcquire() {
+        if (misconfiguration.isSet()) {
+            return false;
+        }
         return breaker.tryAcquirePermission();
     }
 
@@ -100,9 +117,24 @@ public final class DeploymentCircuit {
 
     /** Counts the outcome of a call made with a permit from {@link #tryAcquire()}. */
     public void record(CallOutcome outcome) {
+        record(outcome, null);
+    }
+
+    /**
+     * Counts the outcome of a call of a job for {@code model} made with a permit from {@link #tryAcquire()}. A
+     * misconfigured outcome takes the deployment out ({@link Misconfiguration#strike}); a probe must then show
+     * {@code model} served there (where the probe lists models) before it takes jobs again.
+     */
+    public void record(CallOutcome outcome, String model) {
         long nanos = Math.max(0, outcome.wallTime().toNanos());
         if (outcome.outcome() == AttemptOutcome.SUCCEEDED) {
+            misconfiguration.served();
             breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+        } else if (outcome.misconfigured()) {
+            // Bypasses the breaker's window: one such answer says all there is to say (see the class comment).
+            lastFailure = outcome.error();
+            breaker.releasePermission();
+            misconfiguration.strike(outcome.error(), model);
         } else if (outcome.outcome() == AttemptOutcome.RETRYABLE_FAILURE) {
             lastFailure = outcome.error();
             breaker.onError(nanos, TimeUnit.NANOSECONDS, new RetryableFailure(String.valueOf(outcome.error())));
@@ -144,9 +176,17 @@ public final class DeploymentCircuit {
 
     /** Why a call is refused without being made: the router reads it as a retryable failure and fails over. */
     public String refusal() {
+        if (misconfiguration.isSet()) {
+            return misconfiguration.refusal();
+        }
         return state() == CircuitState.HALF_OPEN
                 ? "circuit open for " + deploymentId + " (half-open: its trial calls are already running)"
                 : "circuit open for " + deploymentId;
+    }
+
+    /** Whose fault a refused call is: the set-up's while misconfigured, else the deployment's health. */
+    public FailureBlame refusalBlame() {
+        return misconfiguration.isSet() ? FailureBlame.MISCONFIGURED : FailureBlame.UNHEALTHY;
     }
 
     /** Why the circuit is open, for the heartbeat's error. */

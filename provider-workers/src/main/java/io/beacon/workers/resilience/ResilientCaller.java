@@ -89,7 +89,7 @@ public final class ResilientCaller {
                         "then " + circuit.refusal()));
             }
             return CompletableFuture.completedFuture(CallOutcome.notCalled(AttemptOutcome.RETRYABLE_FAILURE,
-                    circuit.refusal(), clock.instant()));
+                    circuit.refusalBlame(), circuit.refusal(), clock.instant()));
         }
         CompletableFuture<CallOutcome> call;
         try {
@@ -103,7 +103,7 @@ public final class ResilientCaller {
                         + (thrown == null ? "no outcome" : thrown.getClass().getSimpleName()), clock.instant()))
                 .thenCompose(outcome -> {
                     if (circuit != null) {
-                        circuit.record(outcome);
+                        circuit.record(outcome, job.getRequest() == null ? null : job.getRequest().getModel());
                     }
                     return afterCall(job, d, earlier, outcome);
                 });

@@ -11,6 +11,7 @@ import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.core.ProviderSecrets;
 import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.client.FailureClassifier;
 import io.beacon.workers.client.HttpProviderClient;
 import io.beacon.workers.client.ProbeOutcome;
 import java.net.URI;
@@ -160,24 +161,25 @@ public final class RunPodClient extends HttpProviderClient {
     private CompletableFuture<CallOutcome> onAnswer(Attempt attempt, String what, HttpResponse<String> response) {
         int status = response.statusCode();
         if (status == 401 || status == 403) {
+            // The endpoint refused our key: this deployment's set-up, another deployment may serve the job.
             String why = secrets.runpodApiKey().isPresent()
                     ? "RunPod refused the API key (HTTP " + status + "); check RUNPOD_API_KEY"
                     : "RunPod requires an API key (HTTP " + status + ") and none is configured; set RUNPOD_API_KEY";
-            return done(statusOf(attempt.outcome(), response).failed(AttemptOutcome.PERMANENT_FAILURE, why).build());
+            return done(statusOf(attempt.outcome(), response)
+                    .failed(FailureClassifier.ofHttp(status, response.body()), why).build());
         }
         if (status != 200) {
-            AttemptOutcome outcome = classify(status);
-            if (attempt.runpodId != null && outcome == AttemptOutcome.RETRYABLE_FAILURE) {
-                // A failed status request says nothing about the job: keep polling until the deadline.
-                return poll(attempt);
-            }
             if (attempt.runpodId != null && status == 404) {
                 return done(attempt.outcome().failed(AttemptOutcome.RETRYABLE_FAILURE,
                         "RunPod no longer knows job " + attempt.runpodId + " (HTTP 404 on status)").build());
             }
-            // E.g. 429 on /runsync (rate limit or a full queue): the worker may retry after Retry-After.
-            return done(statusOf(attempt.outcome(), response)
-                    .failed(outcome, httpError("runpod " + what, status, response.body())).build());
+            if (attempt.runpodId != null && classify(status) == AttemptOutcome.RETRYABLE_FAILURE) {
+                // A failed status request says nothing about the job: keep polling until the deadline.
+                return poll(attempt);
+            }
+            // E.g. 429 on /runsync (rate limit or a full queue): the worker may retry after Retry-After; 400 is
+            // the request's fault; 404 on /runsync is an endpoint id that does not exist (the set-up's).
+            return done(failedHttp(attempt.outcome(), response, "runpod " + what, response.body()).build());
         }
         JsonNode json = parse(response.body());
         if (json == null || !json.isObject()) {
@@ -190,10 +192,7 @@ public final class RunPodClient extends HttpProviderClient {
         String state = json.path("status").asText("").toUpperCase(Locale.ROOT);
         return switch (state) {
             case "COMPLETED" -> done(completed(attempt, json));
-            case "FAILED" -> done(attempt.outcome(json, false).failed(AttemptOutcome.RETRYABLE_FAILURE,
-                    safe("RunPod job " + attempt.runpodId + " failed on the worker"
-                            + (json.hasNonNull("error") ? ": " + providerMessage(json.get("error").isTextual()
-                            ? json.get("error").asText() : json.get("error").toString()) : ""))).build());
+            case "FAILED" -> done(failed(attempt, json));
             case "CANCELLED" -> done(attempt.outcome(json, false).failed(AttemptOutcome.RETRYABLE_FAILURE,
                     "RunPod job " + attempt.runpodId + " was cancelled").build());
             case "TIMED_OUT" -> done(attempt.outcome(json, false).failed(AttemptOutcome.RETRYABLE_FAILURE,
@@ -207,15 +206,30 @@ public final class RunPodClient extends HttpProviderClient {
         };
     }
 
+    /**
+     * A job that ended FAILED: the worker's {@code error} says whose fault (invalid input or a prompt over the
+     * context length is the request's and would fail anywhere; a crash is the deployment's trouble).
+     */
+    private CallOutcome failed(Attempt attempt, JsonNode json) {
+        JsonNode error = json.get("error");
+        String message = error == null || error.isNull() ? null
+                : providerMessage(error.isTextual() ? error.asText() : error.toString());
+        String text = safe("RunPod job " + attempt.runpodId + " failed on the worker"
+                + (message == null || message.isEmpty() ? "" : ": " + message));
+        FailureClassifier.Verdict verdict = message == null ? FailureClassifier.unhealthy()
+                : FailureClassifier.ofReportedError(error.isTextual() ? error.asText() : error.toString());
+        return attempt.outcome(json, false).failed(verdict, text).build();
+    }
+
     private CallOutcome completed(Attempt attempt, JsonNode json) {
         JsonNode output = json.get("output");
         String error = RunPodOutput.error(output);
         if (error != null) {
-            // worker-vllm reports what went wrong inside a COMPLETED job's output, not as FAILED.
-            AttemptOutcome outcome = RunPodOutput.isRequestsFault(error)
-                    ? AttemptOutcome.PERMANENT_FAILURE : AttemptOutcome.RETRYABLE_FAILURE;
-            return attempt.outcome(json, true).failed(outcome, safe("RunPod job " + attempt.runpodId
-                    + " completed with an error from the worker: " + shorten(error))).build();
+            // worker-vllm reports what went wrong inside a COMPLETED job's output, not as FAILED; whose fault it
+            // is reads as any provider's error text does (the request's, the endpoint's set-up, or its trouble).
+            return attempt.outcome(json, true).failed(FailureClassifier.ofReportedError(error),
+                    safe("RunPod job " + attempt.runpodId + " completed with an error from the worker: "
+                            + shorten(error))).build();
         }
         String text = RunPodOutput.text(output);
         if (text == null) {

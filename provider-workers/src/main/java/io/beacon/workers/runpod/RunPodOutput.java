@@ -1,8 +1,6 @@
 package io.beacon.workers.runpod;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * Reads a RunPod job's {@code output}. RunPod passes through whatever the worker returns; the shapes read:
@@ -19,11 +17,6 @@ import java.util.Locale;
  * </ul>
  */
 final class RunPodOutput {
-
-    /** Words of an error about the request itself: it would fail on any deployment of the model. */
-    private static final List<String> REQUESTS_FAULT = List.of(
-            "maximum context length", "maximum model length", "context length", "too long", "max_tokens",
-            "max_model_len", "must be", "invalid", "validation", "not a valid");
 
     private RunPodOutput() {
     }
@@ -58,15 +51,6 @@ final class RunPodOutput {
             }
         }
         return error.toString();
-    }
-
-    /**
-     * True when the worker's error is about the request (too long for the model's context, invalid sampling
-     * parameters): another deployment of the same model would refuse it too. Anything else is the worker's.
-     */
-    static boolean isRequestsFault(String error) {
-        String text = error.toLowerCase(Locale.ROOT);
-        return REQUESTS_FAULT.stream().anyMatch(text::contains);
     }
 
     /** The text, or null when {@code output} has no shape this reader knows. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
@@ -153,7 +154,7 @@ class OllamaClientTest {
     }
 
     @Test
-    void shouldFailPermanentlyWhenTheModelIsNotFound() throws Exception {
+    void shouldBlameTheNodesSetUpWhenTheModelIsNotFound() throws Exception {
         // Given a job for a model the node does not have
         InferenceRequest request = TestJobs.request("job-404", "hi", List.of());
         request.setModel("no-such-model:7b");
@@ -164,10 +165,14 @@ class OllamaClientTest {
         client.close();
         CallOutcome streamed = await(client(true).call(job, endpoint));
 
-        // Then both are permanent failures naming the 404 and Ollama's message
-        assertThat(whole.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
-        assertThat(whole.error()).contains("HTTP 404").contains("not found");
-        assertThat(streamed.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        // Then both are retryable failures of this node's set-up (another node may have the model), naming the
+        // 404 and Ollama's message
+        assertThat(whole.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(whole.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
+        assertThat(whole.error()).startsWith("deployment misconfigured (model not found on this deployment)")
+                .contains("HTTP 404").contains("model \"no-such-model:7b\" not found, try pulling it first");
+        assertThat(streamed.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(streamed.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
         assertThat(streamed.error()).contains("HTTP 404");
     }
 

@@ -3,6 +3,7 @@ package io.beacon.workers.modal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.sim.LatencyModel;
 import io.beacon.sim.ProviderSimulator;
@@ -88,21 +89,25 @@ class ModalClientTest {
     }
 
     @Test
-    void shouldFailPermanentlySayingCredentialsAreMissingWhenNoneAreConfigured() throws Exception {
+    void shouldBlameTheDeploymentSayingCredentialsAreMissingWhenNoneAreConfigured() throws Exception {
         CallOutcome outcome = call(client(ProviderSecrets.none()), prompt("job-nocreds"));
 
-        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        // The deployment's set-up, not the job's: another deployment can serve it
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
         assertThat(outcome.error()).contains("HTTP 401").contains("credentials").contains("none are configured");
     }
 
     @Test
-    void shouldFailPermanentlySayingCredentialsWereRefusedWithoutQuotingThem() throws Exception {
+    void shouldBlameTheDeploymentSayingCredentialsWereRefusedWithoutQuotingThem() throws Exception {
         ProviderSecrets wrong = ProviderSecrets.of(null, "wk-wrong-key-123", "ws-wrong-secret-456");
 
         CallOutcome outcome = call(client(wrong), prompt("job-badcreds"));
 
-        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
-        assertThat(outcome.error()).contains("refused the proxy credentials")
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
+        assertThat(outcome.error()).startsWith("deployment misconfigured (credentials refused)")
+                .contains("refused the proxy credentials")
                 .doesNotContain("wk-wrong-key-123").doesNotContain("ws-wrong-secret-456");
     }
 
@@ -151,7 +156,29 @@ class ModalClientTest {
         CallOutcome outcome = call(client(Sims.secrets()), prompt("job-400"));
 
         assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
-        assertThat(outcome.error()).contains("HTTP 400");
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.REQUEST);
+        assertThat(outcome.error()).startsWith("request rejected (invalid request parameters)").contains("HTTP 400");
+    }
+
+    @Test
+    void shouldWaitOutAColdStartWhenItProbesAScaledToZeroEndpoint() throws Exception {
+        // Given an endpoint scaled to zero whose container takes 800 ms to start, longer than the probe time-out
+        ProviderSimulator cold = ProviderSimulator.start(SimulatedDeployment.builder("modal-cold", SimProvider.MODAL)
+                .models(TestJobs.MODEL).latency(LatencyModel.fixed(Duration.ofMillis(50)))
+                .coldStart(Duration.ofMillis(800)).build(), "127.0.0.1", 0, Sims.credentials());
+        try {
+            DeploymentEndpoint coldEndpoint = Sims.endpoint(cold, Duration.ofSeconds(5));
+
+            // When it is probed (as a recovery check: the only time Modal is)
+            ProbeOutcome probe = client(Sims.secrets()).probe(coldEndpoint).get(10, TimeUnit.SECONDS);
+
+            // Then the probe waits for the container instead of timing out after 500 ms
+            assertThat(probe.healthy()).as(String.valueOf(probe.error())).isTrue();
+            assertThat(probe.latency()).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+            assertThat(cold.stats().coldStarts()).isEqualTo(1);
+        } finally {
+            cold.close();
+        }
     }
 
     @Test
@@ -198,10 +225,13 @@ class ModalClientTest {
             CallOutcome outcome = client(Sims.secrets()).call(TestJobs.promptJob("job-tag", d,
                     Instant.now().plusSeconds(30)), d).get(15, TimeUnit.SECONDS);
 
-            // Then the 404 carries vLLM's message (its ErrorResponse is read as well as OpenAI's error object)
-            assertThat(outcome.outcome()).isNotEqualTo(AttemptOutcome.SUCCEEDED);
+            // Then the 404 carries vLLM's message (its ErrorResponse is read as well as OpenAI's error object), blamed
+            // on the deployment's set-up so the job fails over
+            assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+            assertThat(outcome.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
             assertThat(outcome.httpStatus()).isEqualTo(404);
-            assertThat(outcome.error()).isEqualTo("modal returned HTTP 404: The model `llama3.2:1b` does not exist.");
+            assertThat(outcome.error()).isEqualTo("deployment misconfigured (model not found on this deployment):"
+                    + " modal returned HTTP 404: The model `llama3.2:1b` does not exist.");
         }
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.CircuitState;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.core.DeploymentEndpoint;
@@ -192,16 +194,48 @@ class ResilientCallerTest {
     @Test
     void shouldNotRetryServerErrorsOrPermanentFailures() throws Exception {
         answer(500, "1");
-        answer(404, null);
+        script.add(new Answer(400, null, "{\"error\":\"invalid options: num_predict must be a number\"}"));
         ResilientCaller caller = caller(RetrySettings.defaults());
 
         CallOutcome broken = await(caller.call(job("job-500", Instant.now().plusSeconds(30)), node));
-        CallOutcome missing = await(caller.call(job("job-404", Instant.now().plusSeconds(30)), node));
+        CallOutcome invalid = await(caller.call(job("job-400", Instant.now().plusSeconds(30)), node));
 
         assertThat(arrivals).hasSize(2);
         assertThat(broken.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(broken.blame()).isEqualTo(FailureBlame.UNHEALTHY);
         assertThat(broken.error()).isEqualTo("ollama returned HTTP 500: status 500");
-        assertThat(missing.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(invalid.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(invalid.blame()).isEqualTo(FailureBlame.REQUEST);
+    }
+
+    @Test
+    void shouldTakeAMisconfiguredDeploymentOutAtOnceWithoutCountingItInTheBreaker() throws Exception {
+        // Given a node that no longer has the model
+        DeploymentCircuit circuit = new DeploymentCircuit(node.id(), new CircuitSettings(
+                CircuitSettings.WindowType.COUNT, 10, 1, 50f, Duration.ofSeconds(30), 1), Clock.systemUTC(), () -> { });
+        script.add(new Answer(404, null, "{\"error\":\"model \\\"llama3.2:1b\\\" not found, try pulling it first\"}"));
+        ResilientCaller caller = caller(RetrySettings.defaults(), circuit);
+
+        // When a job is attempted there, and then another
+        CallOutcome missing = await(caller.call(job("job-404", Instant.now().plusSeconds(30)), node));
+        CallOutcome refused = await(caller.call(job("job-next", Instant.now().plusSeconds(30)), node));
+
+        // Then the first is the deployment's fault (the router fails it over), not retried here
+        assertThat(missing.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(missing.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
+        assertThat(missing.error()).startsWith("deployment misconfigured (model not found on this deployment)")
+                .contains("try pulling it first");
+        // And the second is refused without a call, blamed on the set-up, while the breaker stays closed
+        assertThat(arrivals).hasSize(1);
+        assertThat(refused.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(refused.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
+        assertThat(refused.error()).startsWith("deployment golem-ra is out of service, misconfigured:");
+        assertThat(refused.billedSeconds()).isZero();
+        assertThat(circuit.state()).isEqualTo(CircuitState.CLOSED);
+        assertThat(circuit.misconfiguration().current()).hasValueSatisfying(f -> {
+            assertThat(f.model()).isEqualTo("llama3.2:1b");
+            assertThat(f.strikes()).isEqualTo(1);
+        });
     }
 
     @Test

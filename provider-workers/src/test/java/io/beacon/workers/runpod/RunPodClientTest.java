@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.beacon.schemas.avro.AttemptOutcome;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.sim.LatencyModel;
 import io.beacon.sim.ProviderSimulator;
@@ -119,6 +120,7 @@ class RunPodClientTest {
                 fastEndpoint);
 
         assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.UNHEALTHY);
         assertThat(outcome.error()).contains("failed on the worker");
     }
 
@@ -135,11 +137,12 @@ class RunPodClientTest {
     }
 
     @Test
-    void shouldFailPermanentlyWhenTheApiKeyIsRefusedWithoutQuotingIt() throws Exception {
+    void shouldBlameTheDeploymentWhenTheApiKeyIsRefusedWithoutQuotingIt() throws Exception {
         CallOutcome outcome = call(client(ProviderSecrets.of("rp_wrong_key_000", null, null)),
                 prompt("job-401", fastEndpoint, Duration.ofSeconds(30)), fastEndpoint);
 
-        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.RETRYABLE_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.MISCONFIGURED);
         assertThat(outcome.error()).contains("refused the API key").doesNotContain("rp_wrong_key_000");
     }
 
@@ -151,6 +154,7 @@ class RunPodClientTest {
                 fastEndpoint);
 
         assertThat(outcome.outcome()).isEqualTo(AttemptOutcome.PERMANENT_FAILURE);
+        assertThat(outcome.blame()).isEqualTo(FailureBlame.REQUEST);
         assertThat(outcome.error()).contains("HTTP 400");
     }
 
@@ -181,6 +185,7 @@ class RunPodClientTest {
 
         assertThat(healthy.healthy()).isTrue();
         assertThat(failing.healthy()).isFalse();
+        assertThat(failing.blame()).isEqualTo(FailureBlame.UNHEALTHY);
         assertThat(failing.error()).contains("HTTP 500");
     }
 
@@ -189,6 +194,7 @@ class RunPodClientTest {
         ProbeOutcome probe = client(ProviderSecrets.none()).probe(fastEndpoint).get(5, TimeUnit.SECONDS);
 
         assertThat(probe.healthy()).isFalse();
+        assertThat(probe.blame()).as("a refused key is the set-up's fault").isEqualTo(FailureBlame.MISCONFIGURED);
         assertThat(probe.error()).contains("HTTP 401");
     }
 

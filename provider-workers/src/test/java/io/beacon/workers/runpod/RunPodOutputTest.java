@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.beacon.schemas.avro.FailureBlame;
+import io.beacon.workers.client.FailureClassifier;
 import org.junit.jupiter.api.Test;
 
 class RunPodOutputTest {
@@ -75,12 +77,18 @@ class RunPodOutputTest {
     }
 
     @Test
-    void shouldTellTheRequestsFaultFromTheWorkersTrouble() {
-        assertThat(RunPodOutput.isRequestsFault("The decoder prompt (length 9000) is longer than the maximum model"
-                + " length of 8192.")).isTrue();
-        assertThat(RunPodOutput.isRequestsFault("This model's maximum context length is 8192 tokens.")).isTrue();
-        assertThat(RunPodOutput.isRequestsFault("max_tokens must be at least 1, got 0.")).isTrue();
-        assertThat(RunPodOutput.isRequestsFault("CUDA error: an illegal memory access was encountered")).isFalse();
-        assertThat(RunPodOutput.isRequestsFault("Engine loop has died")).isFalse();
+    void shouldBlameWorkerVllmErrorsInsideACompletedOutputOnWhoseFaultTheyAre() {
+        assertThat(blame("The decoder prompt (length 9000) is longer than the maximum model length of 8192."))
+                .isEqualTo(FailureBlame.REQUEST);
+        assertThat(blame("This model's maximum context length is 8192 tokens.")).isEqualTo(FailureBlame.REQUEST);
+        assertThat(blame("max_tokens must be at least 1, got 0.")).isEqualTo(FailureBlame.REQUEST);
+        assertThat(blame("Model llama3.2:1b is not served by this endpoint (its weights are missing)"))
+                .isEqualTo(FailureBlame.MISCONFIGURED);
+        assertThat(blame("CUDA error: an illegal memory access was encountered")).isEqualTo(FailureBlame.UNHEALTHY);
+        assertThat(blame("Engine loop has died")).isEqualTo(FailureBlame.UNHEALTHY);
+    }
+
+    private static FailureBlame blame(String workerError) {
+        return FailureClassifier.ofReportedError(workerError).blame();
     }
 }

@@ -42,6 +42,9 @@ public interface RouterQueries {
     /** The worker group of a provider kind, as the lag monitor watches it. */
     String workerGroup(ProviderKind kind);
 
-    /** True when the deployment's heartbeat is fresh and reports it healthy, as the router judges it. */
+    /**
+     * True when the deployment's heartbeat is fresh and reports it healthy and in service (not misconfigured,
+     * not retired), as the router judges it.
+     */
     boolean isUsable(ProviderStatus status, Instant now);
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.beacon.router.policy.DeploymentConditions;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
@@ -41,6 +42,7 @@ public final class RouterQueryEndpoints {
     private final RouterQueries queries;
     private final String self;
     private final Optional<String> authToken;
+    private final Optional<BearerAuth> auth;
 
     /**
      * @param queries   the running router's view
@@ -51,6 +53,7 @@ public final class RouterQueryEndpoints {
         this.queries = Objects.requireNonNull(queries, "queries");
         this.self = Objects.requireNonNull(self, "self");
         this.authToken = Objects.requireNonNull(authToken, "authToken");
+        this.auth = authToken.map(BearerAuth::new);
     }
 
     /** Mounts the endpoints; {@code /health} stays open, since the runner's health monitor sends no token. */
@@ -157,7 +160,52 @@ public final class RouterQueryEndpoints {
         body.put("providers_healthy", healthy);
         ArrayNode regionArray = body.putArray("regions");
         regions.forEach(regionArray::add);
+        // Beyond the runner's fields: each deployment's condition, and why one is out. /health is open (the
+        // runner's monitor sends no token), so with a token configured the reasons (which may name hosts) are
+        // shown only to a request that carries it.
+        boolean reasons = auth.isEmpty() || authorized(exchange);
+        ArrayNode each = body.putArray("deployments");
+        deployments.stream().sorted(Comparator.comparing(ProviderStatus::getDeploymentId)).forEach(d -> {
+            ObjectNode node = each.addObject();
+            node.put("deployment_id", d.getDeploymentId());
+            node.put("provider", d.getProvider().name().toLowerCase(Locale.ROOT));
+            node.put("condition", condition(d, now));
+            node.put("usable", usable.contains(d));
+            String reason = reason(d, now);
+            if (reasons && reason != null) {
+                node.put("reason", reason);
+            }
+        });
         send(exchange, 200, body);
+    }
+
+    /** True when the request carries the configured bearer token. */
+    private boolean authorized(HttpExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                && auth.map(a -> a.matches(header.substring(7).trim())).orElse(false);
+    }
+
+    /**
+     * The deployment's condition as the router sees it, lower-cased: its heartbeat's (serving, unhealthy,
+     * misconfigured, retired), or {@code stale} when no heartbeat came in time (its worker is gone or cut off).
+     */
+    private String condition(ProviderStatus d, Instant now) {
+        if (!DeploymentConditions.outOfService(d) && !queries.isUsable(d, now) && d.getHealthy()) {
+            return "stale";
+        }
+        return DeploymentConditions.of(d).name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Why the deployment takes no jobs, or null when it does. */
+    private String reason(ProviderStatus d, Instant now) {
+        if (DeploymentConditions.outOfService(d) || !d.getHealthy()) {
+            return d.getError() != null ? d.getError() : DeploymentConditions.of(d).name().toLowerCase(Locale.ROOT);
+        }
+        if (!queries.isUsable(d, now)) {
+            return "heartbeat stale since " + d.getObservedAt();
+        }
+        return queries.backlog(d.getProvider()).map(why -> "provider queue behind: " + why).orElse(null);
     }
 
     private void providers(HttpExchange exchange) throws IOException {
@@ -192,6 +240,13 @@ public final class RouterQueryEndpoints {
             node.put("region", d.getRegion());
             node.put("healthy", queries.isUsable(d, now) && queries.backlog(d.getProvider()).isEmpty());
             node.put("reported_healthy", d.getHealthy());
+            // serving, unhealthy, misconfigured (out until a probe shows it fixed), retired, or stale; with
+            // the reason whenever it takes no jobs.
+            node.put("condition", condition(d, now));
+            String reason = reason(d, now);
+            if (reason != null) {
+                node.put("reason", reason);
+            }
             node.put("circuit_state", d.getCircuitState().name());
             node.put("price_per_second_usd", d.getPricePerSecondUsd());
             node.put("capacity", d.getCapacity());

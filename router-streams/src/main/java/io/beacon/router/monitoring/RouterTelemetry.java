@@ -2,10 +2,14 @@ package io.beacon.router.monitoring;
 
 import io.beacon.dashboard.ResultStats;
 import io.beacon.ops.metrics.InferenceMeters;
+import io.beacon.router.policy.DeploymentConditions;
 import io.beacon.router.topology.RoutingEvents;
 import io.beacon.schemas.avro.CostEntry;
+import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,6 +67,27 @@ public final class RouterTelemetry implements RoutingEvents {
         meters.recordCost(provider, region, kind, entry.getAmountUsd());
         long at = entry.getPeriodEnd() == null ? clock.millis() : entry.getPeriodEnd().toEpochMilli();
         stats.recordCost(provider, region, kind, entry.getAmountUsd(), at);
+    }
+
+    /** A failed attempt counts in {@code beacon_attempt_failures_total{provider,blame}}. */
+    @Override
+    public void attempted(JobAttempt attempt) {
+        if (attempt.getOutcome() == AttemptOutcome.SUCCEEDED) {
+            return;
+        }
+        meters.recordAttemptFailure(label(attempt.getProvider()),
+                attempt.getBlame() == null ? "unknown" : label(attempt.getBlame()));
+    }
+
+    /** Each heartbeat sets {@code beacon_deployment_condition}; a deployment removed leaves the gauges. */
+    @Override
+    public void deploymentReported(String deploymentId, ProviderStatus status, boolean removed) {
+        String provider = status == null ? "unknown" : label(status.getProvider());
+        if (removed) {
+            meters.removeDeployment(deploymentId, provider);
+            return;
+        }
+        meters.setDeploymentCondition(deploymentId, provider, label(DeploymentConditions.of(status)));
     }
 
     private static String label(Enum<?> kind) {

@@ -22,8 +22,9 @@ import java.util.TreeSet;
  * and every deployment considered is reported with its score or the filter it failed.
  *
  * <ol>
- *   <li>Candidates: not retired, serve the model, fresh heartbeat and healthy, not already tried by this job, and
- *       under the job's price cap.</li>
+ *   <li>Candidates: not out of service (a heartbeat condition MISCONFIGURED or RETIRED, noted with the
+ *       reason), serve the model, fresh heartbeat and healthy, not already tried by this job, and under the
+ *       job's price cap.</li>
  *   <li>Provider preference: the first preferred provider with a candidate wins; others only when the
  *       job allows fallbacks.</li>
  *   <li>Failover: a job whose attempt failed goes to another provider kind when one can take it.</li>
@@ -211,9 +212,13 @@ public final class RoutingPolicy implements RoutingDecider {
     }
 
     private String rejection(InferenceRequest request, Set<String> tried, DeploymentSnapshot d, Instant now) {
-        if (d.status().getCondition() == DeploymentCondition.RETIRED) {
-            // Left the fleet (beacon deployments remove): whatever its other fields say, nothing new goes there.
-            return "retired" + (d.status().getError() == null ? "" : ": " + d.status().getError());
+        DeploymentCondition condition = d.status().getCondition();
+        if (condition == DeploymentCondition.MISCONFIGURED || condition == DeploymentCondition.RETIRED) {
+            // Out of service whatever its other fields say: retired left the fleet (beacon deployments remove);
+            // misconfigured stays out until its worker reports it fixed (a probe passed or its entry changed).
+            String reason = d.status().getError();
+            return (condition == DeploymentCondition.MISCONFIGURED ? "misconfigured" : "retired")
+                    + (reason == null || reason.isBlank() ? "" : ": " + reason);
         }
         if (!d.status().getModels().contains(request.getModel())) {
             return "does not serve " + request.getModel();

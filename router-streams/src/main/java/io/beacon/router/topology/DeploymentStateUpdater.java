@@ -13,10 +13,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class DeploymentStateUpdater implements Processor<String, ProviderStatus, Void, Void> {
 
     private final DeploymentView view;
+    private final RoutingEvents events;
     private KeyValueStore<String, ProviderStatus> store;
 
     DeploymentStateUpdater(DeploymentView view) {
+        this(view, RoutingEvents.NONE);
+    }
+
+    /** @param events told of every heartbeat kept (the condition gauges) and every deployment removed */
+    DeploymentStateUpdater(DeploymentView view, RoutingEvents events) {
         this.view = view;
+        this.events = events;
     }
 
     @Override
@@ -31,14 +38,16 @@ final class DeploymentStateUpdater implements Processor<String, ProviderStatus, 
         }
         ProviderStatus status = record.value();
         if (status == null) {
-            store.delete(record.key());
+            ProviderStatus last = store.delete(record.key());
             view.changed();
+            events.deploymentReported(record.key(), last, true);
             return;
         }
         ProviderStatus current = store.get(record.key());
         if (current == null || !status.getObservedAt().isBefore(current.getObservedAt())) {
             store.put(record.key(), status);
             view.changed();
+            events.deploymentReported(record.key(), status, false);
         }
     }
 }

@@ -5,6 +5,7 @@ import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.CostKind;
 import io.beacon.schemas.avro.DeploymentStats;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.JobAttempt;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -107,8 +108,12 @@ final class DeploymentStatsAggregator implements Processor<String, SpecificRecor
         next.setLastAttemptAt(attempt.getFinishedAt());
         next.setUpdatedAt(now);
         AttemptOutcome outcome = attempt.getOutcome();
-        boolean retryableFailure = outcome == AttemptOutcome.RETRYABLE_FAILURE || outcome == AttemptOutcome.UNKNOWN;
-        next.setErrorRate(before.getErrorRate() * (1 - alpha) + (retryableFailure ? alpha : 0));
+        FailureBlame blame = attempt.getBlame();
+        boolean misconfigured = outcome != AttemptOutcome.SUCCEEDED && blame == FailureBlame.MISCONFIGURED;
+        // The deployment's fault, set-up or health, counts against it; the request's fault does not.
+        boolean deploymentFailure = outcome == AttemptOutcome.RETRYABLE_FAILURE || outcome == AttemptOutcome.UNKNOWN
+                || misconfigured;
+        next.setErrorRate(before.getErrorRate() * (1 - alpha) + (deploymentFailure ? alpha : 0));
         if (outcome == AttemptOutcome.SUCCEEDED) {
             long callMs = Math.max(0, attempt.getFinishedAt().toEpochMilli() - attempt.getStartedAt().toEpochMilli());
             boolean first = before.getSuccesses() == 0;
@@ -124,14 +129,19 @@ final class DeploymentStatsAggregator implements Processor<String, SpecificRecor
                 recent.remove(0);
             }
             next.setRecentLatenciesMs(recent);
-        } else if (outcome == AttemptOutcome.PERMANENT_FAILURE) {
-            // The job's fault (bad model, bad input), not the deployment's: no effect on its circuit.
+        } else if (!deploymentFailure) {
+            // The job's fault (bad input, context too long, content refused), not the deployment's: no effect on
+            // its circuit.
             next.setPermanentFailures(before.getPermanentFailures() + 1);
         } else {
             int consecutive = before.getConsecutiveFailures() + 1;
             next.setRetryableFailures(before.getRetryableFailures() + 1);
             next.setConsecutiveFailures(consecutive);
-            if (consecutive >= settings.circuitFailureThreshold()) {
+            // A misconfigured deployment (credentials refused, model missing) opens the router's circuit at once:
+            // one such answer says it all, and jobs routed before its worker's heartbeat says MISCONFIGURED
+            // should stop now. A misconfiguration lasts until fixed, so the heartbeat's condition keeps it out
+            // after the circuit closes.
+            if (misconfigured || consecutive >= settings.circuitFailureThreshold()) {
                 next.setOpenUntil(now.plus(settings.circuitOpenFor()));
             }
         }

@@ -7,6 +7,7 @@ import io.beacon.router.policy.RequestValidator;
 import io.beacon.router.policy.RoutingDecider;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.DeploymentStats;
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.avro.JobAttempt;
@@ -188,6 +189,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         // Teach the deployment's statistics (owned by the task of that deployment id) about this outcome.
         context.forward(new Record<String, SpecificRecord>(attempt.getDeploymentId(), attempt, now.toEpochMilli()),
                 RouterNames.ATTEMPTS_BY_DEPLOYMENT_SINK);
+        events.attempted(attempt);
         AttemptOutcome outcome = attempt.getOutcome();
         if (outcome == AttemptOutcome.SUCCEEDED) {
             finish(state, true, null, attempt, now, timer);
@@ -195,11 +197,17 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         }
         String error = attempt.getError() == null ? outcome.name().toLowerCase() : attempt.getError();
         state.setLastError(error);
+        FailureBlame blame = attempt.getBlame();
         if (outcome == AttemptOutcome.PERMANENT_FAILURE) {
+            // The request's fault (invalid parameters, context too long, content refused): another deployment
+            // would refuse it too, so the job ends here, saying why.
             finish(state, false, "attempt " + attempt.getAttempt() + " on " + attempt.getDeploymentId()
-                    + " failed permanently: " + error, attempt, now, timer);
+                    + " failed permanently" + (blame == FailureBlame.REQUEST ? " (the request's fault)" : "")
+                    + ": " + error, attempt, now, timer);
             return;
         }
+        // A retryable failure is the deployment's: its set-up (misconfigured: credentials, model missing) or its
+        // health. Either way another deployment may serve the job, within its attempts and deadline.
         if (state.getAttempt() >= settings.maxAttempts()) {
             finish(state, false, "all " + settings.maxAttempts() + " attempts failed; last on "
                     + attempt.getDeploymentId() + ": " + error, attempt, now, timer);
@@ -210,7 +218,8 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
                     attempt, now, timer);
             return;
         }
-        LOG.info("attempt {} on {} failed ({}), failing over", attempt.getAttempt(), attempt.getDeploymentId(), error);
+        LOG.info("attempt {} on {} failed ({}{}), failing over", attempt.getAttempt(), attempt.getDeploymentId(),
+                blame == FailureBlame.MISCONFIGURED ? "deployment misconfigured; " : "", error);
         route(state, now, false, timer);
     }
 

@@ -27,6 +27,8 @@ public final class RouterNames {
     public static final String ATTEMPTS_BY_DEPLOYMENT_SINK = "attempts-by-deployment-sink";
     public static final String DEPLOYMENT_STATS_SINK = "deployment-stats-sink";
     public static final String RESULTS_SINK = "inference-results-sink";
+    /** Requests without a value (the deserialization handler writes undecodable bytes there itself). */
+    public static final String REQUESTS_DLQ_SINK = "requests-dlq-sink";
 
     public static final String JOB_STATE_STORE = "job-state-store";
     /**

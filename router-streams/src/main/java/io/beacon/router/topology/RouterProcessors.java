@@ -73,7 +73,7 @@ public final class RouterProcessors {
 
     /** {@code update-deployment-state}: keeps the global {@link RouterNames#DEPLOYMENT_STATE_STORE}. */
     public Processor<String, ProviderStatus, Void, Void> deploymentStateUpdater() {
-        return new DeploymentStateUpdater(view);
+        return new DeploymentStateUpdater(view, events);
     }
 
     /** {@code update-deployment-stats}: keeps the global {@link RouterNames#DEPLOYMENT_STATS_VIEW_STORE}. */

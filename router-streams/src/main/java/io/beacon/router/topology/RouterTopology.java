@@ -3,7 +3,6 @@ package io.beacon.router.topology;
 import io.beacon.router.policy.ProviderBacklog;
 import io.beacon.router.policy.RoutingDecider;
 import io.beacon.schemas.avro.DeploymentStats;
-import io.beacon.schemas.avro.InferenceRequest;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.JobState;
 import io.beacon.schemas.avro.ProviderKind;
@@ -34,7 +33,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * provider-status ─> update-deployment-state ─> [deployment-state-store, global]
  * router.deployment-stats ─> update-deployment-stats ─> [deployment-stats-view-store, global]
- * inference-requests ─> tag-request ─┐
+ * inference-requests ─> tag-request ─┐  (a null value: ─> requests-dlq-sink ─> inference-requests.dlq)
  * job-attempts ───────> tag-attempt ─┴─> job-lifecycle ─┬─> provider-jobs.{golem,modal,runpod}
  *                     [job-state-store, job-timer-store] ├─> inference-results
  *                                                        └─> router.attempts-by-deployment
@@ -45,7 +44,8 @@ import org.apache.kafka.streams.state.Stores;
  * deployment) is co-partitioned with the attempts: the task that owns a deployment's statistics also folds
  * its money, and is the one that counts it in the metrics.
  * Undecodable records never reach a processor: the deserialization handler writes them to the
- * dead-letter topic with headers naming the error (see {@code RouterApp}).
+ * dead-letter topic with headers naming the error (see {@code RouterApp}). A request without a value decodes
+ * to null; tag-request writes it there with the same headers ({@link RequestTagger}).
  */
 public final class RouterTopology {
 
@@ -98,8 +98,7 @@ public final class RouterTopology {
                 topics.requests().valueSerde().deserializer(), topics.requests().name());
         topology.addSource(RouterNames.ATTEMPTS_SOURCE, keys.deserializer(),
                 topics.attempts().valueSerde().deserializer(), topics.attempts().name());
-        topology.addProcessor(RouterNames.TAG_REQUEST,
-                tag((InferenceRequest request) -> new JobEvent.Requested(request)), RouterNames.REQUESTS_SOURCE);
+        topology.addProcessor(RouterNames.TAG_REQUEST, RequestTagger::new, RouterNames.REQUESTS_SOURCE);
         topology.addProcessor(RouterNames.TAG_ATTEMPT,
                 tag((JobAttempt attempt) -> new JobEvent.Attempted(attempt)), RouterNames.ATTEMPTS_SOURCE);
 
@@ -151,6 +150,9 @@ public final class RouterTopology {
                         .withLoggingDisabled(),
                 RouterNames.DEPLOYMENT_STATS_SOURCE, keys.deserializer(), statsSerde.deserializer(),
                 topics.deploymentStats().name(), RouterNames.UPDATE_DEPLOYMENT_STATS, processors::deploymentStatsUpdater);
+        // A request without a value goes to the dead-letter topic like undecodable bytes, with the same headers.
+        topology.addSink(RouterNames.REQUESTS_DLQ_SINK, topics.requestsDlq().name(), keys.serializer(),
+                Serdes.ByteArray().serializer(), RouterNames.TAG_REQUEST);
         Serializer<?> resultSerializer = topics.results().valueSerde().serializer();
         topology.addSink(RouterNames.RESULTS_SINK, topics.results().name(), keys.serializer(), resultSerializer,
                 RouterNames.JOB_LIFECYCLE);

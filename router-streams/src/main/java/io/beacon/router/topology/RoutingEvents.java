@@ -2,7 +2,9 @@ package io.beacon.router.topology;
 
 import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.InferenceResult;
+import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
+import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
 
 /**
@@ -39,5 +41,21 @@ public interface RoutingEvents {
      * instances (bar exactly-once retries, as above).
      */
     default void spent(CostEntry entry) {
+    }
+
+    /**
+     * The job lifecycle applied an attempt of a job it owns (a duplicate or stale attempt is not told): its outcome
+     * and, for a failure, whose fault it was ({@code blame}). Each attempt is told once across the instances.
+     */
+    default void attempted(JobAttempt attempt) {
+    }
+
+    /**
+     * A deployment's newest heartbeat reached this instance's global store (on the global thread): its condition
+     * (serving, unhealthy, misconfigured, retired) and reason. Every instance is told of every deployment, so
+     * gauges built from it agree across instances. {@code removed} is true when the deployment left the store
+     * (a tombstone); {@code status} is then its last known heartbeat, or null when there was none.
+     */
+    default void deploymentReported(String deploymentId, ProviderStatus status, boolean removed) {
     }
 }

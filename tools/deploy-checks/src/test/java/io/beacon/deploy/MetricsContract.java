@@ -30,6 +30,8 @@ final class MetricsContract {
             Map.entry("beacon_dlq_records_total", Set.of("topic")),
             Map.entry("beacon_deployment_in_flight", Set.of("deployment", "provider")),
             Map.entry("beacon_deployment_circuit_state", Set.of("deployment", "provider")),
+            Map.entry("beacon_deployment_condition", Set.of("deployment", "provider", "condition")),
+            Map.entry("beacon_attempt_failures_total", Set.of("provider", "blame")),
             Map.entry("beacon_consumer_lag", Set.of("group", "topic", "partition")),
             Map.entry("beacon_consumer_lag_seconds", Set.of("group", "topic", "partition")),
             Map.entry("beacon_consumer_group_status", Set.of("group")),

@@ -13,6 +13,8 @@ import java.time.Duration;
  *
  * <pre>
  * curl -X POST http://127.0.0.1:18100/__sim/faults -d '{"mode":"fail","status":503}'
+ * curl -X POST http://127.0.0.1:18100/__sim/faults -d '{"mode":"model-missing","model":"llama3.2:1b"}'
+ * curl -X POST http://127.0.0.1:18102/__sim/faults -d '{"mode":"fail","status":401}'   # credentials refused
  * curl -X POST http://127.0.0.1:18100/__sim/faults -d '{"mode":"recover"}'
  * curl http://127.0.0.1:18100/__sim/stats
  * </pre>
@@ -73,11 +75,13 @@ final class AdminHandler {
                 case "cold" -> faults.goCold();
                 case "unresponsive" -> faults.unresponsive();
                 case "mid-stream" -> faults.failMidStream();
+                case "model-missing" -> faults.modelMissing(models(body));
                 case "recover" -> faults.recover();
                 case "redirect-after" -> faults.redirectAfter(Duration.ofMillis(body.path("millis").asLong(150_000)));
                 default -> {
                     badRequest(exchange, "unknown mode '" + mode
-                            + "'; expected fail|fail-rate|slow|cold|unresponsive|mid-stream|recover|redirect-after");
+                            + "'; expected fail|fail-rate|slow|cold|unresponsive|mid-stream|model-missing|recover"
+                            + "|redirect-after");
                     return;
                 }
             }
@@ -105,6 +109,8 @@ final class AdminHandler {
         node.put("unresponsive", active.unresponsive());
         node.put("coldRequested", faults.coldRequested());
         node.put("redirectAfterMs", faults.redirectAfter().toMillis());
+        com.fasterxml.jackson.databind.node.ArrayNode missing = node.putArray("missingModels");
+        faults.missingModels().stream().sorted().forEach(missing::add);
         return json;
     }
 
@@ -144,6 +150,31 @@ final class AdminHandler {
         json.put("warm", engine.warm());
         json.set("faults", faultsJson().get("faults"));
         return json;
+    }
+
+    /** {@code "model": "x"} or {@code "models": ["x", ...]}; neither: every model of the deployment. */
+    private static String[] models(JsonNode body) {
+        if (body.hasNonNull("model")) {
+            if (!body.get("model").isTextual() || body.get("model").asText().isBlank()) {
+                throw new IllegalArgumentException("'model' must be a model name");
+            }
+            return new String[] {body.get("model").asText()};
+        }
+        JsonNode list = body.get("models");
+        if (list == null || list.isNull()) {
+            return new String[0];
+        }
+        if (!list.isArray() || list.isEmpty()) {
+            throw new IllegalArgumentException("'models' must be a non-empty array of model names");
+        }
+        String[] names = new String[list.size()];
+        for (int i = 0; i < names.length; i++) {
+            if (!list.get(i).isTextual()) {
+                throw new IllegalArgumentException("'models' must hold model names");
+            }
+            names[i] = list.get(i).asText();
+        }
+        return names;
     }
 
     private static double number(JsonNode body, String field, double fallback) {

@@ -3,6 +3,7 @@ package io.beacon.sim;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,6 +28,8 @@ public final class FaultControl {
     private final AtomicReference<Faults> faults = new AtomicReference<>(Faults.NONE);
     private final AtomicBoolean coldRequested = new AtomicBoolean();
     private final List<Runnable> recoverListeners = new CopyOnWriteArrayList<>();
+    /** Models the deployment no longer has (model-missing); {@link #ALL_MODELS} alone stands for all of them. */
+    private final AtomicReference<Set<String>> missingModels = new AtomicReference<>(Set.of());
     private volatile Duration redirectAfter = DEFAULT_REDIRECT_AFTER;
 
     FaultControl(String deploymentId) {
@@ -36,7 +39,11 @@ public final class FaultControl {
     /**
      * Every inference request fails at once with {@code httpStatus} in the provider's error shape (for RunPod,
      * {@code /run} and {@code /runsync} answer that status); when {@code httpStatus >= 500} the health probes fail
-     * too.
+     * too. 401 and 403 are the credentials refused: as on the real services every request is refused, health
+     * probes and model lists included (Modal's proxy answers {@code modal-http: invalid credentials for proxy
+     * authorization}, RunPod {@code {"error":"Unauthorized"}}), and nothing is billed. 404 is the model not
+     * there: Ollama and vLLM answer it in their own words ({@code model "x" not found, try pulling it first},
+     * {@code The model `x` does not exist.}) and list no models, as with {@link #modelMissing}.
      */
     public FaultControl failAll(int httpStatus) {
         if (httpStatus < 400 || httpStatus > 599) {
@@ -95,9 +102,41 @@ public final class FaultControl {
         return this;
     }
 
+    /** Marks "every model the deployment serves" in {@link #modelMissing}. */
+    static final String ALL_MODELS = "*";
+
+    /**
+     * The deployment no longer has {@code models} (none given: any of its models), as a node whose model was
+     * removed or an endpoint started with another one: an inference request for it gets the provider's own
+     * "model not found" answer (Ollama: 404 {@code model "x" not found, try pulling it first}; vLLM behind Modal:
+     * 404 {@code The model `x` does not exist.}; RunPod: the job FAILS saying the endpoint does not serve it), and
+     * the model lists ({@code /api/tags}, {@code /api/ps}, {@code /v1/models}) leave it out. Everything else
+     * (health, other models) keeps working.
+     */
+    public FaultControl modelMissing(String... models) {
+        Set<String> missing = models.length == 0 ? Set.of(ALL_MODELS) : Set.of(models);
+        missingModels.set(missing);
+        LOG.info("Fault on {}: models missing {}", deploymentId, missing);
+        return this;
+    }
+
+    /** Whether the deployment answers for {@code model} as if it did not have it ({@link #modelMissing}). */
+    public boolean isMissing(String model) {
+        Set<String> missing = missingModels.get();
+        // A fail-all 404 is a deployment without any model: Ollama and vLLM say so in their own words, and their
+        // model lists are empty.
+        return missing.contains(ALL_MODELS) || missing.contains(model) || faults.get().failStatus() == 404;
+    }
+
+    /** The models marked missing, {@code ["*"]} for all; empty when none. */
+    Set<String> missingModels() {
+        return missingModels.get();
+    }
+
     /** Clears every fault (a pending {@link #goCold()} too) and releases requests held by {@link #unresponsive()}. */
     public FaultControl recover() {
         faults.set(Faults.NONE);
+        missingModels.set(Set.of());
         coldRequested.set(false);
         LOG.info("Faults on {} cleared", deploymentId);
         recoverListeners.forEach(Runnable::run);
@@ -125,7 +164,7 @@ public final class FaultControl {
 
     /** Whether no fault is active and no cold start is pending. */
     public boolean isHealthy() {
-        return faults.get().equals(Faults.NONE) && !coldRequested.get();
+        return faults.get().equals(Faults.NONE) && !coldRequested.get() && missingModels.get().isEmpty();
     }
 
     @Override
@@ -133,7 +172,8 @@ public final class FaultControl {
         Faults f = faults.get();
         return "FaultControl[" + deploymentId + ": failAll=" + (f.failStatus() == 0 ? "off" : f.failStatus())
                 + ", failRate=" + f.failRate() + ", slowDown=" + f.slowFactor() + ", midStream=" + f.midStream()
-                + ", unresponsive=" + f.unresponsive() + ", coldRequested=" + coldRequested.get()
+                + ", unresponsive=" + f.unresponsive() + ", missingModels=" + missingModels.get()
+                + ", coldRequested=" + coldRequested.get()
                 + ", redirectAfter=" + redirectAfter + "]";
     }
 
@@ -178,6 +218,11 @@ public final class FaultControl {
         /** Health probes fail only for server-side errors: a 429 storm does not make a node unhealthy. */
         boolean healthFailing() {
             return failStatus >= 500;
+        }
+
+        /** Credentials refused: every request, health and model lists included, gets this status. */
+        boolean authFailing() {
+            return failStatus == 401 || failStatus == 403;
         }
     }
 }

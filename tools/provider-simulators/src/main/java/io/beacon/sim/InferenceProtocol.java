@@ -24,10 +24,29 @@ abstract class InferenceProtocol implements HttpHandler {
     /** The provider's message for an injected failure with {@code status}. */
     protected abstract String injectedFailureMessage(int status);
 
+    /**
+     * The provider's answer for a model it does not have, in its own words (an injected fail-all 404 is that:
+     * the deployment has no model by that name); by default the generic injected message.
+     */
+    protected String modelNotFoundMessage(String model) {
+        return injectedFailureMessage(404);
+    }
+
     /** The request's JSON body, or null when the request has already been answered (or dropped). */
     protected final ObjectNode admit(HttpExchange exchange) {
         engine.countRequest();
         FaultControl.Faults faults = engine.faults().current();
+        if (faults.failingAll() && faults.failStatus() == 404) {
+            // Answered like the real server's "no such model", naming the model the request asked for.
+            String model = "";
+            try {
+                model = HttpIo.readJsonObject(exchange).path("model").asText("");
+            } catch (HttpIo.BadRequestException | IOException | RuntimeException unreadable) {
+                HttpIo.drainBody(exchange);
+            }
+            failNow(exchange, 404, modelNotFoundMessage(model));
+            return null;
+        }
         if (faults.failingAll()) {
             HttpIo.drainBody(exchange);
             failNow(exchange, faults.failStatus(), injectedFailureMessage(faults.failStatus()));

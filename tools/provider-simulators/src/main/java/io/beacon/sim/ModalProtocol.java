@@ -64,6 +64,12 @@ final class ModalProtocol extends InferenceProtocol {
         if (!authorized(exchange)) {
             return;
         }
+        if (engine.faults().current().authFailing()) {
+            // Credentials refused at the proxy (a revoked token): every route, /health too, and no container.
+            HttpIo.drainBody(exchange);
+            HttpIo.sendText(exchange, engine.faults().current().failStatus(), INVALID_CREDENTIALS);
+            return;
+        }
         engine.touch();
         String path = HttpIo.path(exchange);
         String method = exchange.getRequestMethod();
@@ -162,6 +168,16 @@ final class ModalProtocol extends InferenceProtocol {
         return injectedMessage(status);
     }
 
+    @Override
+    protected String modelNotFoundMessage(String model) {
+        return modelNotFound(model);
+    }
+
+    /** vLLM's words for a model it was not started with. */
+    static String modelNotFound(String model) {
+        return "The model `" + model + "` does not exist.";
+    }
+
     static String injectedMessage(int status) {
         return switch (status) {
             case 429 -> "Too many requests: the web endpoint is rate limited";
@@ -204,8 +220,8 @@ final class ModalProtocol extends InferenceProtocol {
             return;
         }
         String model = body.hasNonNull("model") ? body.get("model").asText() : deployment.defaultModel();
-        if (!deployment.serves(model)) {
-            failNow(exchange, 404, "The model `" + model + "` does not exist.");
+        if (!deployment.serves(model) || engine.faults().isMissing(model)) {
+            failNow(exchange, 404, modelNotFound(model));
             return;
         }
         JsonNode messages = body.path("messages");
@@ -401,6 +417,9 @@ final class ModalProtocol extends InferenceProtocol {
         ArrayNode data = root.putArray("data");
         long created = engine.now().getEpochSecond();
         for (String model : deployment.models()) {
+            if (engine.faults().isMissing(model)) {
+                continue;
+            }
             ObjectNode entry = data.addObject().put("id", model).put("object", "model").put("created", created)
                     .put("owned_by", "vllm").put("root", deployment.defaultModel());
             entry.putNull("parent");

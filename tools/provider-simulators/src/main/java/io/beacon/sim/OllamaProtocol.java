@@ -57,6 +57,13 @@ final class OllamaProtocol extends InferenceProtocol {
         if (!authorized(exchange)) {
             return;
         }
+        FaultControl.Faults injected = engine.faults().current();
+        if (injected.authFailing()) {
+            // The requestor's proxy in front of the node refuses our credentials: nothing reaches Ollama.
+            HttpIo.drainBody(exchange);
+            HttpIo.sendText(exchange, injected.failStatus(), injected.failStatus() == 401 ? "Unauthorized" : "Forbidden");
+            return;
+        }
         // Any request to the node is first contact with it: the lease (and its billing) starts there.
         engine.touch();
         String path = HttpIo.path(exchange);
@@ -108,6 +115,16 @@ final class OllamaProtocol extends InferenceProtocol {
         return injectedMessage(status);
     }
 
+    @Override
+    protected String modelNotFoundMessage(String model) {
+        return modelNotFound(model);
+    }
+
+    /** Ollama's words for a model it does not have. */
+    static String modelNotFound(String model) {
+        return "model \"" + model + "\" not found, try pulling it first";
+    }
+
     static String injectedMessage(int status) {
         return switch (status) {
             case 429 -> "too many requests";
@@ -147,8 +164,8 @@ final class OllamaProtocol extends InferenceProtocol {
             failNow(exchange, 400, "model is required");
             return;
         }
-        if (!deployment.serves(model)) {
-            failNow(exchange, 404, "model \"" + model + "\" not found, try pulling it first");
+        if (!deployment.serves(model) || engine.faults().isMissing(model)) {
+            failNow(exchange, 404, modelNotFound(model));
             return;
         }
         String prompt;
@@ -308,6 +325,9 @@ final class OllamaProtocol extends InferenceProtocol {
         ObjectNode root = HttpIo.object();
         ArrayNode models = root.putArray("models");
         for (String model : deployment.models()) {
+            if (engine.faults().isMissing(model)) {
+                continue;
+            }
             ObjectNode entry = models.addObject();
             entry.put("name", model);
             entry.put("model", model);
@@ -323,7 +343,7 @@ final class OllamaProtocol extends InferenceProtocol {
         ObjectNode root = HttpIo.object();
         ArrayNode models = root.putArray("models");
         for (String model : deployment.models()) {
-            if (!loaded.contains(model)) {
+            if (!loaded.contains(model) || engine.faults().isMissing(model)) {
                 continue;
             }
             long size = ModelCatalog.info(model).sizeBytes();

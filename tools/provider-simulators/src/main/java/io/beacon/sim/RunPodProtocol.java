@@ -57,6 +57,12 @@ final class RunPodProtocol extends InferenceProtocol {
         if (!authorized(exchange)) {
             return;
         }
+        if (engine.faults().current().authFailing()) {
+            // The API key was revoked: every route is refused, /health too.
+            HttpIo.drainBody(exchange);
+            sendError(exchange, engine.faults().current().failStatus(), UNAUTHORIZED);
+            return;
+        }
         // First contact starts the billing of active workers; /health and status polls wake no flex worker.
         engine.touch();
         String path = HttpIo.path(exchange);
@@ -242,6 +248,10 @@ final class RunPodProtocol extends InferenceProtocol {
      */
     private RunPodJob.Work work(JsonNode input) {
         String model = deployment.defaultModel();
+        if (engine.faults().isMissing(model)) {
+            // The model-missing fault: the endpoint's one model is gone, reported inside the output as worker-vllm does.
+            return new RunPodJob.Work(null, "Model " + model + " is not served by this endpoint (its weights are missing)");
+        }
         JsonNode sampling = input.path("sampling_params");
         Integer maxTokens = null;
         if (sampling.hasNonNull("max_tokens")) {

@@ -152,7 +152,8 @@ public final class SimulatorFleet implements AutoCloseable {
                     billingTerms(d), String.join(", ", d.models())));
         }
         table.append("Break one: curl -X POST <http://host:port>/__sim/faults -d '{\"mode\":\"fail\",\"status\":503}'"
-                + " (modes: fail, fail-rate, slow, cold, unresponsive, mid-stream, recover); stats: GET /__sim/stats")
+                + " (modes: fail, fail-rate, slow, cold, unresponsive, mid-stream, model-missing, recover);"
+                + " stats: GET /__sim/stats")
                 .append(System.lineSeparator());
         return table.toString();
     }
