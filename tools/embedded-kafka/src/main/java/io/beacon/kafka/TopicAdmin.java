@@ -17,11 +17,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DeleteTopicsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -69,7 +72,14 @@ public final class TopicAdmin implements AutoCloseable {
 
     /**
      * Creates the topics that do not exist yet and returns once every one of them is described with all
-     * its partitions led.
+     * its partitions led and the leader of every partition of a topic created now serves its log.
+     *
+     * <p>The second wait matters for idempotent producers. A broker publishes a new partition's leader in
+     * its metadata a moment before its replica manager holds the partition; a produce request arriving
+     * in between fails with NOT_LEADER_OR_FOLLOWER while a later batch of the same producer may already
+     * be appended, and brokers before Kafka 4.5 (KAFKA-15591) then reject every retry of the first batch
+     * as out of sequence until it expires: records lost without an error. A ListOffsets answer comes from
+     * the same replica-manager state a produce needs, so once every partition answers one, writes land.
      *
      * @throws TimeoutException if that does not happen within {@code timeout}
      * @throws KafkaException if the cluster refuses a topic (bad name, too many replicas, not authorised…)
@@ -97,6 +107,7 @@ public final class TopicAdmin implements AutoCloseable {
             }
         }
         awaitLed(requested, Set.copyOf(created), deadlineNanos);
+        awaitServing(created, deadlineNanos);
         LOG.info("Topics ready: created {}, already there {}", created, existing);
     }
 
@@ -177,6 +188,36 @@ public final class TopicAdmin implements AutoCloseable {
                 notReady = e.getCause().toString();
             }
             backoffMs = pause(backoffMs, deadlineNanos, "topics not ready (" + notReady + ")");
+        }
+    }
+
+    /**
+     * Waits until the leader of every partition of {@code topicNames} answers a ListOffsets request, which
+     * it can only do once its replica manager holds the partition's log (see {@link #createTopics}).
+     */
+    private void awaitServing(List<String> topicNames, long deadlineNanos) {
+        if (topicNames.isEmpty()) {
+            return;
+        }
+        long backoffMs = FIRST_BACKOFF_MS;
+        while (true) {
+            String notServing;
+            try {
+                Map<String, TopicDescription> descriptions = await(admin.describeTopics(topicNames).allTopicNames(),
+                        deadlineNanos, "describe topics " + topicNames);
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                descriptions.values().forEach(description -> description.partitions().forEach(partition ->
+                        latest.put(new TopicPartition(description.name(), partition.partition()), OffsetSpec.latest())));
+                await(admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(timeoutMs(deadlineNanos))).all(),
+                        deadlineNanos, "list offsets of " + topicNames);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException)) {
+                    throw failure("cannot list offsets of " + topicNames, e.getCause());
+                }
+                notServing = e.getCause().toString();
+            }
+            backoffMs = pause(backoffMs, deadlineNanos, "partition leaders not serving yet (" + notServing + ")");
         }
     }
 
