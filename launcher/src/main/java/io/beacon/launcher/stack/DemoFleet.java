@@ -1,20 +1,16 @@
 package io.beacon.launcher.stack;
 
+import io.beacon.lab.engine.WorkerEntry;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
 import io.beacon.sim.SimulatorFleet;
-import io.beacon.schemas.avro.BillingModel;
-import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
-import io.beacon.workers.core.KnownModels;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The embedded default's provider fleet as workers see it: each simulated deployment becomes a
@@ -30,11 +26,7 @@ public final class DemoFleet {
     }
 
     public static ProviderKind kind(SimProvider provider) {
-        return switch (provider) {
-            case GOLEM -> ProviderKind.GOLEM;
-            case MODAL -> ProviderKind.MODAL;
-            case RUNPOD -> ProviderKind.RUNPOD;
-        };
+        return WorkerEntry.kind(provider);
     }
 
     /** Endpoints of running simulators, for the workers of {@code kind}. */
@@ -65,43 +57,8 @@ public final class DemoFleet {
         return out;
     }
 
-    /**
-     * The worker's entry for a simulated deployment, as an operator would write it: the models by the runner's
-     * names (the demo's Modal and RunPod simulators serve {@code meta-llama/Llama-3.2-1B-Instruct}, which the
-     * entry lists as {@code llama3.2:1b}), a provider name only where the built-in table would not find it.
-     */
+    /** The worker's entry for a simulated deployment, as the lab's virtual workers have it ({@link WorkerEntry}). */
     static DeploymentEndpoint endpoint(SimulatedDeployment d, URI baseUrl) {
-        ProviderKind kind = kind(d.provider());
-        List<String> runnerNames = new ArrayList<>();
-        Map<String, String> providerNames = new LinkedHashMap<>();
-        for (String served : d.models()) {
-            String runner = KnownModels.runnerName(served).orElse(served);
-            if (runnerNames.contains(runner)) {
-                continue;
-            }
-            runnerNames.add(runner);
-            if (!KnownModels.defaultProviderName(kind, runner).equals(served)) {
-                providerNames.put(runner, served);
-            }
-        }
-        return new DeploymentEndpoint(d.id(), kind, d.region(), baseUrl, runnerNames, d.pricePerSecondUsd(),
-                d.capacity(), REQUEST_TIMEOUT, billing(d), providerNames);
-    }
-
-    /**
-     * The deployment's billing terms as its worker is configured with them: the price list a user would copy
-     * from the provider's pricing page and their own deployment settings (fee, scale-down window, inputs per
-     * container, active workers). The worker's ledger applies them to what it observes; the simulator bills
-     * from what actually ran.
-     */
-    static Billing billing(SimulatedDeployment d) {
-        BillingModel model = switch (d.provider()) {
-            case GOLEM -> BillingModel.LEASE;
-            case MODAL -> BillingModel.CONTAINER;
-            case RUNPOD -> BillingModel.WORKER;
-        };
-        Duration window = d.provider() == SimProvider.GOLEM ? Duration.ZERO : d.idleTimeout();
-        return new Billing(model, d.startFeeUsd(), window, d.slotsPerUnit(), d.activeUnits(),
-                d.activePricePerSecondUsd());
+        return WorkerEntry.of(d, baseUrl, REQUEST_TIMEOUT);
     }
 }

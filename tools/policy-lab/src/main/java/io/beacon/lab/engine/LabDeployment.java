@@ -1,12 +1,10 @@
 package io.beacon.lab.engine;
 
-import io.beacon.schemas.avro.BillingModel;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
 import io.beacon.sim.VirtualDeployment;
 import io.beacon.workers.WorkerSettings;
-import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
 import io.beacon.workers.cost.CostLedger;
 import io.beacon.workers.cost.MeteredClient;
@@ -61,27 +59,11 @@ final class LabDeployment {
     }
 
     static ProviderKind kind(SimProvider provider) {
-        return switch (provider) {
-            case GOLEM -> ProviderKind.GOLEM;
-            case MODAL -> ProviderKind.MODAL;
-            case RUNPOD -> ProviderKind.RUNPOD;
-        };
+        return WorkerEntry.kind(provider);
     }
 
-    /**
-     * The deployment as its worker is configured with it: the simulated deployment's figures and billing terms,
-     * as the demo fleet configures its workers ({@code launcher}'s {@code DemoFleet}).
-     */
+    /** The deployment as its worker is configured with it (see {@link WorkerEntry}). */
     static DeploymentEndpoint endpoint(SimulatedDeployment d) {
-        BillingModel model = switch (d.provider()) {
-            case GOLEM -> BillingModel.LEASE;
-            case MODAL -> BillingModel.CONTAINER;
-            case RUNPOD -> BillingModel.WORKER;
-        };
-        Duration window = d.provider() == SimProvider.GOLEM ? Duration.ZERO : d.idleTimeout();
-        Billing billing = new Billing(model, d.startFeeUsd(), window, d.slotsPerUnit(), d.activeUnits(),
-                d.activePricePerSecondUsd());
-        return new DeploymentEndpoint(d.id(), kind(d.provider()), d.region(), URI.create("http://lab.invalid/" + d.id()),
-                d.models(), d.pricePerSecondUsd(), d.capacity(), REQUEST_TIMEOUT, billing);
+        return WorkerEntry.of(d, URI.create("http://lab.invalid/" + d.id()), REQUEST_TIMEOUT);
     }
 }
