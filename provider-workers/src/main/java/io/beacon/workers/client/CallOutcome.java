@@ -58,6 +58,15 @@ public record CallOutcome(AttemptOutcome outcome, String response, String error,
         };
     }
 
+    /**
+     * True when the provider's front door refused the call for its credentials (HTTP 401, 403 or 407): Modal's
+     * proxy, RunPod's API and a requestor's proxy in front of a Golem node answer those before any container,
+     * worker or node is reached, so nothing is billed for it.
+     */
+    public boolean refusedAtTheDoor() {
+        return httpStatus == 401 || httpStatus == 403 || httpStatus == 407;
+    }
+
     /** True when the failure is the deployment's set-up (credentials refused, model missing there). */
     public boolean misconfigured() {
         return blame == FailureBlame.MISCONFIGURED;

@@ -270,6 +270,21 @@ public final class CostLedger {
          * entry for the next {@link #drain}. Closing again returns the same charge.
          */
         public Charge close(Instant at) {
+            return end(at, false);
+        }
+
+        /**
+         * The call ended at {@code at} without reaching a unit: the provider's front door refused it
+         * ({@link io.beacon.workers.client.CallOutcome#refusedAtTheDoor()}). A container or flex worker its
+         * placement started, and that served nothing else, is taken back (the provider started nothing), and the
+         * call does not keep a unit up (its end is no last call's end). Charged nothing when its start was taken
+         * back, else its share of the time it sat on a unit that was up anyway.
+         */
+        public Charge refused(Instant at) {
+            return end(at, true);
+        }
+
+        private Charge end(Instant at, boolean refused) {
             synchronized (CostLedger.this) {
                 if (charge != null) {
                     return charge;
@@ -284,7 +299,17 @@ public final class CostLedger {
                 }
                 Unit u = unit;
                 u.calls.remove(this);
-                u.lastCallEnd = t;
+                if (refused && u.startedBy == this && u.calls.isEmpty()) {
+                    m.unstart(u);
+                    while (!m.waiting.isEmpty() && m.place(m.waiting.peek(), t)) {
+                        m.waiting.poll();
+                    }
+                    charge = Charge.NONE;
+                    return charge;
+                }
+                if (!refused) {
+                    u.lastCallEnd = t;
+                }
                 if (u.calls.isEmpty()) {
                     u.idleFrom = t;
                 }
@@ -313,6 +338,8 @@ public final class CostLedger {
         Instant lastCallEnd;
         /** Start of the current idle stretch not yet in an entry; null while busy or down. */
         Instant idleFrom;
+        /** The call whose placement started the unit, while it is the only call the unit has had. */
+        Call startedBy;
 
         Unit(int index, String name, boolean active, double price) {
             this.index = index;
@@ -391,6 +418,7 @@ public final class CostLedger {
         }
 
         void start(Unit u, Instant t) {
+            u.startedBy = null;
             u.up = true;
             u.startedAt = t;
             u.accruedTo = t;
@@ -399,6 +427,16 @@ public final class CostLedger {
             if (billing.startFeeUsd() > 0) {
                 pending.add(entry(CostKind.FEE, u.name, t, t, 0.0, billing.startFeeUsd()));
             }
+        }
+
+        /** Takes back the start of a unit no call reached: as if it had never started. */
+        void unstart(Unit u) {
+            u.up = false;
+            u.idleFrom = null;
+            u.startedBy = null;
+            // A start fee of the unit not handed out yet goes with it.
+            pending.removeIf(e -> e.getKind() == CostKind.FEE && e.getUnit().equals(u.name)
+                    && e.getPeriodStart().equals(u.startedAt));
         }
 
         /** Bills every unit up to {@code to}, stopping those whose idle window ended before. */
@@ -460,6 +498,7 @@ public final class CostLedger {
         /** Puts {@code call} on a unit: false when every unit allowed is up and full. */
         boolean place(Call call, Instant t) {
             Unit best = null;
+            boolean startedNow = false;
             int up = 0;
             for (Unit u : units) {
                 if (!u.up) {
@@ -481,6 +520,7 @@ public final class CostLedger {
                     if (!u.up && !u.active && billing.model() != BillingModel.LEASE) {
                         best = u;
                         start(u, t);
+                        startedNow = true;
                         break;
                     }
                 }
@@ -491,6 +531,7 @@ public final class CostLedger {
             if (best.calls.isEmpty()) {
                 cutIdle(best, t);
             }
+            best.startedBy = startedNow ? call : null;
             best.calls.add(call);
             call.unit = best;
             return true;

@@ -1,5 +1,6 @@
 package io.beacon.workers.cost;
 
+import io.beacon.schemas.avro.FailureBlame;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.workers.client.CallOutcome;
@@ -16,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * outcome's {@code billedSeconds} / {@code costEstimateUsd} become the ledger's apportioned charge, the one
  * source of cost. Probes: a Modal probe reaches a container, so it is a {@link CallKind#PROBE} call (its share
  * becomes a PROBE ledger entry); a Golem probe and RunPod's control-plane {@code /health} only
- * {@link CostLedger#touch touch} the deployment (first contact starts a lease and RunPod's active workers).
+ * {@link CostLedger#touch touch} the deployment (first contact starts a lease and RunPod's active workers). A
+ * call the provider's front door refused for its credentials ({@link CallOutcome#refusedAtTheDoor()}) reached
+ * no unit: the ledger takes back a container or flex worker it had started for it ({@link CostLedger.Call#refused}).
  */
 public final class MeteredClient implements ProviderClient {
 
@@ -50,7 +53,7 @@ public final class MeteredClient implements ProviderClient {
         }
         return call.handle((outcome, thrown) -> {
             Instant end = outcome != null ? outcome.finishedAt() : clock.instant();
-            Charge charge = metered.close(end);
+            Charge charge = outcome != null && outcome.refusedAtTheDoor() ? metered.refused(end) : metered.close(end);
             if (outcome == null) {
                 throw thrown instanceof RuntimeException r ? r : new IllegalStateException(thrown);
             }
@@ -75,8 +78,21 @@ public final class MeteredClient implements ProviderClient {
             metered.close(clock.instant());
             throw e;
         }
-        return probe.whenComplete((outcome, thrown) ->
-                metered.close(outcome != null ? outcome.observedAt() : clock.instant()));
+        return probe.whenComplete((outcome, thrown) -> settle(metered, outcome));
+    }
+
+    /**
+     * Closes a Modal probe's call: one refused for its set-up (credentials, no app at that address: Modal's proxy
+     * answers 401, 403 or 404 itself) reached no container.
+     */
+    private void settle(CostLedger.Call metered, ProbeOutcome outcome) {
+        if (outcome == null) {
+            metered.close(clock.instant());
+        } else if (!outcome.healthy() && outcome.blame() == FailureBlame.MISCONFIGURED) {
+            metered.refused(outcome.observedAt());
+        } else {
+            metered.close(outcome.observedAt());
+        }
     }
 
     @Override
@@ -106,8 +122,7 @@ public final class MeteredClient implements ProviderClient {
             metered.close(clock.instant());
             throw e;
         }
-        return listing.whenComplete((outcome, thrown) ->
-                metered.close(outcome != null ? outcome.observedAt() : clock.instant()));
+        return listing.whenComplete((outcome, thrown) -> settle(metered, outcome));
     }
 
     @Override

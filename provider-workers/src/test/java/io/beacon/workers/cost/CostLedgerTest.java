@@ -333,4 +333,58 @@ class CostLedgerTest {
         assertThat(ledger.knows("g")).isTrue();
         assertThat(totalSeconds()).isCloseTo(10.0, within(1e-9));
     }
+
+    @Test
+    void aCallTheProxyRefusedStartsNoContainerAndKeepsNoneUp() {
+        // Given a cold Modal deployment (containers of one input, 60 s scale-down window)
+        Billing container = new Billing(BillingModel.CONTAINER, 0, Duration.ofSeconds(60), 1, 0, 0);
+        CostLedger ledger = new CostLedger(List.of(deployment("m", ProviderKind.MODAL, MODAL_PRICE, 2, container)), "w");
+
+        // When its proxy refuses a call's credentials, twice
+        Charge first = ledger.open("m", CallKind.ATTEMPT, t(0)).refused(t(0.05));
+        Charge second = ledger.open("m", CallKind.ATTEMPT, t(1)).refused(t(1.04));
+        drain(ledger, 120);
+
+        // Then nothing is billed: no container started, none idles for the window
+        assertThat(first.amountUsd()).isZero();
+        assertThat(second.amountUsd()).isZero();
+        assertThat(entries).isEmpty();
+        assertThat(ledger.snapshot("m", t(1.05)).unitsUp()).isZero();
+    }
+
+    @Test
+    void aRefusedCallOnAWarmContainerDoesNotExtendItsWindow() {
+        Billing container = new Billing(BillingModel.CONTAINER, 0, Duration.ofSeconds(60), 2, 0, 0);
+        CostLedger ledger = new CostLedger(List.of(deployment("m", ProviderKind.MODAL, MODAL_PRICE, 2, container)), "w");
+        // Given a container up for a call that ended at 10 s (billed until 70 s)
+        close(ledger.open("m", CallKind.ATTEMPT, t(0)), 10);
+
+        // When a call at 30 s is refused at the proxy (credentials rotated meanwhile)
+        CostLedger.Call refused = ledger.open("m", CallKind.ATTEMPT, t(30));
+        charges.add(refused.refused(t(30.5)));
+        drain(ledger, 200);
+
+        // Then the container still stops at 70 s: 70 container-seconds in all, not 90.5
+        assertThat(totalSeconds()).isCloseTo(70.0, within(1e-9));
+        assertThat(total()).isCloseTo(70.0 * MODAL_PRICE, within(1e-12));
+    }
+
+    @Test
+    void aRunPodCallRefusedForItsKeyStartsNoFlexWorker() {
+        Billing flex = new Billing(BillingModel.WORKER, 0, Duration.ofSeconds(5), 1, 0, 0);
+        CostLedger ledger = new CostLedger(List.of(deployment("r", ProviderKind.RUNPOD, RUNPOD_PRICE, 1, flex)), "w");
+
+        // Given a refused call holding the only worker slot while another call waits
+        CostLedger.Call refused = ledger.open("r", CallKind.ATTEMPT, t(0));
+        CostLedger.Call waiting = ledger.open("r", CallKind.ATTEMPT, t(0.1));
+        assertThat(ledger.snapshot("r", t(0.1)).waiting()).isEqualTo(1);
+
+        // When the first is refused, the waiting one takes a worker started then; it runs 2 s
+        charges.add(refused.refused(t(0.2)));
+        close(waiting, 2.2);
+        drain(ledger, 60);
+
+        // Then only the second call's worker is billed: 2 s busy + 5 s idle timeout, whole seconds
+        assertThat(totalSeconds()).isCloseTo(7.0, within(1e-9));
+    }
 }
