@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CircuitState;
-import io.beacon.schemas.avro.CostEntry;
 import io.beacon.schemas.avro.CostKind;
 import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.FailureBlame;
@@ -232,15 +231,15 @@ class MisconfiguredDeploymentTest {
         circuit.record(misconfigured(401, "modal-http: invalid credentials for proxy authorization"), TestJobs.MODEL);
         assertThat(heartbeat(monitor).getCondition()).isEqualTo(DeploymentCondition.MISCONFIGURED);
 
-        // Then no probe runs during its hold (5 s), one runs after it, and billed like a call
+        // Then no probe runs during its hold (5 s), one runs after it; refused at Modal's proxy, it reached no
+        // container and costs nothing
         clock.advance(Duration.ofSeconds(4));
         monitor.maybeProbe();
         assertThat(modal.probes("modal-a")).isZero();
         clock.advance(Duration.ofSeconds(2));
         monitor.maybeProbe();
         assertThat(modal.probes("modal-a")).isEqualTo(1);
-        List<CostEntry> entries = ledger.drain(clock.instant());
-        assertThat(entries).filteredOn(e -> e.getKind() == CostKind.PROBE).hasSize(1);
+        assertThat(ledger.drain(clock.instant())).isEmpty();
 
         // And while it still fails, each next probe waits twice as long: 10 s, then 20 s
         clock.advance(Duration.ofSeconds(8));
@@ -259,6 +258,8 @@ class MisconfiguredDeploymentTest {
         monitor.maybeProbe();
         assertThat(modal.probes("modal-a")).isEqualTo(3);
         assertThat(heartbeat(monitor).getCondition()).isEqualTo(DeploymentCondition.SERVING);
+        assertThat(ledger.drain(clock.instant())).as("the probe a container answered is billed like a call")
+                .filteredOn(e -> e.getKind() == CostKind.PROBE).hasSize(1);
         for (int i = 0; i < 10; i++) {
             clock.advance(Duration.ofSeconds(2));
             monitor.maybeProbe();
