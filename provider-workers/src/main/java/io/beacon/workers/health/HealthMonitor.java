@@ -174,7 +174,7 @@ public final class HealthMonitor {
             boolean misconfigured = misconfiguration.isSet();
             if (recoveryOnly && misconfigured) {
                 // A misconfigured deployment gets no calls, so only a probe can show it fixed: it is allowed
-                // (and billed like a call) when its hold is over, backing off while it still fails.
+                // (billed like a call when a container answers it) when its hold is over, backing off while it fails.
                 if (!misconfiguration.checkDue(now) || !h.tryStartProbe()) {
                     continue;
                 }

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -181,19 +182,22 @@ public final class RoutingPolicy implements RoutingDecider {
             rule = Decision.QUEUED;
         } else if (request.getCostPriority()) {
             List<DeploymentSnapshot> baseline = withHeadroom.stream().filter(d -> d.provider() == BASELINE).toList();
-            // A leased node is billed busy or idle: one the router has not learned yet (it just joined) costs
-            // nothing extra to try, while comparing its configured guess with the others' learned, shared cost
-            // would keep it idle for good. It gets jobs while idle until its cost is learned.
-            Optional<DeploymentSnapshot> unlearned = baseline.stream()
-                    .filter(d -> lease(d) && !learnedAttemptCost(d) && d.load() == 0).min(BY_ID);
-            if (unlearned.isPresent()) {
-                chosen = unlearned.get();
-                why.add("baseline tier has headroom; " + chosen.id() + " is leased and idle with no learned cost yet,"
-                        + " so it is tried");
-                rule = Decision.BASELINE;
-            } else if (!baseline.isEmpty()) {
-                chosen = baseline.stream().min(byCost).orElseThrow();
-                why.add("baseline tier has headroom, cheapest");
+            if (!baseline.isEmpty()) {
+                // A leased node is billed busy or idle: one the router has not learned yet (it just joined) is
+                // priced like the cheapest learned lease, not by its configured guess, which would keep it idle
+                // against the others' learned, shared cost for good; it gets jobs once it is the least loaded.
+                OptionalDouble leasedFloor = baseline.stream().filter(d -> lease(d) && learnedAttemptCost(d))
+                        .mapToDouble(d -> expectedCostUsd(d, now)).min();
+                Comparator<DeploymentSnapshot> byLeaseCost = leasedFloor.isEmpty() ? byCost
+                        : Comparator.comparingDouble((DeploymentSnapshot d) -> lease(d) && !learnedAttemptCost(d)
+                                ? Math.min(expectedCostUsd(d, now), leasedFloor.getAsDouble()) : expectedCostUsd(d, now))
+                        .thenComparingDouble(d -> (double) d.load() / d.capacity())
+                        .thenComparing(DeploymentSnapshot::id);
+                chosen = baseline.stream().min(byLeaseCost).orElseThrow();
+                why.add(lease(chosen) && !learnedAttemptCost(chosen) && leasedFloor.isPresent()
+                        ? "baseline tier has headroom; " + chosen.id() + " is leased with no learned cost yet, priced"
+                        + " like the cheapest learned lease"
+                        : "baseline tier has headroom, cheapest");
                 rule = Decision.BASELINE;
             } else {
                 chosen = withHeadroom.stream().min(byCost).orElseThrow();

@@ -80,22 +80,24 @@ class RoutingPolicyTest {
     }
 
     @Test
-    void shouldTryANewlyJoinedIdleLeasedNodeBeforeTheLearnedOnesThenCompareCosts() {
-        // Given a leased node the router has learned (its shared attempt cost is low) and one that just joined
+    void shouldPriceANewlyJoinedLeasedNodeLikeTheCheapestLearnedLeaseUntilItsOwnCostIsLearned() {
+        // Given a leased node the router has learned (its shared attempt cost is low) and one that just joined,
+        // whose configured price alone would look dearer
         DeploymentSnapshot known = learnedCost(billed(deployment("golem-eu-1", ProviderKind.GOLEM, "eu-central",
                 0.0001, 4, 2), BillingModel.LEASE, 2, 0), 0.00004);
         DeploymentSnapshot joined = billed(deployment("golem-new", ProviderKind.GOLEM, "eu-central", 0.00009, 4, 0),
                 BillingModel.LEASE, 4, 0);
         assertThat(policy.expectedCostUsd(joined, NOW)).isGreaterThan(policy.expectedCostUsd(known, NOW));
 
-        // Then the idle new node is tried: its lease is paid busy or idle
+        // Then the new node is tried while it is the less loaded: its lease is paid busy or idle
         Decision decision = policy.decide(request().build(), Set.of(), List.of(known, joined), NOW);
         assertThat(decision.chosen()).map(DeploymentSnapshot::id).hasValue("golem-new");
-        assertThat(decision.reason()).contains("golem-new is leased and idle with no learned cost yet");
+        assertThat(decision.reason()).contains("golem-new is leased with no learned cost yet, priced like the cheapest"
+                + " learned lease");
 
-        // But not while it is busy, nor once its cost is learned: then the cheapest wins
-        DeploymentSnapshot busy = billed(deployment("golem-new", ProviderKind.GOLEM, "eu-central", 0.00009, 4, 1),
-                BillingModel.LEASE, 3, 0);
+        // But not once it is the more loaded, nor once its own (dearer) cost is learned: then the cheapest wins
+        DeploymentSnapshot busy = billed(deployment("golem-new", ProviderKind.GOLEM, "eu-central", 0.00009, 4, 3),
+                BillingModel.LEASE, 1, 0);
         assertThat(policy.decide(request().build(), Set.of(), List.of(known, busy), NOW).chosen())
                 .map(DeploymentSnapshot::id).hasValue("golem-eu-1");
         DeploymentSnapshot learned = learnedCost(joined, 0.00008);
