@@ -95,9 +95,11 @@ class RoutingPolicyTest {
         assertThat(decision.reason()).contains("golem-new is leased with no learned cost yet, priced like the cheapest"
                 + " learned lease");
 
-        // But not once it is the more loaded, nor once its own (dearer) cost is learned: then the cheapest wins
-        DeploymentSnapshot busy = billed(deployment("golem-new", ProviderKind.GOLEM, "eu-central", 0.00009, 4, 3),
+        // But not once it is the more loaded (a dear node, so its own guess is above the floor even shared three
+        // ways), nor once its own (dearer) cost is learned: then the cheapest wins
+        DeploymentSnapshot busy = billed(deployment("golem-new", ProviderKind.GOLEM, "eu-central", 0.0009, 4, 3),
                 BillingModel.LEASE, 1, 0);
+        assertThat(policy.expectedCostUsd(busy, NOW)).isGreaterThan(policy.expectedCostUsd(known, NOW));
         assertThat(policy.decide(request().build(), Set.of(), List.of(known, busy), NOW).chosen())
                 .map(DeploymentSnapshot::id).hasValue("golem-eu-1");
         DeploymentSnapshot learned = learnedCost(joined, 0.00008);
