@@ -45,7 +45,8 @@ public final class RouterProcessors {
 
     /** The policy every router instance routes with, for {@code settings}. */
     public static RoutingDecider productionPolicy(RouterSettings settings) {
-        return new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(), settings.stats());
+        return new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(), settings.stats(),
+                settings.hold(), settings.budget());
     }
 
     public RouterSettings settings() {
@@ -55,6 +56,7 @@ public final class RouterProcessors {
     /**
      * {@code job-lifecycle} of one task: reads {@link JobEvent}s, uses the stores named
      * {@link RouterNames#JOB_STATE_STORE}, {@link RouterNames#JOB_TIMER_STORE},
+     * {@link RouterNames#JOB_HOLD_STORE},
      * {@link RouterNames#DEPLOYMENT_STATE_STORE} and {@link RouterNames#DEPLOYMENT_STATS_VIEW_STORE}, forwards to
      * {@link RouterNames#PROVIDER_JOBS_SINK}, {@link RouterNames#RESULTS_SINK} and
      * {@link RouterNames#ATTEMPTS_BY_DEPLOYMENT_SINK}, and schedules its wall-clock scan.
