@@ -87,17 +87,20 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     private KeyValueStore<String, String> holds;
     /** Entries of the hold store; counted when first needed (-1 until then), then kept as jobs come and go. */
     private int heldCount = -1;
+    /** The held jobs of every task of this instance. */
+    private final HeldJobs instanceHeld;
     /** The rolling blended cost per inference, when a budget is set; null otherwise. */
     private final BudgetTracker budget;
 
     JobLifecycleProcessor(RouterSettings settings) {
-        this(settings, new DeploymentView(), ProviderBacklog.NONE, RoutingEvents.NONE,
+        this(settings, new DeploymentView(), new HeldJobs(), ProviderBacklog.NONE, RoutingEvents.NONE,
                 RouterProcessors.productionPolicy(settings));
     }
 
-    JobLifecycleProcessor(RouterSettings settings, DeploymentView view, ProviderBacklog backlog,
+    JobLifecycleProcessor(RouterSettings settings, DeploymentView view, HeldJobs instanceHeld, ProviderBacklog backlog,
                           RoutingEvents events, RoutingDecider policy) {
         this.settings = settings;
+        this.instanceHeld = instanceHeld;
         this.view = view;
         this.backlog = backlog;
         this.events = events;
@@ -441,7 +444,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
                 if (state == null || state.getPhase() != JobPhase.HELD) {
                     holds.delete(holdKey);
                     heldCount--;
-                    events.held(context.taskId().partition(), heldCount);
+                    heldChanged();
                     continue;
                 }
                 int held = stillHeld;
@@ -472,7 +475,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         if (count > 0) {
             LOG.info("{} jobs held for the baseline tier", count);
         }
-        events.held(context.taskId().partition(), count);
+        heldChanged();
     }
 
     /** Keeps the job held for the baseline: HELD, indexed in the hold store, its timer at its latest release. */
@@ -480,7 +483,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         if (state.getPhase() != JobPhase.HELD) {
             holds.put(holdKey(state), state.getJobId());
             heldCount++;
-            events.held(context.taskId().partition(), heldCount);
+            heldChanged();
             LOG.debug("held for the baseline: {}", decision.reason());
         }
         state.setPhase(JobPhase.HELD);
@@ -494,19 +497,27 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         save(state, previousTimer);
     }
 
+    private void heldChanged() {
+        instanceHeld.set(context.taskId().partition(), heldCount);
+        events.held(context.taskId().partition(), heldCount);
+    }
+
     /** Takes a job that leaves HELD out of the hold index. */
     private void unhold(JobState state) {
         if (state.getPhase() == JobPhase.HELD) {
             holds.delete(holdKey(state));
             heldCount--;
-            events.held(context.taskId().partition(), heldCount);
+            heldChanged();
         }
     }
 
-    /** Held jobs of this task ahead of this one: all of them for a job not yet held, those before it otherwise. */
+    /**
+     * Held jobs ahead of this one: for a job not yet held, every job the instance's tasks hold; for a held one,
+     * those before it in this task's queue.
+     */
     private int heldAhead(JobState state) {
         if (state.getPhase() != JobPhase.HELD) {
-            return heldCount;
+            return instanceHeld.total();
         }
         String key = holdKey(state);
         int ahead = 0;

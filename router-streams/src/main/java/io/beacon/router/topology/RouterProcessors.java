@@ -25,6 +25,7 @@ public final class RouterProcessors {
     private final RoutingEvents events;
     private final RoutingDecider decider;
     private final DeploymentView view = new DeploymentView();
+    private final HeldJobs held = new HeldJobs();
 
     /** The router as it runs in production: {@link #productionPolicy} decides. */
     public RouterProcessors(RouterSettings settings, ProviderBacklog backlog, RoutingEvents events) {
@@ -62,7 +63,7 @@ public final class RouterProcessors {
      * {@link RouterNames#ATTEMPTS_BY_DEPLOYMENT_SINK}, and schedules its wall-clock scan.
      */
     public Processor<String, JobEvent, String, SpecificRecord> jobLifecycle() {
-        return new JobLifecycleProcessor(settings, view, backlog, events, decider);
+        return new JobLifecycleProcessor(settings, view, held, backlog, events, decider);
     }
 
     /**
