@@ -54,6 +54,7 @@ public final class ResultStats {
     private long succeeded;
     private double costUsd;
     private double idleCostUsd;
+    private long held;
 
     /** 15 minutes of 5 s throughput buckets, p50/p95 over each provider's last 1024 successes. */
     public ResultStats() {
@@ -167,6 +168,11 @@ public final class ResultStats {
         return provider.trim().toLowerCase(Locale.ROOT);
     }
 
+    /** How many jobs the router holds for the baseline tier now (a level, not a total). */
+    public synchronized void setHeld(long jobs) {
+        held = Math.max(0, jobs);
+    }
+
     /**
      * The dashboard's {@code /dashboard/stats} document: totals, the throughput series of completed
      * buckets inside the window (the bucket still open at {@code nowEpochMs} is left out, so the last
@@ -182,6 +188,7 @@ public final class ResultStats {
         totals.put("results", results);
         totals.put("succeeded", succeeded);
         totals.put("failed", results - succeeded);
+        totals.put("held", held);
         totals.put("cost_usd", costUsd);
         totals.put("idle_cost_usd", idleCostUsd);
         totals.put("idle_share", costUsd == 0 ? 0 : idleCostUsd / costUsd);

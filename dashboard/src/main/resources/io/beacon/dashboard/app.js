@@ -387,6 +387,7 @@ function renderStats(body) {
   byTestId('throughput-current').textContent = last ? rate(num(last.results_per_second)) : '–';
   byTestId('totals-results').textContent = count(num(totals.results));
   byTestId('totals-failed').textContent = count(num(totals.failed));
+  byTestId('totals-held').textContent = count(num(totals.held));
   const bucket = num(body.bucket_seconds);
   byTestId('throughput-caption').textContent = 'Results per second'
     + (bucket ? ', in ' + bucket + ' s steps' : '')

@@ -2,6 +2,8 @@ package io.beacon.router;
 
 import io.beacon.ops.lag.GroupFilter;
 import io.beacon.router.http.HttpSettings;
+import io.beacon.router.policy.BudgetSettings;
+import io.beacon.router.policy.HoldSettings;
 import io.beacon.router.policy.StatsSettings;
 import io.beacon.router.topology.RouterSettings;
 import io.beacon.schemas.config.CommonConfig;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -42,6 +45,11 @@ public final class RouterConfig extends CommonConfig {
     public static final String COLD_START_PENALTY_MS = "router.cold.start.penalty.ms";
     public static final String WARM_WINDOW_MS = "router.warm.window.ms";
     public static final String WAKE_COST = "routing.wake.cost";
+    public static final String HOLD_MARGIN_MS = "router.hold.margin.ms";
+    public static final String HOLD_MIN_SLACK_MS = "router.hold.min.slack.ms";
+    public static final String HOLD_QUEUE_WAVES = "router.hold.queue.waves";
+    public static final String BUDGET_MAX_COST = "router.budget.max.cost.per.inference";
+    public static final String BUDGET_WINDOW_MS = "router.budget.window.ms";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_THREADS = "http.threads";
@@ -124,6 +132,27 @@ public final class RouterConfig extends CommonConfig {
                             + " costs the wake: price x (cold start + service time + idle_window_ms). false: the"
                             + " older estimate, price x (billed seconds + a cold start after router.warm.window.ms"
                             + " idle), for measuring before and after on the same workload.")
+            .define(HOLD_MARGIN_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "A batch job is held for the baseline tier (Golem) only while its predicted completion there"
+                            + " (the work queued ahead of it, learned service time, cold start) comes at least this long"
+                            + " before its deadline; a held job is released at the latest this long, plus the fastest"
+                            + " other deployment's expected time, before its deadline.")
+            .define(HOLD_MIN_SLACK_MS, Type.LONG, 300_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "A cost-priority job whose request names no latency_class is treated as batch (may be held"
+                            + " for the baseline) when its own deadline lies at least this long after its created_at;"
+                            + " a job without a deadline of its own never is.")
+            .define(HOLD_QUEUE_WAVES, Type.DOUBLE, 1.0, Range.between(0.0, 100.0), Importance.LOW,
+                    "A batch job goes straight to the baseline while fewer than this many times its slots wait"
+                            + " at its workers beyond the slots (a short queue keeps slots busy between heartbeats);"
+                            + " beyond that it is held in the router. 0: only free slots.")
+            .define(BUDGET_MAX_COST, Type.DOUBLE, null, budgetValidator(), Importance.MEDIUM,
+                    "Rolling budget in US dollars per successful inference (unset by default: no budget). As the"
+                            + " blended cost per inference over router.budget.window.ms (all money the cost ledger"
+                            + " billed over successful inferences) reaches 80% of it, new jobs avoid deployments"
+                            + " expected to cost more than the budget (over it: budget x budget / blend) while"
+                            + " cheaper candidates remain.")
+            .define(BUDGET_WINDOW_MS, Type.LONG, 600_000L, Range.atLeast(1_000), Importance.LOW,
+                    "How far back the budget's blended cost per inference looks.")
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "Address the router's HTTP API binds to.")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the router's HTTP API (/health, /providers); 0 picks a free port.")
@@ -206,6 +235,14 @@ public final class RouterConfig extends CommonConfig {
         return StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee) ? ALOS_COMMIT_MS : EOS_COMMIT_MS;
     }
 
+    private static ConfigDef.Validator budgetValidator() {
+        return (name, value) -> {
+            if (value != null && !((Double) value > 0)) {
+                throw new ConfigException(name, value, "must be a positive number of US dollars, or unset for no budget");
+            }
+        };
+    }
+
     private static ConfigDef.Validator commitIntervalValidator() {
         return (name, value) -> {
             long ms = (Long) value;
@@ -234,6 +271,11 @@ public final class RouterConfig extends CommonConfig {
                 new StatsSettings(StatsSettings.defaults().ewmaAlpha(), StatsSettings.defaults().latencyWindow(),
                         StatsSettings.defaults().minSamples(), getInt(CIRCUIT_FAILURES),
                         Duration.ofMillis(getLong(CIRCUIT_OPEN_MS)), Duration.ofMillis(getLong(COLD_START_PENALTY_MS)),
-                        Duration.ofMillis(getLong(WARM_WINDOW_MS)), getBoolean(WAKE_COST)));
+                        Duration.ofMillis(getLong(WARM_WINDOW_MS)), getBoolean(WAKE_COST)),
+                new HoldSettings(Duration.ofMillis(getLong(HOLD_MARGIN_MS)), Duration.ofMillis(getLong(HOLD_MIN_SLACK_MS)),
+                        getDouble(HOLD_QUEUE_WAVES)),
+                new BudgetSettings(getDouble(BUDGET_MAX_COST) == null ? OptionalDouble.empty()
+                        : OptionalDouble.of(getDouble(BUDGET_MAX_COST)), Duration.ofMillis(getLong(BUDGET_WINDOW_MS)),
+                        BudgetSettings.none().nearShare()));
     }
 }

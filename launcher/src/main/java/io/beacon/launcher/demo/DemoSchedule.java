@@ -1,6 +1,7 @@
 package io.beacon.launcher.demo;
 
 import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.LatencyClass;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,8 +14,8 @@ import java.util.Map;
  * When each job of a demo run is sent, and what it is. {@link #steady}: the job mix at a fixed rate.
  * {@link #benchmarkRuns}: Beacon's own traffic as the policy lab's benchmark-batch scenario has it: nine jobs
  * in ten belong to benchmark runs of {@value #RUN_SIZE} sent at once, each job with a 30-minute deadline
- * ({@code metadata.latency_class=batch}, cost priority); every tenth job is interactive (speed priority, a
- * 60-second deadline, {@code latency_class=interactive}) and sent on its own; runs start so that the average
+ * ({@code latency_class} BATCH, cost priority; also in {@code metadata.latency_class} for the results); every
+ * tenth job is interactive (speed priority, a 60-second deadline, INTERACTIVE) and sent on its own; runs start so that the average
  * rate is the demo's rate.
  */
 public final class DemoSchedule {
@@ -89,6 +90,7 @@ public final class DemoSchedule {
         metadata.put(LATENCY_CLASS, person ? "interactive" : "batch");
         InferenceRequest.Builder out = InferenceRequest.newBuilder(job)
                 .setCostPriority(!person)
+                .setLatencyClass(person ? LatencyClass.INTERACTIVE : LatencyClass.BATCH)
                 .setDeadline(created.plus(person ? INTERACTIVE_DEADLINE : BATCH_DEADLINE))
                 .setMetadata(metadata);
         if (!person) {

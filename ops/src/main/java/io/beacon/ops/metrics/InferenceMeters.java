@@ -39,6 +39,8 @@ public final class InferenceMeters {
     public static final String FAILOVERS = "beacon.failovers";
     public static final String DLQ_RECORDS = "beacon.dlq.records";
     public static final String DEPLOYMENT_IN_FLIGHT = "beacon.deployment.in.flight";
+    /** Jobs the router holds for the baseline tier now ({@code beacon_jobs_held}). */
+    public static final String JOBS_HELD = "beacon.jobs.held";
     public static final String DEPLOYMENT_CIRCUIT_STATE = "beacon.deployment.circuit.state";
     /** Prometheus {@code beacon_deployment_condition{deployment,provider,condition}}: 1 for the current one, else 0. */
     public static final String DEPLOYMENT_CONDITION = "beacon.deployment.condition";
@@ -84,9 +86,26 @@ public final class InferenceMeters {
     private final Map<Deployment, Gauged> circuits = new ConcurrentHashMap<>();
     private final Map<Deployment, Map<String, Gauged>> conditions = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> attemptFailures = new ConcurrentHashMap<>();
+    private final AtomicInteger held = new AtomicInteger();
+    private volatile boolean heldRegistered;
 
     public InferenceMeters(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** Sets {@code beacon_jobs_held}: the jobs this instance holds for the baseline tier now. */
+    public void setJobsHeld(int jobs) {
+        if (!heldRegistered) {
+            synchronized (held) {
+                if (!heldRegistered) {
+                    Gauge.builder(JOBS_HELD, held, AtomicInteger::get)
+                            .description("Jobs held in the router for the baseline tier (Golem) until it can take them")
+                            .register(registry);
+                    heldRegistered = true;
+                }
+            }
+        }
+        held.set(jobs);
     }
 
     /**

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.beacon.router.policy.RequestValidator;
 import io.beacon.schemas.avro.ChatMessage;
 import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.LatencyClass;
 import io.beacon.schemas.avro.ProviderKind;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -35,7 +36,8 @@ import java.util.Set;
  * <p>Fields: {@code model} (required), {@code prompt} (or {@code messages}: [{role, content}]),
  * {@code temperature}, {@code max_tokens}, {@code region_preference}, {@code cost_priority},
  * {@code provider_preference} ("golem" | "modal" | "runpod", or an array of them in order),
- * {@code allow_fallbacks}, {@code max_price_per_inference_usd}, {@code timeout_seconds} and
+ * {@code allow_fallbacks}, {@code max_price_per_inference_usd}, {@code latency_class} ("interactive" |
+ * "batch"), {@code timeout_seconds} and
  * {@code metadata} (string to string). Absent optional fields take the schema's defaults.
  */
 public final class InferencePayloadParser {
@@ -134,6 +136,7 @@ public final class InferencePayloadParser {
         }
         optionalBoolean(payload, "allow_fallbacks").ifPresent(builder::setAllowFallbacks);
         optionalNumber(payload, "max_price_per_inference_usd").ifPresent(p -> builder.setMaxPricePerInferenceUsd(p.doubleValue()));
+        latencyClass(payload).ifPresent(builder::setLatencyClass);
         Map<String, String> metadata = metadata(payload);
         if (!metadata.isEmpty()) {
             builder.setMetadata(metadata);
@@ -193,6 +196,16 @@ public final class InferencePayloadParser {
             throw new Invalid(field, field + ": must be a number, not " + describe(node));
         }
         return Optional.of(node.decimalValue());
+    }
+
+    /** "interactive" or "batch" (any case); anything else is refused, naming the values accepted. */
+    private static Optional<LatencyClass> latencyClass(JsonNode payload) {
+        return optionalString(payload, "latency_class").map(value -> switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "interactive" -> LatencyClass.INTERACTIVE;
+            case "batch" -> LatencyClass.BATCH;
+            default -> throw new Invalid("latency_class", "latency_class: must be \"interactive\" or \"batch\", not '"
+                    + value + "'");
+        });
     }
 
     /** A whole number; one too large for an int is reported as out of range, not as a type error. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.JobPhase;
 import io.beacon.schemas.avro.JobState;
 import java.time.Instant;
 import java.util.Locale;
@@ -30,11 +31,21 @@ final class JobJson {
         putInstant(node, "next_route_at", state.getNextRouteAt());
         putInstant(node, "finished_at", state.getFinishedAt());
         putNullable(node, "last_error", state.getLastError());
+        if (state.getHeldAt() != null) {
+            // Held for the baseline (now, or before it was routed): why, and when it is expected to start there.
+            ObjectNode hold = node.putObject("hold");
+            hold.put("held", state.getPhase() == JobPhase.HELD);
+            putInstant(hold, "held_at", state.getHeldAt());
+            putNullable(hold, "reason", state.getHoldReason());
+            putInstant(hold, "predicted_start", state.getPredictedStart());
+            putInstant(hold, "release_by", state.getReleaseBy());
+        }
         InferenceRequest request = state.getRequest();
         ObjectNode req = node.putObject("request");
         req.put("model", request.getModel());
         putNullable(req, "region_preference", request.getRegionPreference());
         req.put("cost_priority", request.getCostPriority());
+        req.put("latency_class", request.getLatencyClass().name().toLowerCase(Locale.ROOT));
         ArrayNode preference = req.putArray("provider_preference");
         request.getProviderPreference().forEach(p -> preference.add(p.name().toLowerCase(Locale.ROOT)));
         req.put("allow_fallbacks", request.getAllowFallbacks());

@@ -35,6 +35,9 @@ public final class RouterTelemetry implements RoutingEvents {
     private final InferenceMeters meters;
     private final ResultStats stats;
     private final Clock clock;
+    /** Jobs held per task (partition) of this instance; the gauge is their sum. */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, Integer> heldByPartition =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public RouterTelemetry(InferenceMeters meters, ResultStats stats, Clock clock) {
         this.meters = meters;
@@ -49,6 +52,14 @@ public final class RouterTelemetry implements RoutingEvents {
         if (failoverFrom != null) {
             meters.recordFailover(label(failoverFrom), provider);
         }
+    }
+
+    @Override
+    public void held(int partition, int jobs) {
+        heldByPartition.put(partition, jobs);
+        int total = heldByPartition.values().stream().mapToInt(Integer::intValue).sum();
+        meters.setJobsHeld(total);
+        stats.setHeld(total);
     }
 
     @Override

@@ -7,13 +7,15 @@ import java.util.Set;
 
 /**
  * The one question the job lifecycle asks when a job needs a deployment (a new job, a failover, a retry after
- * a wait): which deployment, if any, and why. {@link RoutingPolicy} is the router's answer; the policy lab
- * runs other answers (round-robin, cheapest-first, ...) through the same lifecycle to compare them.
+ * a wait, a held job judged again): which deployment, if any, and why. {@link RoutingPolicy} is the router's
+ * answer; the policy lab runs other answers (round-robin, cheapest-first, ...) through the same lifecycle to
+ * compare them.
  *
  * <p>An implementation must be deterministic for the same inputs or say where it is not (a weighted random
  * choice), must never choose a deployment that is not in {@code deployments}, and returns
  * {@link Decision#none} when nothing can take the job: the lifecycle then waits with back-off until the
- * job's deadline.
+ * job's deadline. A decider may instead {@link Decision#hold} the job for cheaper capacity: the lifecycle keeps
+ * it, durably, and asks again when capacity frees, time passes or the job must be released.
  */
 @FunctionalInterface
 public interface RoutingDecider {
@@ -28,4 +30,14 @@ public interface RoutingDecider {
      */
     Decision decide(InferenceRequest request, Set<String> alreadyTried, Collection<DeploymentSnapshot> deployments,
                     Instant now, ProviderBacklog backlog);
+
+    /**
+     * The same question with what the lifecycle knows of the job's deadline, the jobs held ahead of it and the
+     * blended cost so far. A decider that neither holds jobs nor steers by budget ignores it (the default).
+     */
+    default Decision decide(InferenceRequest request, Set<String> alreadyTried,
+                            Collection<DeploymentSnapshot> deployments, Instant now, ProviderBacklog backlog,
+                            RoutingContext context) {
+        return decide(request, alreadyTried, deployments, now, backlog);
+    }
 }

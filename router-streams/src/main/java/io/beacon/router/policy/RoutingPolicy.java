@@ -5,6 +5,7 @@ import io.beacon.schemas.avro.CandidateScore;
 import io.beacon.schemas.avro.DeploymentCondition;
 import io.beacon.schemas.avro.DeploymentStats;
 import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.LatencyClass;
 import io.beacon.schemas.avro.ProviderKind;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,21 @@ import java.util.TreeSet;
  *       deployment with headroom; when nothing has headroom, the lowest expected completion time (the job
  *       queues there). Speed priority: the lowest expected completion time.</li>
  * </ol>
+ * <p>Latency class and deadline: an {@code INTERACTIVE} job gets the fastest expected completion (within its
+ * price cap), never held. A {@code BATCH} job (or a cost-priority job that names no class but whose own deadline
+ * leaves {@link HoldSettings#minSlack} after its creation) goes to the baseline tier (its preferred region among
+ * baseline nodes) when a slot is free beyond the jobs held ahead of it, joins the baseline workers' short queue
+ * while it is within {@link HoldSettings#queueWaves}, and is otherwise <em>held</em> ({@link Decision#hold})
+ * while the {@link BaselineForecast} (the work queued ahead of it, learned service time, cold start) says the
+ * baseline finishes it at least {@link HoldSettings#margin} before its deadline; only when it cannot, or at its
+ * latest release (the deadline less the margin less the fastest other deployment's expected time), does it
+ * go to the cheapest burst deployment.
+ *
+ * <p>Budget ({@link BudgetSettings}): as the rolling blended cost per inference nears the budget, candidates
+ * expected to cost more than the budget allows are left out while cheaper ones remain. A request's max price is
+ * a filter on every decision, failovers included; when it leaves nothing, the decision says so
+ * ({@link Decision#OVER_PRICE}).
+ *
  * Estimates learn from outcomes ({@link DeploymentStats}): service time and billed time from the
  * deployment's own moving averages once it has a few successes, a cold start for serverless
  * deployments that have idled, and a gross-up for the share of attempts that fail; the router's own
@@ -52,24 +68,34 @@ public final class RoutingPolicy implements RoutingDecider {
     /** The cheap tier that should carry the load while it has room. */
     public static final ProviderKind BASELINE = ProviderKind.GOLEM;
 
+    private static final String OVER_CAP = "expected cost ";
     private static final Comparator<DeploymentSnapshot> BY_ID = Comparator.comparing(DeploymentSnapshot::id);
 
     private final Duration heartbeatStaleness;
     private final double expectedSeconds;
     private final StatsSettings stats;
+    private final HoldSettings hold;
+    private final BudgetSettings budget;
 
     public RoutingPolicy(Duration heartbeatStaleness, double expectedInferenceSeconds) {
         this(heartbeatStaleness, expectedInferenceSeconds, StatsSettings.defaults());
+    }
+
+    public RoutingPolicy(Duration heartbeatStaleness, double expectedInferenceSeconds, StatsSettings stats) {
+        this(heartbeatStaleness, expectedInferenceSeconds, stats, HoldSettings.defaults(), BudgetSettings.none());
     }
 
     /**
      * @param expectedInferenceSeconds service time assumed until a deployment has enough successes to
      *                                 learn its own
      */
-    public RoutingPolicy(Duration heartbeatStaleness, double expectedInferenceSeconds, StatsSettings stats) {
+    public RoutingPolicy(Duration heartbeatStaleness, double expectedInferenceSeconds, StatsSettings stats,
+                         HoldSettings hold, BudgetSettings budget) {
         this.heartbeatStaleness = heartbeatStaleness;
         this.expectedSeconds = expectedInferenceSeconds;
         this.stats = stats;
+        this.hold = hold;
+        this.budget = budget;
     }
 
     public Decision decide(InferenceRequest request, Set<String> alreadyTried,
@@ -84,18 +110,38 @@ public final class RoutingPolicy implements RoutingDecider {
     @Override
     public Decision decide(InferenceRequest request, Set<String> alreadyTried,
                            Collection<DeploymentSnapshot> deployments, Instant now, ProviderBacklog backlog) {
+        return decide(request, alreadyTried, deployments, now, backlog, RoutingContext.none());
+    }
+
+    /**
+     * @param context the job's deadline as applied, the jobs held ahead of it, whether it may be held, and the
+     *                blended cost per inference for the budget
+     */
+    @Override
+    public Decision decide(InferenceRequest request, Set<String> alreadyTried,
+                           Collection<DeploymentSnapshot> deployments, Instant now, ProviderBacklog backlog,
+                           RoutingContext context) {
         List<CandidateScore> scores = new ArrayList<>();
         List<DeploymentSnapshot> eligible = new ArrayList<>();
         List<DeploymentSnapshot> sorted = new ArrayList<>(deployments);
         sorted.sort(BY_ID);
+        int overPrice = 0;
         for (DeploymentSnapshot d : sorted) {
             String reject = rejection(request, alreadyTried, d, now);
             if (reject == null) {
                 eligible.add(d);
+            } else if (reject.startsWith(OVER_CAP)) {
+                overPrice++;
             }
             scores.add(CandidateScore.newBuilder().setDeploymentId(d.id()).setProvider(d.provider())
                     .setEligible(reject == null).setScore(reject == null ? score(request, d, now) : 0)
                     .setNote(reject == null ? describe(d, now) : reject).build());
+        }
+        if (eligible.isEmpty() && overPrice > 0) {
+            return Decision.overPrice(overPrice + " deployment(s) could take model " + request.getModel()
+                    + " but each is expected to cost more than the job's max price "
+                    + usd(request.getMaxPricePerInferenceUsd())
+                    + (alreadyTried.isEmpty() ? "" : " (already tried: " + String.join(", ", alreadyTried) + ")"), scores);
         }
         if (eligible.isEmpty()) {
             if (sorted.stream().noneMatch(d -> d.status().getModels().contains(request.getModel()))) {
@@ -159,7 +205,30 @@ public final class RoutingPolicy implements RoutingDecider {
             }
         }
 
-        String region = request.getRegionPreference();
+        OptionalDouble cap = budget.capUsd(context.blendedCostPerInferenceUsd());
+        if (cap.isPresent()) {
+            double limit = cap.getAsDouble();
+            List<DeploymentSnapshot> within = pool.stream().filter(d -> expectedCostUsd(d, now) <= limit).toList();
+            String blend = "blended " + usd(context.blendedCostPerInferenceUsd()) + " per inference near the budget "
+                    + usd(budget.maxCostPerInferenceUsd().getAsDouble());
+            if (within.isEmpty()) {
+                why.add(blend + ", but no candidate is expected under " + usd(limit));
+            } else if (within.size() < pool.size()) {
+                pool = within;
+                why.add(blend + ", avoiding deployments expected over " + usd(limit));
+            }
+        }
+
+        LatencyClass latencyClass = latencyClass(request);
+        Instant deadline = context.deadline() != null ? context.deadline() : request.getDeadline();
+        if (latencyClass == LatencyClass.BATCH && deadline != null) {
+            Optional<Decision> batch = batch(request, pool, scores, why, deadline, now, context);
+            if (batch.isPresent()) {
+                return batch.get();
+            }
+        }
+
+        String region = latencyClass == LatencyClass.BATCH ? null : request.getRegionPreference();
         if (region != null && !region.isBlank()) {
             List<DeploymentSnapshot> local = pool.stream()
                     .filter(d -> d.region().equalsIgnoreCase(region) && d.hasHeadroom()).toList();
@@ -180,21 +249,12 @@ public final class RoutingPolicy implements RoutingDecider {
             chosen = pool.stream().min(byLatency).orElseThrow();
             why.add("every candidate is at capacity, queueing where it completes soonest");
             rule = Decision.QUEUED;
-        } else if (request.getCostPriority()) {
+        } else if (latencyClass == LatencyClass.BATCH
+                || (request.getCostPriority() && latencyClass != LatencyClass.INTERACTIVE)) {
             List<DeploymentSnapshot> baseline = withHeadroom.stream().filter(d -> d.provider() == BASELINE).toList();
             if (!baseline.isEmpty()) {
-                // A leased node is billed busy or idle: one the router has not learned yet (it just joined) is
-                // priced like the cheapest learned lease, not by its configured guess, which would keep it idle
-                // against the others' learned, shared cost for good; it gets jobs once it is the least loaded.
-                OptionalDouble leasedFloor = baseline.stream().filter(d -> lease(d) && learnedAttemptCost(d))
-                        .mapToDouble(d -> expectedCostUsd(d, now)).min();
-                Comparator<DeploymentSnapshot> byLeaseCost = leasedFloor.isEmpty() ? byCost
-                        : Comparator.comparingDouble((DeploymentSnapshot d) -> lease(d) && !learnedAttemptCost(d)
-                                ? Math.min(expectedCostUsd(d, now), leasedFloor.getAsDouble()) : expectedCostUsd(d, now))
-                        .thenComparingDouble(d -> (double) d.load() / d.capacity())
-                        .thenComparing(DeploymentSnapshot::id);
-                chosen = baseline.stream().min(byLeaseCost).orElseThrow();
-                why.add(lease(chosen) && !learnedAttemptCost(chosen) && leasedFloor.isPresent()
+                chosen = baseline.stream().min(byBaselineCost(baseline, now)).orElseThrow();
+                why.add(unlearnedLease(chosen, baseline)
                         ? "baseline tier has headroom; " + chosen.id() + " is leased with no learned cost yet, priced"
                         + " like the cheapest learned lease"
                         : "baseline tier has headroom, cheapest");
@@ -208,11 +268,109 @@ public final class RoutingPolicy implements RoutingDecider {
             // Expected latency already counts the queue behind a full deployment, so a busy but warm
             // deployment can still beat a cold one.
             chosen = pool.stream().min(byLatency).orElseThrow();
-            why.add("speed priority, fastest expected completion");
+            why.add(latencyClass == LatencyClass.INTERACTIVE ? "interactive, fastest expected completion"
+                    : "speed priority, fastest expected completion");
             rule = Decision.SPEED;
         }
         return new Decision(Optional.of(chosen), String.join("; ", why), rule, scores, expectedCostUsd(chosen, now),
                 expectedLatencyMs(chosen, now));
+    }
+
+    /**
+     * The job's latency class as the router applies it: the request's own, or for a request that names none,
+     * BATCH when it is cost priority and its own deadline leaves the minimum slack after its creation.
+     */
+    public LatencyClass latencyClass(InferenceRequest request) {
+        LatencyClass named = request.getLatencyClass();
+        if (named != null && named != LatencyClass.UNSPECIFIED) {
+            return named;
+        }
+        Instant own = request.getDeadline();
+        if (request.getCostPriority() && own != null && request.getCreatedAt() != null
+                && !own.isBefore(request.getCreatedAt().plus(hold.minSlack()))) {
+            return LatencyClass.BATCH;
+        }
+        return LatencyClass.UNSPECIFIED;
+    }
+
+    /** The baseline tier's forecast over {@code baseline}, with this policy's service times and cold starts. */
+    public BaselineForecast forecast(Collection<DeploymentSnapshot> baseline, Instant now) {
+        return BaselineForecast.of(baseline, this::serviceSeconds, d -> coldStartSeconds(d, now));
+    }
+
+    /**
+     * A batch job's decision while the baseline can take it in time: a free slot, its short queue, or a hold.
+     * Empty when there is no baseline candidate, or it cannot finish the job in time, or the job must go now:
+     * then the job is routed by cost like any other.
+     */
+    private Optional<Decision> batch(InferenceRequest request, List<DeploymentSnapshot> pool, List<CandidateScore> scores,
+                                     List<String> why, Instant deadline, Instant now, RoutingContext context) {
+        List<DeploymentSnapshot> baseline = pool.stream().filter(d -> d.provider() == BASELINE).toList();
+        if (baseline.isEmpty()) {
+            why.add("batch, but no baseline deployment can take it");
+            return Optional.empty();
+        }
+        int ahead = Math.max(0, context.heldAhead());
+        BaselineForecast forecast = forecast(baseline, now);
+        List<DeploymentSnapshot> free = baseline.stream().filter(DeploymentSnapshot::hasHeadroom).toList();
+        if (!free.isEmpty() && forecast.freeSlots() > ahead) {
+            String region = request.getRegionPreference();
+            List<DeploymentSnapshot> local = region == null ? List.of()
+                    : free.stream().filter(d -> d.region().equalsIgnoreCase(region)).toList();
+            DeploymentSnapshot chosen = (local.isEmpty() ? free : local).stream().min(byBaselineCost(baseline, now))
+                    .orElseThrow();
+            why.add("batch, baseline tier has headroom" + (local.isEmpty() ? "" : " in preferred region " + region)
+                    + ", cheapest");
+            return Optional.of(chosen(chosen, why, Decision.BASELINE, scores, now));
+        }
+        double completion = forecast.completionSeconds(ahead);
+        Instant done = now.plusMillis(millis(completion));
+        Instant releaseBy = releaseBy(pool, forecast, deadline, now);
+        boolean inTime = !done.plus(hold.margin()).isAfter(deadline);
+        String outlook = "predicted start on the baseline in " + seconds(forecast.startDelaySeconds(ahead))
+                + " (" + forecast.load() + " running or queued on " + forecast.slots() + " slots, " + ahead
+                + " held ahead, " + seconds(forecast.serviceSeconds()) + " each), done " + done + ", deadline " + deadline;
+        if (inTime && forecast.queueRoom(ahead, hold.queueWaves())) {
+            DeploymentSnapshot chosen = baseline.stream()
+                    .min(Comparator.comparingDouble((DeploymentSnapshot d) -> (double) d.load() / d.capacity())
+                            .thenComparing(byCost(now))).orElseThrow();
+            why.add("batch, joins the baseline's short queue: " + outlook);
+            return Optional.of(chosen(chosen, why, Decision.BASELINE_QUEUE, scores, now));
+        }
+        if (inTime && context.mayHold() && now.isBefore(releaseBy)) {
+            why.add("batch, held for the baseline: " + outlook + ", release by " + releaseBy);
+            return Optional.of(Decision.hold(String.join("; ", why), scores,
+                    now.plusMillis(millis(forecast.startDelaySeconds(ahead))), releaseBy));
+        }
+        why.add(inTime ? "batch, released at its latest: " + outlook
+                : "batch, the baseline cannot finish it in time with the " + seconds(hold.margin().toMillis() / 1000.0)
+                        + " margin: " + outlook);
+        return Optional.empty();
+    }
+
+    /**
+     * The latest moment a held job is released: its deadline less the margin less the expected time on the
+     * fastest other deployment (or the baseline's service time when there is none).
+     */
+    private Instant releaseBy(List<DeploymentSnapshot> pool, BaselineForecast forecast, Instant deadline, Instant now) {
+        long elsewhereMs = pool.stream().filter(d -> d.provider() != BASELINE)
+                .mapToLong(d -> expectedLatencyMs(d, now)).min()
+                .orElse(millis(forecast.serviceSeconds() + forecast.coldStartSeconds()));
+        return deadline.minus(hold.margin()).minusMillis(elsewhereMs);
+    }
+
+    private Decision chosen(DeploymentSnapshot chosen, List<String> why, String rule, List<CandidateScore> scores,
+                            Instant now) {
+        return new Decision(Optional.of(chosen), String.join("; ", why), rule, scores, expectedCostUsd(chosen, now),
+                expectedLatencyMs(chosen, now));
+    }
+
+    private static long millis(double seconds) {
+        return Double.isInfinite(seconds) ? Long.MAX_VALUE / 4 : Math.round(seconds * 1000);
+    }
+
+    private static String seconds(double value) {
+        return Double.isInfinite(value) ? "never" : Math.round(value * 10) / 10.0 + " s";
     }
 
     private String rejection(InferenceRequest request, Set<String> tried, DeploymentSnapshot d, Instant now) {
@@ -243,7 +401,7 @@ public final class RoutingPolicy implements RoutingDecider {
         }
         Double cap = request.getMaxPricePerInferenceUsd();
         if (cap != null && expectedCostUsd(d, now) > cap) {
-            return "expected cost " + usd(expectedCostUsd(d, now)) + " over the cap " + usd(cap);
+            return OVER_CAP + usd(expectedCostUsd(d, now)) + " over the cap " + usd(cap);
         }
         return null;
     }
@@ -354,6 +512,31 @@ public final class RoutingPolicy implements RoutingDecider {
         double waves = 1 + queued / d.capacity();
         double seconds = (serviceSeconds(d) * waves + coldStartSeconds(d, now)) * (1 + errorRate(d));
         return Math.round(seconds * 1000);
+    }
+
+    /**
+     * Cheapest first among baseline deployments. A leased node is billed busy or idle: one the router has not
+     * learned yet (it just joined) is priced like the cheapest learned lease of {@code baseline}, not by its
+     * configured guess, which would keep it idle against the others' learned, shared cost for good; among equals
+     * the less loaded wins, so it takes jobs until its own cost is learned.
+     */
+    private Comparator<DeploymentSnapshot> byBaselineCost(List<DeploymentSnapshot> baseline, Instant now) {
+        OptionalDouble leasedFloor = baseline.stream().filter(d -> lease(d) && learnedAttemptCost(d))
+                .mapToDouble(d -> expectedCostUsd(d, now)).min();
+        if (leasedFloor.isEmpty()) {
+            return byCost(now);
+        }
+        double floor = leasedFloor.getAsDouble();
+        return Comparator.comparingDouble((DeploymentSnapshot d) -> lease(d) && !learnedAttemptCost(d)
+                        ? Math.min(expectedCostUsd(d, now), floor) : expectedCostUsd(d, now))
+                .thenComparingDouble(d -> (double) d.load() / d.capacity())
+                .thenComparing(DeploymentSnapshot::id);
+    }
+
+    /** A leased node without a learned cost while others of {@code baseline} have one (priced at their floor). */
+    private boolean unlearnedLease(DeploymentSnapshot d, List<DeploymentSnapshot> baseline) {
+        return lease(d) && !learnedAttemptCost(d)
+                && baseline.stream().anyMatch(other -> lease(other) && learnedAttemptCost(other));
     }
 
     private Comparator<DeploymentSnapshot> byCost(Instant now) {

@@ -1,9 +1,11 @@
 package io.beacon.router.topology;
 
+import io.beacon.router.policy.BudgetTracker;
 import io.beacon.router.policy.Decision;
 import io.beacon.router.policy.DeploymentSnapshot;
 import io.beacon.router.policy.ProviderBacklog;
 import io.beacon.router.policy.RequestValidator;
+import io.beacon.router.policy.RoutingContext;
 import io.beacon.router.policy.RoutingDecider;
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.DeploymentStats;
@@ -41,6 +43,12 @@ import org.slf4j.MDC;
  * scan times jobs out, retries waiting jobs with back-off and forgets finished jobs after a retention
  * that absorbs late duplicates.
  *
+ * <p>A job the policy holds for the baseline tier ({@link Decision#hold}) is kept HELD in the job-state store and
+ * indexed, earliest deadline first, in the hold store (both changelogged, so a restarted router keeps them). The
+ * front of that queue is judged again at every scan and after every attempt result (capacity may have freed),
+ * and each held job has a timer at its latest release, when it is routed wherever it can still meet its
+ * deadline: a held job is never lost to waiting.
+ *
  * <p>All of a job's events reach the same task (requests and attempts are keyed by job id on topics
  * with the same partition count), so the job-state store is the single source of truth for a job and
  * a duplicate attempt finds the job already final.
@@ -76,20 +84,31 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
     private KeyValueStore<String, String> timers;
     private KeyValueStore<String, ProviderStatus> deployments;
     private KeyValueStore<String, DeploymentStats> learned;
+    /** Held jobs, earliest deadline first ({@link JobTimers} keys of the deadline). */
+    private KeyValueStore<String, String> holds;
+    /** Entries of the hold store; counted when first needed (-1 until then), then kept as jobs come and go. */
+    private int heldCount = -1;
+    /** The held jobs of every task of this instance. */
+    private final HeldJobs instanceHeld;
+    /** The rolling blended cost per inference, when a budget is set; null otherwise. */
+    private final BudgetTracker budget;
 
     JobLifecycleProcessor(RouterSettings settings) {
-        this(settings, new DeploymentView(), ProviderBacklog.NONE, RoutingEvents.NONE,
+        this(settings, new DeploymentView(), new HeldJobs(), ProviderBacklog.NONE, RoutingEvents.NONE,
                 RouterProcessors.productionPolicy(settings));
     }
 
-    JobLifecycleProcessor(RouterSettings settings, DeploymentView view, ProviderBacklog backlog,
+    JobLifecycleProcessor(RouterSettings settings, DeploymentView view, HeldJobs instanceHeld, ProviderBacklog backlog,
                           RoutingEvents events, RoutingDecider policy) {
         this.settings = settings;
+        this.instanceHeld = instanceHeld;
         this.view = view;
         this.backlog = backlog;
         this.events = events;
         this.policy = policy;
         this.validator = new RequestValidator(settings.maxPromptChars(), settings.maxTokensLimit());
+        this.budget = settings.budget().maxCostPerInferenceUsd().isPresent()
+                ? new BudgetTracker(settings.budget().window()) : null;
     }
 
     @Override
@@ -99,6 +118,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         this.timers = context.getStateStore(RouterNames.JOB_TIMER_STORE);
         this.deployments = context.getStateStore(RouterNames.DEPLOYMENT_STATE_STORE);
         this.learned = context.getStateStore(RouterNames.DEPLOYMENT_STATS_VIEW_STORE);
+        this.holds = context.getStateStore(RouterNames.JOB_HOLD_STORE);
         indexJobsWithoutTimers();
         context.schedule(settings.scanInterval(), PunctuationType.WALL_CLOCK_TIME, this::scan);
     }
@@ -128,6 +148,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
 
     @Override
     public void process(Record<String, JobEvent> record) {
+        countHeld();
         JobEvent event = record.value();
         if (event instanceof JobEvent.Requested requested) {
             if (requested.request() != null) {
@@ -136,6 +157,8 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         } else if (event instanceof JobEvent.Attempted attempted) {
             if (attempted.attempt() != null) {
                 withJob(record.key(), () -> onAttempt(record.key(), attempted.attempt()));
+                // An answer frees a slot somewhere: the front of the hold queue may go now.
+                releaseHeld(now());
             }
         }
     }
@@ -162,7 +185,8 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             finish(state, false, "deadline " + deadline + " had passed when the router received the job", null, now, NO_TIMER);
             return;
         }
-        route(state, now, false, NO_TIMER);
+        route(state, now, false, NO_TIMER, true);
+        releaseHeld(now);
     }
 
     private void onAttempt(String key, JobAttempt attempt) {
@@ -220,7 +244,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
         }
         LOG.info("attempt {} on {} failed ({}{}), failing over", attempt.getAttempt(), attempt.getDeploymentId(),
                 blame == FailureBlame.MISCONFIGURED ? "deployment misconfigured; " : "", error);
-        route(state, now, false, timer);
+        route(state, now, false, timer, true);
     }
 
     /**
@@ -229,15 +253,42 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
      * @param mayRetryTried when no untried deployment can take the job, may one it already tried (and
      *                      which is healthy again) get another attempt? True for retries after a wait.
      */
-    private void route(JobState state, Instant now, boolean mayRetryTried, long previousTimer) {
+    private void route(JobState state, Instant now, boolean mayRetryTried, long previousTimer, boolean mayHold) {
+        route(state, now, mayRetryTried, previousTimer, mayHold, heldAhead(state));
+    }
+
+    /**
+     * @param mayHold   whether the policy may hold the job for the baseline (false at its latest release)
+     * @param heldAhead held jobs of this task that will take the baseline before this one
+     */
+    private void route(JobState state, Instant now, boolean mayRetryTried, long previousTimer, boolean mayHold,
+                       int heldAhead) {
         InferenceRequest request = state.getRequest();
         List<DeploymentSnapshot> snapshots = snapshots();
-        Decision decision = policy.decide(request, new HashSet<>(state.getTried()), snapshots, now, backlog);
-        if (decision.chosen().isEmpty() && mayRetryTried && !state.getTried().isEmpty()) {
-            Decision again = policy.decide(request, Set.of(), snapshots, now, backlog);
-            if (again.chosen().isPresent()) {
+        RoutingContext routing = new RoutingContext(state.getDeadline(), heldAhead, mayHold,
+                budget == null ? Double.NaN : budget.blendedCostPerInferenceUsd());
+        Decision decision = policy.decide(request, new HashSet<>(state.getTried()), snapshots, now, backlog, routing);
+        if (decision.chosen().isEmpty() && !decision.held() && mayRetryTried && !state.getTried().isEmpty()) {
+            Decision again = policy.decide(request, Set.of(), snapshots, now, backlog, routing);
+            if (again.chosen().isPresent() || again.held()) {
                 decision = again;
             }
+        }
+        if (decision.held()) {
+            hold(state, decision, now, previousTimer);
+            return;
+        }
+        if (decision.chosen().isEmpty() && mayHold && state.getPhase() == JobPhase.HELD) {
+            // Nothing can take it now (heartbeats stale, say): it stays held, in its place, until its latest release.
+            return;
+        }
+        unhold(state);
+        if (decision.chosen().isEmpty() && Decision.OVER_PRICE.equals(decision.rule()) && state.getAttempt() > 0) {
+            // The max price holds across fallbacks: no deployment left under it, so the job ends here.
+            finish(state, false, "no deployment left under the job's max price after attempt " + state.getAttempt()
+                    + " failed: " + decision.reason() + (state.getLastError() == null ? ""
+                    : "; last attempt failed: " + state.getLastError()), null, now, previousTimer);
+            return;
         }
         if (decision.chosen().isEmpty()) {
             int waits = state.getWaits() + 1;
@@ -312,6 +363,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
                 .setCompletedAt(now)
                 .setMetadata(request.getMetadata())
                 .build();
+        unhold(state);
         state.setPhase(success ? JobPhase.SUCCEEDED : JobPhase.FAILED);
         state.setFinishedAt(now);
         state.setNextRouteAt(null);
@@ -335,6 +387,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
      * stored (the full scan it replaced blocked the stream thread for 117 ms over 16,666 jobs).
      */
     private void scan(long timestampMs) {
+        countHeld();
         Instant now = Instant.ofEpochMilli(timestampMs);
         List<String> dueKeys = new ArrayList<>();
         try (KeyValueIterator<String, String> due = timers.range(JobTimers.FIRST, JobTimers.upTo(timestampMs))) {
@@ -360,15 +413,135 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
                 if (!now.isBefore(state.getDeadline())) {
                     String detail = state.getPhase() == JobPhase.ROUTED
                             ? "no answer from " + state.getCurrentDeployment() + " for attempt " + state.getAttempt()
+                            : state.getPhase() == JobPhase.HELD ? "still held: " + state.getHoldReason()
                             : "still waiting: " + state.getLastError();
                     // (a job that waits after a failed attempt keeps that attempt's error as last_error)
                     finish(state, false, "timed out at the deadline " + state.getDeadline() + " (" + detail + ")",
                             null, now, timer);
+                } else if (state.getPhase() == JobPhase.HELD) {
+                    // Its latest release: routed now, wherever it can still meet its deadline.
+                    LOG.info("held job released at its latest ({}), routing it now", state.getReleaseBy());
+                    route(state, now, true, timer, false);
                 } else {
-                    route(state, now, true, timer);
+                    route(state, now, true, timer, true);
                 }
             });
         }
+        releaseHeld(now);
+    }
+
+    /**
+     * Judges the front of the hold queue again, earliest deadline first, routing each job the policy no longer
+     * holds, and stops at the first it still holds: the jobs behind it would wait for the same capacity (and
+     * each has its own timer at its latest release).
+     */
+    private void releaseHeld(Instant now) {
+        int stillHeld = 0;
+        while (heldCount > stillHeld) {
+            List<String> front = new ArrayList<>();
+            try (KeyValueIterator<String, String> all = holds.all()) {
+                while (all.hasNext() && front.size() < stillHeld + 16) {
+                    front.add(all.next().key);
+                }
+            }
+            if (front.size() <= stillHeld) {
+                return;
+            }
+            for (String holdKey : front.subList(stillHeld, front.size())) {
+                String jobId = JobTimers.jobId(holdKey);
+                JobState state = jobs.get(jobId);
+                if (state == null || state.getPhase() != JobPhase.HELD) {
+                    holds.delete(holdKey);
+                    heldCount--;
+                    heldChanged();
+                    continue;
+                }
+                int held = stillHeld;
+                withJob(jobId, () -> route(state, now, true, timerOf(state), true, held));
+                if (state.getPhase() == JobPhase.HELD) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Counts the held jobs once, after the stores are restored (a restarted router keeps its held jobs), and tells
+     * the listeners.
+     */
+    private void countHeld() {
+        if (heldCount >= 0) {
+            return;
+        }
+        int count = 0;
+        try (KeyValueIterator<String, String> all = holds.all()) {
+            while (all.hasNext()) {
+                all.next();
+                count++;
+            }
+        }
+        heldCount = count;
+        if (count > 0) {
+            LOG.info("{} jobs held for the baseline tier", count);
+        }
+        heldChanged();
+    }
+
+    /** Keeps the job held for the baseline: HELD, indexed in the hold store, its timer at its latest release. */
+    private void hold(JobState state, Decision decision, Instant now, long previousTimer) {
+        if (state.getPhase() != JobPhase.HELD) {
+            holds.put(holdKey(state), state.getJobId());
+            heldCount++;
+            heldChanged();
+            LOG.debug("held for the baseline: {}", decision.reason());
+        }
+        state.setPhase(JobPhase.HELD);
+        if (state.getHeldAt() == null) {
+            state.setHeldAt(now);
+        }
+        state.setHoldReason(decision.reason());
+        state.setPredictedStart(decision.predictedStart());
+        state.setReleaseBy(decision.releaseBy());
+        state.setNextRouteAt(decision.releaseBy().isAfter(now) ? decision.releaseBy() : now.plusMillis(1));
+        save(state, previousTimer);
+    }
+
+    private void heldChanged() {
+        instanceHeld.set(context.taskId().partition(), heldCount);
+        events.held(context.taskId().partition(), heldCount);
+    }
+
+    /** Takes a job that leaves HELD out of the hold index. */
+    private void unhold(JobState state) {
+        if (state.getPhase() == JobPhase.HELD) {
+            holds.delete(holdKey(state));
+            heldCount--;
+            heldChanged();
+        }
+    }
+
+    /**
+     * Held jobs ahead of this one: for a job not yet held, every job the instance's tasks hold; for a held one,
+     * those before it in this task's queue.
+     */
+    private int heldAhead(JobState state) {
+        if (state.getPhase() != JobPhase.HELD) {
+            return instanceHeld.total();
+        }
+        String key = holdKey(state);
+        int ahead = 0;
+        try (KeyValueIterator<String, String> before = holds.range(JobTimers.FIRST, key)) {
+            while (before.hasNext()) {
+                if (!before.next().key.equals(key)) {
+                    ahead++;
+                }
+            }
+        }
+        return ahead;
+    }
+
+    private static String holdKey(JobState state) {
+        return JobTimers.key(state.getDeadline().toEpochMilli(), state.getJobId());
     }
 
     /** Stores the job and moves its timer entry when its next moment changed. */
@@ -392,7 +565,7 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             return state.getFinishedAt().plus(settings.finishedRetention()).toEpochMilli();
         }
         long deadline = state.getDeadline().toEpochMilli();
-        if (state.getPhase() == JobPhase.WAITING && state.getNextRouteAt() != null) {
+        if ((state.getPhase() == JobPhase.WAITING || state.getPhase() == JobPhase.HELD) && state.getNextRouteAt() != null) {
             return Math.min(deadline, state.getNextRouteAt().toEpochMilli());
         }
         return deadline;
@@ -419,6 +592,15 @@ final class JobLifecycleProcessor implements Processor<String, JobEvent, String,
             }
             cachedStatuses = statuses;
             cachedStats = stats;
+            if (budget != null) {
+                double costUsd = 0;
+                long successes = 0;
+                for (DeploymentStats s : stats.values()) {
+                    costUsd += s.getCostUsdTotal();
+                    successes += s.getSuccesses();
+                }
+                budget.observe(Instant.ofEpochMilli(nowMs), costUsd, successes);
+            }
             cachedVersion = version;
             cachedAtMs = nowMs;
         }

@@ -36,6 +36,11 @@ public final class RouterNames {
      * range scan finds the due ones: the punctuator reads only those, never the whole job-state store.
      */
     public static final String JOB_TIMER_STORE = "job-timer-store";
+    /**
+     * The jobs held for the baseline tier, keyed {@code <deadline millis, zero-padded>|<job id>} so that a scan
+     * meets them earliest deadline first (local, changelogged, like the job-state store it indexes).
+     */
+    public static final String JOB_HOLD_STORE = "job-hold-store";
     public static final String DEPLOYMENT_STATE_STORE = "deployment-state-store";
     /** The single writer's running statistics per deployment (local, changelogged). */
     public static final String DEPLOYMENT_STATS_STORE = "deployment-stats-store";

@@ -25,6 +25,7 @@ public final class RouterProcessors {
     private final RoutingEvents events;
     private final RoutingDecider decider;
     private final DeploymentView view = new DeploymentView();
+    private final HeldJobs held = new HeldJobs();
 
     /** The router as it runs in production: {@link #productionPolicy} decides. */
     public RouterProcessors(RouterSettings settings, ProviderBacklog backlog, RoutingEvents events) {
@@ -45,7 +46,8 @@ public final class RouterProcessors {
 
     /** The policy every router instance routes with, for {@code settings}. */
     public static RoutingDecider productionPolicy(RouterSettings settings) {
-        return new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(), settings.stats());
+        return new RoutingPolicy(settings.heartbeatStaleness(), settings.expectedInferenceSeconds(), settings.stats(),
+                settings.hold(), settings.budget());
     }
 
     public RouterSettings settings() {
@@ -55,12 +57,13 @@ public final class RouterProcessors {
     /**
      * {@code job-lifecycle} of one task: reads {@link JobEvent}s, uses the stores named
      * {@link RouterNames#JOB_STATE_STORE}, {@link RouterNames#JOB_TIMER_STORE},
+     * {@link RouterNames#JOB_HOLD_STORE},
      * {@link RouterNames#DEPLOYMENT_STATE_STORE} and {@link RouterNames#DEPLOYMENT_STATS_VIEW_STORE}, forwards to
      * {@link RouterNames#PROVIDER_JOBS_SINK}, {@link RouterNames#RESULTS_SINK} and
      * {@link RouterNames#ATTEMPTS_BY_DEPLOYMENT_SINK}, and schedules its wall-clock scan.
      */
     public Processor<String, JobEvent, String, SpecificRecord> jobLifecycle() {
-        return new JobLifecycleProcessor(settings, view, backlog, events, decider);
+        return new JobLifecycleProcessor(settings, view, held, backlog, events, decider);
     }
 
     /**

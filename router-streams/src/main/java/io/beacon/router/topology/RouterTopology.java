@@ -35,8 +35,8 @@ import org.apache.kafka.streams.state.Stores;
  * router.deployment-stats ─> update-deployment-stats ─> [deployment-stats-view-store, global]
  * inference-requests ─> tag-request ─┐  (a null value: ─> requests-dlq-sink ─> inference-requests.dlq)
  * job-attempts ───────> tag-attempt ─┴─> job-lifecycle ─┬─> provider-jobs.{golem,modal,runpod}
- *                     [job-state-store, job-timer-store] ├─> inference-results
- *                                                        └─> router.attempts-by-deployment
+ *                     [job-state-store, job-timer-store, ├─> inference-results
+ *                      job-hold-store]                   └─> router.attempts-by-deployment
  * router.attempts-by-deployment ─┬─> aggregate-deployment-stats [deployment-stats-store] ─> router.deployment-stats
  * cost-ledger ────────────────────┘      (and RoutingEvents.spent: hybrid_cost_total, dashboard cost)
  * </pre>
@@ -106,6 +106,8 @@ public final class RouterTopology {
                 Stores.persistentKeyValueStore(RouterNames.JOB_STATE_STORE), keys, jobStateSerde);
         StoreBuilder<KeyValueStore<String, String>> jobTimers = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(RouterNames.JOB_TIMER_STORE), keys, Serdes.String());
+        StoreBuilder<KeyValueStore<String, String>> jobHolds = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RouterNames.JOB_HOLD_STORE), keys, Serdes.String());
         topology.addProcessor(RouterNames.JOB_LIFECYCLE, new ProcessorSupplier<String, JobEvent, String, SpecificRecord>() {
             @Override
             public Processor<String, JobEvent, String, SpecificRecord> get() {
@@ -114,7 +116,7 @@ public final class RouterTopology {
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(jobState, jobTimers);
+                return Set.of(jobState, jobTimers, jobHolds);
             }
         }, RouterNames.TAG_REQUEST, RouterNames.TAG_ATTEMPT);
 

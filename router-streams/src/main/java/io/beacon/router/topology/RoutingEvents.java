@@ -29,6 +29,13 @@ public interface RoutingEvents {
     }
 
     /**
+     * How many jobs one task (its partition) holds for the baseline tier now: told when it changes and when
+     * the task starts (after a restart, the count restored from its hold store).
+     */
+    default void held(int partition, int jobs) {
+    }
+
+    /**
      * A job got its one final result, {@code durationMs} after it was created. Its money is not here: cost
      * is counted from the ledger ({@link #spent}), where it was spent.
      */

@@ -6,6 +6,7 @@ import io.beacon.router.http.InferencePayloadParser.Accepted;
 import io.beacon.router.http.InferencePayloadParser.Outcome;
 import io.beacon.router.http.InferencePayloadParser.Rejected;
 import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.LatencyClass;
 import io.beacon.schemas.avro.ProviderKind;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -120,6 +121,8 @@ class InferencePayloadParserTest {
             {"model": "m", "prompt": "p", "max_price_per_inference_usd": 0} | max_price_per_inference_usd | must be positive when set
             {"model": "m", "prompt": "p", "timeout_seconds": 0}            | timeout_seconds   | timeout_seconds: 0 is outside 0.001 to 600 s
             {"model": "m", "prompt": "p", "timeout_seconds": 601}          | timeout_seconds   | timeout_seconds: 601 is outside 0.001 to 600 s
+            {"model": "m", "prompt": "p", "latency_class": "soon"}         | latency_class     | must be "interactive" or "batch", not 'soon'
+            {"model": "m", "prompt": "p", "latency_class": 1}              | latency_class     | must be a string, not a number
             {"model": "m", "prompt": "p", "metadata": {"n": 1}}            | metadata          | metadata.n: must be a string, not a number
             {"model": "m", "prompt": "p", "metadata": ["x"]}               | metadata          | metadata: must be an object of string values
             """)
@@ -130,6 +133,16 @@ class InferencePayloadParserTest {
         Rejected rejected = (Rejected) outcome;
         assertThat(rejected.field()).isEqualTo(field);
         assertThat(rejected.error()).startsWith(field).contains(message);
+    }
+
+    @Test
+    void shouldReadTheLatencyClassInAnyCaseAndLeaveItUnspecifiedWhenAbsent() {
+        assertThat(accepted("{\"model\": \"m\", \"prompt\": \"p\", \"latency_class\": \"batch\"}").request()
+                .getLatencyClass()).isEqualTo(LatencyClass.BATCH);
+        assertThat(accepted("{\"model\": \"m\", \"prompt\": \"p\", \"latency_class\": \"Interactive\"}").request()
+                .getLatencyClass()).isEqualTo(LatencyClass.INTERACTIVE);
+        assertThat(accepted("{\"model\": \"m\", \"prompt\": \"p\"}").request().getLatencyClass())
+                .isEqualTo(LatencyClass.UNSPECIFIED);
     }
 
     @Test

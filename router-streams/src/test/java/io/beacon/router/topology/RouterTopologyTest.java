@@ -374,7 +374,7 @@ class RouterTopologyTest {
         advance(Duration.ofSeconds(3));
 
         assertThat(routed.get(ProviderKind.MODAL).isEmpty()).isTrue();
-        assertThat(results.readValue().getError()).contains("no healthy deployment");
+        assertThat(results.readValue().getError()).contains("expected to cost more than the job's max price");
     }
 
     @Test

@@ -69,6 +69,7 @@ final class DirectRouter implements RouterEngine {
                     new TaskId(0, p), clock, this::fromLifecycle)
                     .store(new ObjectStore<JobState>(RouterNames.JOB_STATE_STORE))
                     .store(new ObjectStore<String>(RouterNames.JOB_TIMER_STORE))
+                    .store(new ObjectStore<String>(RouterNames.JOB_HOLD_STORE))
                     .store(deploymentState)
                     .store(statsView);
             Processor<String, JobEvent, String, SpecificRecord> lifecycle = processors.jobLifecycle();

@@ -1,7 +1,5 @@
 package io.beacon.lab.engine;
 
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -16,7 +14,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * A key-value store of objects, sorted by key, in memory: what the router's processors read and write when the
  * lab drives them. It keeps the stores' contract the processors rely on (point reads, puts, deletes, range
- * scans in key order, iterators that see a snapshot) without serialising every value, which would cost the lab
+ * scans in key order, iterators the caller may write under) without serialising every value, which would cost the lab
  * more than the routing itself. Keys are strings, whose order is the byte order the router's timer keys are
  * designed for (zero-padded digits).
  */
@@ -67,18 +65,14 @@ final class ObjectStore<V> implements KeyValueStore<String, V> {
     @Override
     public KeyValueIterator<String, V> range(String from, String to) {
         if (from != null && to != null && from.compareTo(to) > 0) {
-            return iterator(List.of());
+            return walk(null, "", false);
         }
-        NavigableMap<String, V> view = from == null && to == null ? map
-                : from == null ? map.headMap(to, true)
-                : to == null ? map.tailMap(from, true)
-                : map.subMap(from, true, to, true);
-        return iterator(view.entrySet());
+        return walk(from, to, true);
     }
 
     @Override
     public KeyValueIterator<String, V> all() {
-        return iterator(map.entrySet());
+        return walk(null, null, true);
     }
 
     @Override
@@ -86,40 +80,42 @@ final class ObjectStore<V> implements KeyValueStore<String, V> {
         return map.size();
     }
 
-    /** A snapshot, so the caller may change the store while iterating (as the router's scan does). */
-    private KeyValueIterator<String, V> iterator(Iterable<Map.Entry<String, V>> entries) {
-        List<KeyValue<String, V>> copy = new ArrayList<>();
-        for (Map.Entry<String, V> e : entries) {
-            copy.add(KeyValue.pair(e.getKey(), e.getValue()));
-        }
-        Iterator<KeyValue<String, V>> it = copy.iterator();
+    /**
+     * Walks the keys from {@code from} (inclusive; null: the first) to {@code to} (inclusive; null: the last),
+     * each step the next key after the one returned, so the caller may change the store while iterating (as the
+     * router's scan does) and a caller that reads only the first few entries pays for those alone. A key put
+     * ahead of the walk during it is met; the router reads what it needs before it writes, so it sees what a
+     * snapshot would show.
+     */
+    private KeyValueIterator<String, V> walk(String from, String to, boolean any) {
         return new KeyValueIterator<>() {
-            private KeyValue<String, V> peeked;
+            private Map.Entry<String, V> next = !any ? null : from == null ? map.firstEntry() : map.ceilingEntry(from);
+
+            private boolean inRange() {
+                return next != null && (to == null || next.getKey().compareTo(to) <= 0);
+            }
 
             @Override
             public boolean hasNext() {
-                return peeked != null || it.hasNext();
+                return inRange();
             }
 
             @Override
             public KeyValue<String, V> next() {
-                if (peeked != null) {
-                    KeyValue<String, V> out = peeked;
-                    peeked = null;
-                    return out;
+                if (!inRange()) {
+                    throw new NoSuchElementException();
                 }
-                return it.next();
+                KeyValue<String, V> out = KeyValue.pair(next.getKey(), next.getValue());
+                next = map.higherEntry(next.getKey());
+                return out;
             }
 
             @Override
             public String peekNextKey() {
-                if (peeked == null) {
-                    if (!it.hasNext()) {
-                        throw new NoSuchElementException();
-                    }
-                    peeked = it.next();
+                if (!inRange()) {
+                    throw new NoSuchElementException();
                 }
-                return peeked.key;
+                return next.getKey();
             }
 
             @Override

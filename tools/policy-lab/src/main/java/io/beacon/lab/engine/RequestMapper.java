@@ -2,18 +2,17 @@ package io.beacon.lab.engine;
 
 import io.beacon.lab.workload.JobSpec;
 import io.beacon.schemas.avro.InferenceRequest;
+import io.beacon.schemas.avro.LatencyClass;
 import java.time.Instant;
-import java.util.Map;
 
 /**
- * A workload job as the runner would send it. The job's deadline becomes the request's {@code deadline}. Its
- * latency class has no field of its own in the request yet: it travels in {@code metadata.latency_class}, and
- * the request's {@code cost_priority} is the class's (batch: true, interactive: false, unless the scenario says
- * otherwise). When the request gains a latency-class field, it is set here and nowhere else.
+ * A workload job as the runner would send it. The job's deadline becomes the request's {@code deadline}, its
+ * latency class the request's {@code latency_class}, and the request's {@code cost_priority} is the class's
+ * (batch: true, interactive: false, unless the scenario says otherwise). {@code beacon-no-deadline} sends
+ * neither (the class UNSPECIFIED, the router's default deadline).
  */
 final class RequestMapper {
 
-    static final String LATENCY_CLASS = "latency_class";
     /** The prompt's text does not change routing; one short prompt keeps the lab's requests cheap. */
     private static final String PROMPT = "Describe a typical day of a nurse in three sentences.";
 
@@ -36,6 +35,13 @@ final class RequestMapper {
         return request(job, createdAt, withDeadline, true);
     }
 
+    private static LatencyClass latencyClass(JobSpec job) {
+        return switch (job.latencyClass()) {
+            case INTERACTIVE -> LatencyClass.INTERACTIVE;
+            case BATCH -> LatencyClass.BATCH;
+        };
+    }
+
     /** @param withPreferences whether the job's region and provider preference are sent */
     static InferenceRequest request(JobSpec job, Instant createdAt, boolean withDeadline, boolean withPreferences) {
         return InferenceRequest.newBuilder()
@@ -48,8 +54,8 @@ final class RequestMapper {
                 .setCostPriority(job.costPriority())
                 .setProviderPreference(withPreferences ? job.providerPreference() : java.util.List.of())
                 .setDeadline(withDeadline ? createdAt.plusNanos(job.deadlineNanos()) : null)
+                .setLatencyClass(withDeadline ? latencyClass(job) : LatencyClass.UNSPECIFIED)
                 .setCreatedAt(createdAt)
-                .setMetadata(withDeadline ? Map.of(LATENCY_CLASS, job.latencyClass().label()) : Map.of())
                 .build();
     }
 }
