@@ -91,6 +91,19 @@ public final class DeploymentModels {
     }
 
     /**
+     * The configured models (runner's names) the provider's last list lacks: set up for them, the deployment
+     * cannot serve them (an Ollama node that never pulled the model, a vLLM app started with another one).
+     * Empty when every configured model is listed, none is configured, or no list was learned yet.
+     */
+    public List<String> missing() {
+        Listing known = listing;
+        if (known == null) {
+            return List.of();
+        }
+        return deployment.models().stream().filter(runner -> listed(runner, known) == null).toList();
+    }
+
+    /**
      * Whether a job for {@code runnerName} may be sent here. True also when nothing is known yet (no model
      * configured, no list learned): then the provider's answer decides.
      */

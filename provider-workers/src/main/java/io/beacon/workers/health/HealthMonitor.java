@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -304,9 +305,20 @@ public final class HealthMonitor {
                     .setAccountedThrough(metered ? ledger.accountedThrough(d.id()) : null)
                     .setObservedAt(now)
                     .setWorkerId(workerId);
+            List<String> missing = served.missing();
             if (retiredReason != null) {
                 // Out of the fleet: the router must send nothing new, whatever the last probe said.
                 status.setHealthy(false).setError(retiredReason).setCondition(DeploymentCondition.RETIRED);
+            } else if (!missing.isEmpty() && s.condition() == DeploymentCondition.SERVING) {
+                // Set up for models its provider does not list: jobs for those go elsewhere (the heartbeat's models
+                // leave them out); with none of its models left the deployment is misconfigured as a whole.
+                String why = "model" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
+                        + " not on this deployment (its " + d.provider().name().toLowerCase(Locale.ROOT)
+                        + " list: " + String.join(", ", served.listing().orElseThrow().providerNames()) + ")";
+                status.setError(why);
+                if (served.served().isEmpty()) {
+                    status.setHealthy(false).setCondition(DeploymentCondition.MISCONFIGURED);
+                }
             }
             out.add(status.build());
         }

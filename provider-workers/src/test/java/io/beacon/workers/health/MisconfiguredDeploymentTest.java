@@ -66,9 +66,13 @@ class MisconfiguredDeploymentTest {
         HealthMonitor monitor = new HealthMonitor(List.of(d), Map.of("golem-a", circuit), node, clock,
                 Duration.ofSeconds(2), Duration.ofSeconds(1), "w");
         monitor.maybeProbe();
-        assertThat(heartbeat(monitor).getCondition()).isEqualTo(DeploymentCondition.SERVING);
+        ProviderStatus listed = heartbeat(monitor);
+        assertThat(listed.getCondition()).as("its list already shows the model missing")
+                .isEqualTo(DeploymentCondition.MISCONFIGURED);
+        assertThat(listed.getModels()).isEmpty();
+        assertThat(listed.getError()).isEqualTo("model llama3.2:1b not on this deployment (its golem list: qwen2.5:0.5b)");
 
-        // When a call for llama3.2:1b answers Ollama's 404 for a missing model
+        // When a call for llama3.2:1b (sent before the router saw that) answers Ollama's 404 for a missing model
         assertThat(circuit.tryAcquire()).isTrue();
         circuit.record(misconfigured(404, "{\"error\":\"model \\\"llama3.2:1b\\\" not found, try pulling it first\"}"),
                 TestJobs.MODEL);
@@ -149,6 +153,41 @@ class MisconfiguredDeploymentTest {
         assertThat(heartbeatsAsked.get()).isEqualTo(before + 1);
         assertThat(circuit.tryAcquire()).isTrue();
         assertThat(circuit.misconfiguration().reconfigured()).as("nothing left to clear").isFalse();
+    }
+
+    @Test
+    void shouldNameAConfiguredModelTheNodeLacksAndCallItMisconfiguredWhenNoneIsLeft() {
+        // Given a Golem node set up for two models
+        DeploymentEndpoint d = new DeploymentEndpoint("golem-a", ProviderKind.GOLEM, "eu-central",
+                URI.create("http://x:1"), List.of(TestJobs.MODEL, "mistral:7b"), 0.0002, 4, Duration.ofSeconds(10));
+        ScriptedClient node = new ScriptedClient(ProviderKind.GOLEM).probesTake(Duration.ofMillis(5), clock)
+                .probesAnswer(at -> ProbeOutcome.listing(Duration.ofMillis(5), at, List.of("mistral:7b")));
+        HealthMonitor monitor = new HealthMonitor(List.of(d), Map.of("golem-a", circuit("golem-a")), node, clock,
+                Duration.ofSeconds(2), Duration.ofSeconds(1), "w");
+
+        // When its list lacks one of them: it serves the other, and says which one it lacks
+        monitor.maybeProbe();
+        ProviderStatus partly = heartbeat(monitor);
+        assertThat(partly.getCondition()).isEqualTo(DeploymentCondition.SERVING);
+        assertThat(partly.getModels()).containsExactly("mistral:7b");
+        assertThat(partly.getError()).isEqualTo("model llama3.2:1b not on this deployment (its golem list: mistral:7b)");
+
+        // When its list has neither: misconfigured as a whole, with the reason
+        node.probesAnswer(at -> ProbeOutcome.listing(Duration.ofMillis(5), at, List.of("qwen2.5:0.5b")));
+        clock.advance(Duration.ofSeconds(2));
+        monitor.maybeProbe();
+        ProviderStatus none = heartbeat(monitor);
+        assertThat(none.getCondition()).isEqualTo(DeploymentCondition.MISCONFIGURED);
+        assertThat(none.getHealthy()).isFalse();
+        assertThat(none.getError()).startsWith("models llama3.2:1b, mistral:7b not on this deployment");
+
+        // When both are pulled: serving everything, nothing to say
+        node.probesAnswer(at -> ProbeOutcome.listing(Duration.ofMillis(5), at, List.of("mistral:7b", TestJobs.MODEL)));
+        clock.advance(Duration.ofSeconds(2));
+        monitor.maybeProbe();
+        ProviderStatus all = heartbeat(monitor);
+        assertThat(all.getCondition()).isEqualTo(DeploymentCondition.SERVING);
+        assertThat(all.getError()).isNull();
     }
 
     @Test

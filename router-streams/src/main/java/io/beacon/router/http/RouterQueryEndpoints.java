@@ -197,13 +197,17 @@ public final class RouterQueryEndpoints {
         return DeploymentConditions.of(d).name().toLowerCase(Locale.ROOT);
     }
 
-    /** Why the deployment takes no jobs, or null when it does. */
+    /** Why the deployment takes no jobs (or not all it was set up for), or null when it takes them all. */
     private String reason(ProviderStatus d, Instant now) {
         if (DeploymentConditions.outOfService(d) || !d.getHealthy()) {
             return d.getError() != null ? d.getError() : DeploymentConditions.of(d).name().toLowerCase(Locale.ROOT);
         }
         if (!queries.isUsable(d, now)) {
             return "heartbeat stale since " + d.getObservedAt();
+        }
+        if (d.getError() != null && !d.getError().isBlank()) {
+            // Serving, but not everything it was set up for (e.g. a configured model missing there).
+            return d.getError();
         }
         return queries.backlog(d.getProvider()).map(why -> "provider queue behind: " + why).orElse(null);
     }
