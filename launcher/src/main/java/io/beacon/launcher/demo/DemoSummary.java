@@ -192,9 +192,9 @@ public final class DemoSummary {
         }
         if (!reliability.faults().isEmpty()) {
             out.println("  ----------------------------------------------------");
-            out.printf(Locale.ROOT, "  %-38s %8s %11s%n", "fault", "at", "recovered");
+            out.printf(Locale.ROOT, "  %-52s %8s %11s%n", "fault", "at", "recovered");
             for (Reliability.FaultRecovery fault : reliability.faults()) {
-                out.printf(Locale.ROOT, "  %-38s %7.1fs %11s%n", fault.name(), fault.atSeconds(),
+                out.printf(Locale.ROOT, "  %-52s %7.1fs %11s%n", fault.name(), fault.atSeconds(),
                         fault.recoveredSeconds() == null ? "never" : String.format(Locale.ROOT, "in %.1f s",
                                 fault.recoveredSeconds()));
             }
