@@ -8,12 +8,16 @@ import io.beacon.launcher.cost.CostReconciler;
 import io.beacon.launcher.demo.DemoDriver;
 import io.beacon.launcher.demo.DemoSchedule;
 import io.beacon.launcher.demo.DemoSummary;
+import io.beacon.launcher.demo.FaultLog;
+import io.beacon.launcher.demo.Reliability;
 import io.beacon.launcher.stack.DemoFleet;
 import io.beacon.launcher.stack.EmbeddedStack;
 import io.beacon.launcher.stack.LocalPipeline;
+import io.beacon.launcher.stack.SecondInstances;
 import io.beacon.router.RouterConfig;
 import io.beacon.schemas.config.ConfigLoader;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -36,11 +40,20 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--jobs", defaultValue = "300", description = "Jobs to send (default ${DEFAULT-VALUE}).")
-    int jobs;
+    @Option(names = "--jobs", description = "Jobs to send (default 300; chaos: 2000).")
+    Integer jobsOption;
 
     /** About what the demo fleet's Golem nodes absorb, so the baseline carries roughly 70% and bursts take the rest. */
-    @Option(names = "--rate", defaultValue = "15", description = "Jobs per second (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", description = "Jobs per second (default 15; chaos: 10).")
+    Double rateOption;
+
+    @Option(names = "--brokers", defaultValue = "1",
+            description = "Embedded Kafka nodes: 1 (in this JVM, default) or 3 (a KRaft cluster, each node its own JVM on"
+                    + " --broker-port, +2, +4 with controllers on the next ports; topics at replication factor 3,"
+                    + " min.insync.replicas 2).")
+    int brokers;
+
+    int jobs;
     double rate;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the job mix (default ${DEFAULT-VALUE}).")
@@ -98,8 +111,16 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        jobs = jobsOption != null ? jobsOption : scenario.defaultJobs();
+        rate = rateOption != null ? rateOption : scenario.defaultRate();
         if (jobs < 1 || rate <= 0) {
             throw new IllegalArgumentException("--jobs must be at least 1 and --rate positive");
+        }
+        if (brokers != 1 && brokers != 3) {
+            throw new IllegalArgumentException("--brokers must be 1 or 3, not " + brokers);
+        }
+        if (scenario == Scenario.CHAOS && brokers != 3) {
+            throw new IllegalArgumentException("--scenario chaos kills a broker: it needs --brokers 3");
         }
         PrintWriter out = spec.commandLine().getOut();
         Map<String, String> extra = new java.util.LinkedHashMap<>();
@@ -119,35 +140,91 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** The chaos scenario's recovery target per fault. */
+    static final double MAX_RECOVERY_SECONDS = 30;
+
+    /** What of the chaos targets (0 lost, 0 duplicates, >= 99.5% success, recovery <= 30 s) a run missed; empty if none. */
+    static String chaosTargetsMissed(DemoSummary summary, ChaosPlayer chaos) {
+        java.util.List<String> missed = new java.util.ArrayList<>();
+        if (summary.lost() > 0) {
+            missed.add(summary.lost() + " lost");
+        }
+        if (summary.duplicates() > 0) {
+            missed.add(summary.duplicates() + " duplicates");
+        }
+        if (summary.successRate() < 0.995) {
+            missed.add(String.format(java.util.Locale.ROOT, "success %.2f%%", 100 * summary.successRate()));
+        }
+        for (Reliability.FaultRecovery fault : summary.reliability().faults()) {
+            if (fault.recoveredSeconds() == null || fault.recoveredSeconds() > MAX_RECOVERY_SECONDS) {
+                missed.add(fault.name() + " recovered " + (fault.recoveredSeconds() == null ? "never"
+                        : "in " + fault.recoveredSeconds() + " s"));
+            }
+        }
+        if (chaos.skipped() > 0) {
+            missed.add(chaos.skipped() + " fault(s) skipped (send more jobs)");
+        }
+        if (chaos.failure() != null) {
+            missed.add("a chaos step failed: " + chaos.failure().getMessage());
+        }
+        return String.join("; ", missed);
+    }
+
     private int run(PrintWriter out, Map<String, String> settings) throws Exception {
         LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(settings, brokerPort, controllerPort,
-                registryPort, simPort, partitions, replicationFactor));
+                registryPort, simPort, partitions, replicationFactor, brokers));
+        if (scenario == Scenario.CHAOS && pipeline.cluster() == null) {
+            pipeline.close();
+            throw new IllegalArgumentException("--scenario chaos needs the embedded cluster (--brokers 3 and no"
+                    + " bootstrap.servers configured)");
+        }
+        SecondInstances second = null;
         Thread hook = new Thread(pipeline::close, "beacon-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             pipeline.awaitReady(Duration.ofSeconds(60));
             pipeline.printAddresses(out, serve);
+            if (scenario == Scenario.CHAOS) {
+                Path chaosLogs = Files.createTempDirectory("beacon-chaos-");
+                out.println("Starting a second router and a second worker per provider, each its own JVM (logs in "
+                        + chaosLogs + ")...");
+                out.flush();
+                second = SecondInstances.start(pipeline, partitions, chaosLogs);
+                pipeline.addWorkerIds(SecondInstances.workerIds());
+                out.println("  router-2 HTTP       " + (pipeline.settings().getOrDefault(RouterConfig.HTTP_PORT, "8080")
+                        .equals("0") ? "(free port)" : "http://127.0.0.1:" + (httpPort + 2))
+                        + "   workers-2 metrics on 9404 golem, 9405 modal, 9406 runpod");
+            }
             out.printf("Sending %d jobs at %.0f jobs/s (scenario %s)...%n", jobs, rate, scenario.label());
             out.flush();
             DemoDriver driver = new DemoDriver(pipeline.bootstrapServers(), pipeline.clientPassthrough(),
                     pipeline.topics(), resultsGroup, out);
             DemoSummary summary;
+            ChaosPlayer chaos;
             // In place on a terminal, unless logs share the console: their lines would tear the redrawn one.
             try (ProgressReporter progress = ConsoleProgress.open(ConsoleProgress.Target.STDOUT, out, !logs.verbose);
                  CostReconciler costs = pipeline.costReconciler()) {
-                ScenarioPlayer player = new ScenarioPlayer(scenario, pipeline.fleet(), jobs / rate,
-                        notice -> progress.above(() -> {
-                            out.println(notice);
-                            out.flush();
-                        }));
+                java.util.function.Consumer<String> notices = notice -> progress.above(() -> {
+                    out.println(notice);
+                    out.flush();
+                });
+                FaultLog faults = new FaultLog();
+                ScenarioPlayer player = new ScenarioPlayer(scenario, pipeline.fleet(), jobs / rate, notices);
+                chaos = second == null ? null : new ChaosPlayer(pipeline, second, faults, jobs / rate, notices);
                 try {
                     DemoSchedule schedule = scenario == Scenario.BENCHMARK_BATCH
                             ? DemoSchedule.benchmarkRuns(seed, jobs, rate) : DemoSchedule.steady(seed, jobs, rate);
-                    summary = driver.run(scenario.label(), jobs, rate, schedule, Duration.ofSeconds(150), player,
-                            progress, costs);
+                    summary = driver.run(scenario.label(), jobs, rate, schedule, Duration.ofSeconds(150),
+                            chaos != null ? chaos : player, progress, costs, faults);
                 } finally {
                     player.finish();
+                    if (chaos != null) {
+                        chaos.finish();
+                    }
                 }
+            }
+            if (!serve && second != null) {
+                second.close();
             }
             if (!serve) {
                 // Stopped before the summary is printed: with --verbose, the shutdown logs come first and the
@@ -164,6 +241,13 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("Incomplete run: %d results for %d jobs, %d duplicates%n", summary.results(),
                         summary.jobs(), summary.duplicates());
             }
+            if (chaos != null) {
+                String missed = chaosTargetsMissed(summary, chaos);
+                out.println(missed.isEmpty() ? "Chaos targets met: 0 lost, 0 duplicates, success >= 99.5%,"
+                        + " every fault recovered within " + MAX_RECOVERY_SECONDS + " s"
+                        : "Chaos targets missed: " + missed);
+                complete &= missed.isEmpty();
+            }
             out.flush();
             if (serve) {
                 out.println("Serving until Ctrl-C.");
@@ -172,6 +256,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             return complete ? 0 : 1;
         } finally {
+            if (second != null) {
+                second.close();
+            }
             pipeline.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

@@ -28,6 +28,11 @@ public final class RouterStreamsProperties {
         // routed job would wait out the linger (at-least-once hop p99 105.8 ms, 15.6 ms at 5 ms: router
         // benchmark). 5 ms is the plain producer's default. Not prefixed, so kafka.linger.ms overrides it.
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // Every routed job, attempt and final result is acknowledged by all in-sync replicas (two of three on a
+        // cluster with min.insync.replicas=2) and written once however often the producer retries. Exactly-once
+        // implies both; said here so at_least_once keeps them too, whatever the client's defaults become.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), true);
         // Undecodable input must not stop the router: log it, write it to the dead-letter topic with
         // the __streams.errors.* headers (exception, message, stack trace, topic, partition, offset), go on.
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,

@@ -84,7 +84,19 @@ public final class DemoDriver {
     public DemoSummary run(String scenario, int jobs, double ratePerSecond, DemoSchedule schedule,
                            Duration resultTimeout, java.util.function.IntConsumer duringRun, ProgressReporter progress,
                            CostReconciler costs) {
+        return run(scenario, jobs, ratePerSecond, schedule, resultTimeout, duringRun, progress, costs, new FaultLog());
+    }
+
+    /**
+     * The same, with the faults injected during the run (by {@code duringRun}, say) recorded in {@code faults}:
+     * the summary gives each one's recovery time.
+     */
+    public DemoSummary run(String scenario, int jobs, double ratePerSecond, DemoSchedule schedule,
+                           Duration resultTimeout, java.util.function.IntConsumer duringRun, ProgressReporter progress,
+                           CostReconciler costs, FaultLog faults) {
         Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
+        Map<String, Long> resultAtNanos = new HashMap<>();
+        Map<String, Integer> resultCounts = new HashMap<>();
         Map<String, java.time.Instant> deadlines = new ConcurrentHashMap<>();
         Map<String, InferenceResult> results = new HashMap<>();
         Map<String, Long> latencyMs = new HashMap<>();
@@ -140,10 +152,13 @@ public final class DemoDriver {
                     if (sentAt == null) {
                         continue; // a result of an earlier run on the same cluster
                     }
+                    resultCounts.merge(record.key(), 1, Integer::sum);
                     if (results.putIfAbsent(record.key(), record.value()) != null) {
                         duplicates++;
                     } else {
-                        latencyMs.put(record.key(), (System.nanoTime() - sentAt) / 1_000_000);
+                        long readAt = System.nanoTime();
+                        resultAtNanos.put(record.key(), readAt);
+                        latencyMs.put(record.key(), (readAt - sentAt) / 1_000_000);
                         java.time.Instant deadline = deadlines.get(record.key());
                         if (!record.value().getSuccess()
                                 || deadline != null && java.time.Instant.now().isAfter(deadline)) {
@@ -205,8 +220,9 @@ public final class DemoDriver {
                 Thread.currentThread().interrupt();
             }
         }
+        Reliability reliability = Reliability.of(start, sentAtNanos, resultAtNanos, resultCounts, faults.faults());
         return new DemoSummary(scenario, jobs, ratePerSecond, results, latencyMs, duplicates, deadlineMisses, wall,
-                books);
+                books, reliability);
     }
 
     private static Progress progress(long elapsedNanos, int sent, int jobs, Map<String, InferenceResult> results,

@@ -2,6 +2,7 @@ package io.beacon.launcher.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.beacon.launcher.cost.CostReconciliation;
 import io.beacon.schemas.avro.CostKind;
@@ -48,11 +49,14 @@ public final class DemoSummary {
     private final Map<String, Integer> errors;
     /** Null when no invoices were read: then the cost is the attempts' shares from the results only. */
     private final CostReconciliation books;
+    /** Lost jobs, duplicates and each injected fault's recovery. */
+    private final Reliability reliability;
 
     DemoSummary(String scenario, int jobs, double ratePerSecond, Map<String, InferenceResult> finalResults,
                 Map<String, Long> latencyMsByJob, int duplicates, int deadlineMisses, double wallSeconds,
-                CostReconciliation books) {
+                CostReconciliation books, Reliability reliability) {
         this.books = books;
+        this.reliability = reliability;
         this.deadlineMisses = deadlineMisses;
         this.scenario = scenario;
         this.jobs = jobs;
@@ -98,6 +102,24 @@ public final class DemoSummary {
         return duplicates;
     }
 
+    /** Jobs that got no final result: those never sent count too. */
+    public int lost() {
+        return Math.max(jobs - results, reliability.lost());
+    }
+
+    public int succeeded() {
+        return succeeded;
+    }
+
+    /** Successful final results over jobs. */
+    public double successRate() {
+        return jobs == 0 ? 0 : (double) succeeded / jobs;
+    }
+
+    public Reliability reliability() {
+        return reliability;
+    }
+
     public double blendedCostPerInferenceUsd() {
         return succeeded == 0 ? 0 : totalCostUsd / succeeded;
     }
@@ -141,6 +163,7 @@ public final class DemoSummary {
         out.printf(Locale.ROOT, "  %-22s %d (%.1f%%)%n", "succeeded", succeeded, results == 0 ? 0 : 100.0 * succeeded / results);
         out.printf(Locale.ROOT, "  %-22s %d%n", "failed", results - succeeded);
         out.printf(Locale.ROOT, "  %-22s %d%n", "duplicates", duplicates);
+        out.printf(Locale.ROOT, "  %-22s %d%n", "lost", lost());
         out.printf(Locale.ROOT, "  %-22s %d%n", "failovers", failovers);
         out.printf(Locale.ROOT, "  %-22s %d%n", "deadline misses", deadlineMisses);
         out.printf(Locale.ROOT, "  %-22s %d / %d / %d ms%n", "latency p50/p95/p99", latencyPercentileMs(50),
@@ -167,6 +190,15 @@ public final class DemoSummary {
                             "$%.4f", billed), books == null || count == 0 ? "-" : String.format(Locale.ROOT,
                             "$%.6f", billed / count));
         }
+        if (!reliability.faults().isEmpty()) {
+            out.println("  ----------------------------------------------------");
+            out.printf(Locale.ROOT, "  %-52s %8s %11s%n", "fault", "at", "recovered");
+            for (Reliability.FaultRecovery fault : reliability.faults()) {
+                out.printf(Locale.ROOT, "  %-52s %7.1fs %11s%n", fault.name(), fault.atSeconds(),
+                        fault.recoveredSeconds() == null ? "never" : String.format(Locale.ROOT, "in %.1f s",
+                                fault.recoveredSeconds()));
+            }
+        }
         if (!errors.isEmpty()) {
             out.println("  errors:");
             errors.forEach((error, count) -> out.printf(Locale.ROOT, "    %4d x %s%n", count, error));
@@ -184,6 +216,19 @@ public final class DemoSummary {
         root.put("succeeded", succeeded);
         root.put("failed", results - succeeded);
         root.put("duplicates", duplicates);
+        root.put("lost", lost());
+        root.put("success_rate", successRate());
+        ArrayNode faultNodes = root.putArray("faults");
+        for (Reliability.FaultRecovery fault : reliability.faults()) {
+            ObjectNode node = faultNodes.addObject();
+            node.put("name", fault.name());
+            node.put("at_s", fault.atSeconds());
+            if (fault.recoveredSeconds() == null) {
+                node.putNull("recovered_s");
+            } else {
+                node.put("recovered_s", fault.recoveredSeconds());
+            }
+        }
         ObjectNode providers = root.putObject("by_provider");
         KINDS.forEach(k -> providers.put(k.name().toLowerCase(Locale.ROOT), byProvider.get(k)));
         root.put("blended_cost_per_inference_usd", blendedCostPerInferenceUsd());

@@ -6,6 +6,7 @@ import io.beacon.sim.ProviderSimulator;
 import io.beacon.sim.SimProvider;
 import io.beacon.sim.SimulatedDeployment;
 import io.beacon.sim.SimulatorFleet;
+import io.beacon.workers.core.Billing;
 import io.beacon.workers.core.DeploymentEndpoint;
 import java.net.URI;
 import java.time.Duration;
@@ -55,6 +56,40 @@ public final class DemoFleet {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code endpoints} in the {@code deployments} setting's format (DeploymentEndpoints), every term spelt out,
+     * so a worker started as its own process ({@code beacon worker --set deployments=...}) sees the same
+     * deployments, prices and billing as the pipeline's own workers.
+     */
+    public static String deploymentsSetting(List<DeploymentEndpoint> endpoints) {
+        List<String> entries = new ArrayList<>();
+        for (DeploymentEndpoint e : endpoints) {
+            StringBuilder entry = new StringBuilder(e.id()).append('=').append(e.baseUrl());
+            entry.append(";region=").append(e.region());
+            entry.append(";price=").append(e.pricePerSecondUsd());
+            entry.append(";capacity=").append(e.capacity());
+            if (!e.models().isEmpty()) {
+                List<String> models = new ArrayList<>();
+                for (String runner : e.models()) {
+                    String provider = e.providerModels().get(runner);
+                    models.add(provider == null ? runner : runner + "@" + provider);
+                }
+                entry.append(";models=").append(String.join("|", models));
+            }
+            entry.append(";timeout=").append(e.requestTimeout().toMillis()).append("ms");
+            Billing b = e.billing();
+            entry.append(";start_fee=").append(b.startFeeUsd());
+            entry.append(";idle=").append(b.idleWindow().toMillis()).append("ms");
+            entry.append(";slots=").append(b.slotsPerUnit());
+            if (e.provider() == ProviderKind.RUNPOD) {
+                entry.append(";active=").append(b.activeUnits());
+                entry.append(";active_price=").append(b.activePricePerSecondUsd());
+            }
+            entries.add(entry.toString());
+        }
+        return String.join(",", entries);
     }
 
     /** The worker's entry for a simulated deployment, as the lab's virtual workers have it ({@link WorkerEntry}). */

@@ -53,15 +53,26 @@ public final class LocalPipeline implements AutoCloseable {
      * @param settings   every Beacon setting (bootstrap.servers empty = embedded broker)
      * @param partitions        partitions of the job topics
      * @param replicationFactor replication of created topics on a configured cluster (the embedded broker: 1)
+     * @param brokers           embedded Kafka nodes: 1 (in this JVM, the default) or 3 (a KRaft cluster of node
+     *                          JVMs from brokerPort on: node n at brokerPort + 2(n-1), its controller on the next
+     *                          port; topics at replication factor 3, min.insync.replicas 2)
      */
     public record Options(Map<String, String> settings, int brokerPort, int controllerPort, int registryPort,
-                          int simFirstPort, int partitions, short replicationFactor) {
+                          int simFirstPort, int partitions, short replicationFactor, int brokers) {
+
+        public Options(Map<String, String> settings, int brokerPort, int controllerPort, int registryPort,
+                       int simFirstPort, int partitions, short replicationFactor) {
+            this(settings, brokerPort, controllerPort, registryPort, simFirstPort, partitions, replicationFactor, 1);
+        }
     }
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private EmbeddedStack stack;
     private SimulatorFleet fleet;
-    private RouterApp router;
+    private volatile RouterApp router;
+    private Map<String, String> routerSettings;
+    private SimCredentials credentials;
+    private final java.util.Set<String> extraWorkerIds = new java.util.concurrent.CopyOnWriteArraySet<>();
     private final List<ProviderWorker> workers = new ArrayList<>();
     private Topics topics;
     private SerdeProvider serdes;
@@ -86,7 +97,9 @@ public final class LocalPipeline implements AutoCloseable {
     private void startAll(Options options) {
         Map<String, String> settings = new LinkedHashMap<>(options.settings());
         if (settings.getOrDefault(CommonConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
-            stack = EmbeddedStack.start("127.0.0.1", options.brokerPort(), options.controllerPort(), options.registryPort());
+            stack = options.brokers() > 1
+                    ? EmbeddedStack.startCluster("127.0.0.1", options.brokers(), options.brokerPort(), options.registryPort())
+                    : EmbeddedStack.start("127.0.0.1", options.brokerPort(), options.controllerPort(), options.registryPort());
             started.add(stack);
             settings.put(CommonConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
             if (settings.getOrDefault(CommonConfig.SCHEMA_REGISTRY_URL, "").isBlank()) {
@@ -104,7 +117,8 @@ public final class LocalPipeline implements AutoCloseable {
         topics = Topics.create(commonConfig.topicNames(), serdes);
         try (TopicAdmin admin = new TopicAdmin(commonConfig.bootstrapServers(),
                 ConfigLoader.kafkaPassthrough(settings))) {
-            admin.createTopics(topics.newTopics(options.partitions(), stack != null ? (short) 1 : options.replicationFactor()),
+            admin.createTopics(topics.newTopics(options.partitions(),
+                            stack != null ? stack.replicationFactor() : options.replicationFactor()),
                     Duration.ofSeconds(60));
         }
 
@@ -112,11 +126,12 @@ public final class LocalPipeline implements AutoCloseable {
         String modalKey = "wk-demo-" + randomHex();
         String modalSecret = "ws-demo-" + randomHex();
         String runpodKey = "rp-demo-" + randomHex();
+        credentials = new SimCredentials(modalKey, modalSecret, runpodKey);
         fleet = SimulatorFleet.start(SimulatorFleet.demoDeployments(), "127.0.0.1", options.simFirstPort(),
-                new SimCredentials(modalKey, modalSecret, runpodKey));
+                credentials);
         started.add(fleet);
 
-        Map<String, String> routerSettings = new LinkedHashMap<>(settings);
+        routerSettings = new LinkedHashMap<>(settings);
         if (routerSettings.getOrDefault(RouterConfig.STATE_DIR, "").isBlank()) {
             stateDir = tempDir("beacon-router-state");
             routerSettings.put(RouterConfig.STATE_DIR, stateDir.toString());
@@ -145,6 +160,66 @@ public final class LocalPipeline implements AutoCloseable {
             workers.add(worker);
             started.add(worker);
         }
+    }
+
+    /**
+     * Rolls this pipeline's router: closes it gracefully (its tasks committed and handed over, its group left)
+     * and starts it again on the same settings and state directory, then waits until it runs.
+     */
+    public synchronized void restartRouter(Duration timeout) throws InterruptedException {
+        RouterApp old = router;
+        int index = started.indexOf(old);
+        old.close(Duration.ofSeconds(30));
+        RouterApp fresh = RouterApp.start(new RouterConfig(routerSettings));
+        router = fresh;
+        if (index >= 0) {
+            started.set(index, fresh);
+        } else {
+            started.add(fresh);
+        }
+        if (!fresh.awaitRunning(timeout)) {
+            throw new IllegalStateException("the restarted router did not reach RUNNING within " + timeout.toSeconds() + " s");
+        }
+    }
+
+    /** The embedded multi-node cluster, or null (one embedded broker, or a configured cluster). */
+    public io.beacon.kafka.KafkaCluster cluster() {
+        return stack == null ? null : stack.cluster();
+    }
+
+    /** The settings every role of this pipeline shares (bootstrap servers, registry, kafka.*), the router's HTTP port too. */
+    public Map<String, String> settings() {
+        return Map.copyOf(common);
+    }
+
+    /** Replicas of the topics this pipeline created. */
+    public short replicationFactor() {
+        return stack != null ? stack.replicationFactor() : (short) 1;
+    }
+
+    /** The simulators' credentials for this run, which workers present. */
+    public SimCredentials credentials() {
+        return credentials;
+    }
+
+    /** The simulated deployments of {@code kind}, as this pipeline's workers call them. */
+    public List<io.beacon.workers.core.DeploymentEndpoint> endpoints(ProviderKind kind) {
+        return DemoFleet.endpoints(fleet.simulators(), kind);
+    }
+
+    /** The consumer group this pipeline gave its workers of {@code kind}; empty when they use the default. */
+    public java.util.Optional<String> workerGroup(ProviderKind kind) {
+        String groupPrefix = common.get(RouterConfig.LAG_WORKER_GROUP_PREFIX);
+        if (common.containsKey(WorkerConfig.CONSUMER_GROUP)) {
+            return java.util.Optional.of(common.get(WorkerConfig.CONSUMER_GROUP));
+        }
+        return groupPrefix == null || groupPrefix.isBlank() ? java.util.Optional.empty()
+                : java.util.Optional.of(groupPrefix + kind.name().toLowerCase());
+    }
+
+    /** Counts the cost-ledger entries of workers started beside this pipeline (their own processes) as its own. */
+    public void addWorkerIds(Set<String> ids) {
+        extraWorkerIds.addAll(ids);
     }
 
     /** Waits until the router runs and every simulated deployment has reported healthy to it. */
@@ -177,7 +252,9 @@ public final class LocalPipeline implements AutoCloseable {
      */
     public void printAddresses(PrintWriter out, boolean simulatorTable) {
         out.println("Beacon is up:");
-        out.println("  Kafka bootstrap     " + commonConfig.bootstrapServers() + (stack != null ? "  (embedded KRaft broker)" : ""));
+        out.println("  Kafka bootstrap     " + commonConfig.bootstrapServers() + (stack == null ? ""
+                : stack.cluster() != null ? "  (embedded KRaft cluster: " + stack.cluster().nodeIds().size()
+                        + " node JVMs, controllers on each client port + 1)" : "  (embedded KRaft broker)"));
         out.println("  schema registry     " + commonConfig.schemaRegistryUrl());
         out.println("  router HTTP         " + router.httpUrl() + "  (POST /inference, GET /health, GET /providers,"
                 + " GET /jobs/{id}, GET /lag, GET /metrics)");
@@ -209,7 +286,8 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** The ids of the pipeline's workers, as they sign their attempts, heartbeats and cost-ledger entries. */
     public Set<String> workerIds() {
-        return workers.stream().map(ProviderWorker::workerId).collect(Collectors.toUnmodifiableSet());
+        return Stream.concat(workers.stream().map(ProviderWorker::workerId), extraWorkerIds.stream())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /**

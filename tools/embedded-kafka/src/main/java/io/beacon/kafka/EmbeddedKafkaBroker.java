@@ -96,6 +96,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private int controllerPort;
 
     private final boolean ownShutdownHook;
+    private final int nodeId;
+    private final String clusterId;
+    private final String quorumVoters;
 
     private EmbeddedKafkaBroker(Builder builder) {
         this.host = builder.host;
@@ -105,6 +108,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.extraProperties = Map.copyOf(builder.extraProperties);
         this.startupTimeout = builder.startupTimeout;
         this.ownShutdownHook = builder.ownShutdownHook;
+        this.nodeId = builder.nodeId;
+        this.clusterId = builder.clusterId;
+        this.quorumVoters = builder.quorumVoters;
     }
 
     public static Builder builder() {
@@ -207,11 +213,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     static Map<String, String> brokerProperties(String host, int brokerPort, int controllerPort, Path logDir,
             Map<String, String> extraProperties) {
+        return brokerProperties(NODE_ID, null, host, brokerPort, controllerPort, logDir, extraProperties);
+    }
+
+    /**
+     * The same for node {@code nodeId} of a cluster whose controller quorum is {@code quorumVoters}
+     * ({@code id@host:port,...}; null: this node alone). The internal topics' replication settings stay
+     * those of one node: a cluster passes its own in {@code extraProperties}.
+     */
+    static Map<String, String> brokerProperties(int nodeId, String quorumVoters, String host, int brokerPort,
+            int controllerPort, Path logDir, Map<String, String> extraProperties) {
         String connectHost = connectHost(host);
         Map<String, String> props = new LinkedHashMap<>();
         props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@" + formatAddress(connectHost, controllerPort));
+        props.put("node.id", Integer.toString(nodeId));
+        props.put("controller.quorum.voters", quorumVoters != null ? quorumVoters
+                : nodeId + "@" + formatAddress(connectHost, controllerPort));
         props.put("listeners", BROKER_LISTENER + "://" + formatAddress(host, brokerPort) + ","
                 + CONTROLLER_LISTENER + "://" + formatAddress(host, controllerPort));
         props.put("advertised.listeners", BROKER_LISTENER + "://" + formatAddress(connectHost, brokerPort));
@@ -280,7 +297,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private KafkaConfig kafkaConfig() {
-        Map<String, String> props = brokerProperties(host, brokerPort, controllerPort, dataDir, extraProperties);
+        Map<String, String> props = brokerProperties(nodeId, quorumVoters, host, brokerPort, controllerPort, dataDir,
+                extraProperties);
         try {
             return new KafkaConfig(props, false);
         } catch (ConfigException e) {
@@ -300,12 +318,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         Collection<String> directories = new LinkedHashSet<>(config.logDirs());
         directories.add(config.metadataLogDir());
-        String clusterId = Uuid.randomUuid().toString();
+        String clusterId = this.clusterId != null ? this.clusterId : Uuid.randomUuid().toString();
         try (PrintStream formatterOutput = new PrintStream(new LineLoggingOutputStream(LOG, Level.DEBUG), true,
                 StandardCharsets.UTF_8)) {
             new Formatter()
                     .setPrintStream(formatterOutput)
-                    .setNodeId(NODE_ID)
+                    .setNodeId(nodeId)
                     .setClusterId(clusterId)
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
@@ -444,8 +462,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private boolean ownShutdownHook = true;
+        private int nodeId = NODE_ID;
+        private String clusterId;
+        private String quorumVoters;
 
         private Builder() {
+        }
+
+        /**
+         * Makes this broker node {@code nodeId} of a multi-node KRaft cluster (see {@link KafkaCluster}): every
+         * node of one cluster is formatted with the same {@code clusterId} and names the same controller quorum,
+         * {@code id@host:port,...}. Default: node 1, alone, with a random cluster id.
+         */
+        public Builder clusterMember(int nodeId, String clusterId, String quorumVoters) {
+            if (nodeId < 0) {
+                throw new IllegalArgumentException("node id must not be negative: " + nodeId);
+            }
+            this.nodeId = nodeId;
+            this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
+            this.quorumVoters = Objects.requireNonNull(quorumVoters, "quorumVoters");
+            return this;
         }
 
         /**
