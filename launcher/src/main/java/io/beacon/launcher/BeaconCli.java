@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "beacon", mixinStandardHelpOptions = true, version = "beacon 0.1.0",
         description = "Beacon Router: routes LLM inference jobs over Kafka to Golem, Modal and RunPod.",
         subcommands = {DemoCommand.class, SimulateCommand.class, RouterCommand.class, WorkerCommand.class, SimCommand.class,
+                AclsCommand.class,
                 SubmitCommand.class, ResultsCommand.class, DlqCommand.class, CommandLine.HelpCommand.class})
 public final class BeaconCli {
 
