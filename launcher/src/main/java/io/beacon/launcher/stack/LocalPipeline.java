@@ -236,7 +236,10 @@ public final class LocalPipeline implements AutoCloseable {
         return stack == null ? null : stack.cluster();
     }
 
-    /** The settings every role of this pipeline shares (bootstrap servers, registry, kafka.*), the router's HTTP port too. */
+    /**
+     * The settings every role of this pipeline shares (bootstrap servers, registry, kafka.*), the router's HTTP port
+     * too; on a secure pipeline with the admin's login (each role's own: {@link #settingsFor(Role)}).
+     */
     public Map<String, String> settings() {
         return Map.copyOf(common);
     }

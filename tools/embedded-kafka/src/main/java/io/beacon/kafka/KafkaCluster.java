@@ -512,6 +512,11 @@ public final class KafkaCluster implements AutoCloseable {
                 try (Writer writer = Files.newBufferedWriter(settingsFile, StandardCharsets.UTF_8)) {
                     settings.store(writer, "kafka node " + id + " of cluster " + clusterId);
                 }
+                if (security != null && settingsFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    // It holds every SCRAM password and the keystore's: for this user's eyes only.
+                    Files.setPosixFilePermissions(settingsFile,
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                }
             } catch (IOException e) {
                 throw new BrokerStartException("cannot write " + settingsFile + ": " + e.getMessage(), e);
             }
