@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Beacon Router: routes LLM inference jobs over Kafka to Golem, Modal and RunPod.",
         subcommands = {DemoCommand.class, SimulateCommand.class, RouterCommand.class, WorkerCommand.class, SimCommand.class,
                 DeploymentsCommand.class,
+                AclsCommand.class,
                 SubmitCommand.class, ResultsCommand.class, DlqCommand.class, CommandLine.HelpCommand.class})
 public final class BeaconCli {
 

@@ -2,6 +2,7 @@ package io.beacon.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.beacon.launcher.stack.LocalPipeline;
 import io.beacon.schemas.avro.InferenceRequest;
@@ -9,6 +10,9 @@ import io.beacon.schemas.avro.InferenceResult;
 import io.beacon.schemas.topics.Topics;
 import io.beacon.testsupport.IsolatedRun;
 import io.beacon.testsupport.TopicReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,36 +22,61 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.utility.DockerImageName;
 
 /**
- * The whole pipeline on the shared real broker: Avro requests produced through the serde come back as
- * exactly one final result each, over real HTTP calls to the simulators; garbage in the middle goes to
- * the dead-letter topic and does not stop anything.
+ * The whole pipeline on a real broker: Avro requests produced through the serde come back as exactly one final
+ * result each, over real HTTP calls to the simulators; garbage in the middle goes to the dead-letter topic and
+ * does not stop anything. It runs on the shared embedded broker and, when a Docker engine is present, once more on
+ * an {@code apache/kafka} container through Testcontainers' Kafka module (the image the container stack runs), so
+ * nothing in the pipeline leans on how our embedded broker is configured.
  */
 class PipelineEndToEndIT {
 
-    private IsolatedRun run;
-    private LocalPipeline pipeline;
-    private Topics topics;
-
-    @BeforeEach
-    void startPipeline() throws Exception {
-        run = IsolatedRun.start("e2e");
-        pipeline = TestPipelines.startReady(run.settings());
-        topics = run.topics();
-    }
-
-    @AfterEach
-    void stopPipeline() {
-        pipeline.close();
-        run.close();
-    }
+    /** The image docker-compose.yml runs. */
+    static final String KAFKA_IMAGE = "apache/kafka:4.3.1";
 
     @Test
     void shouldAnswerEveryAvroRequestOnceAndDeadLetterGarbage() throws Exception {
+        try (IsolatedRun run = IsolatedRun.start("e2e")) {
+            answersEveryRequestOnce(run);
+        }
+    }
+
+    @Test
+    void shouldDoTheSameOnAnApacheKafkaContainer() throws Exception {
+        boolean docker = DockerClientFactory.instance().isDockerAvailable();
+        String reason = "no Docker engine found (Testcontainers looked for DOCKER_HOST, the default socket and its"
+                + " other strategies): the end-to-end test on an " + KAFKA_IMAGE + " container is skipped";
+        if (!docker) {
+            // In the report (the assumption's message) and on the build's console, so a run without Docker says
+            // what it did not test: the test JVM's System.err goes to the report's output file, its own standard
+            // error stream reaches the console.
+            new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8)
+                    .println("[WARNING] PipelineEndToEndIT.shouldDoTheSameOnAnApacheKafkaContainer skipped: " + reason);
+        }
+        assumeTrue(docker, reason);
+        try (KafkaContainer kafka = new KafkaContainer(DockerImageName.parse(KAFKA_IMAGE))) {
+            kafka.start();
+            try (IsolatedRun run = IsolatedRun.named("e2e-container").bootstrapServers(kafka.getBootstrapServers()).start()) {
+                answersEveryRequestOnce(run);
+            }
+        }
+    }
+
+    private static void answersEveryRequestOnce(IsolatedRun run) throws Exception {
+        LocalPipeline pipeline = TestPipelines.startReady(run.settings());
+        try {
+            answersEveryRequestOnce(run, run.topics());
+        } finally {
+            pipeline.close();
+        }
+    }
+
+    private static void answersEveryRequestOnce(IsolatedRun run, Topics topics) throws Exception {
         int jobs = 30;
         try (KafkaProducer<String, InferenceRequest> producer = run.producer(topics.requests());
              KafkaProducer<byte[], byte[]> raw = run.producer(IsolatedRun.bytesOf(topics.requests()))) {

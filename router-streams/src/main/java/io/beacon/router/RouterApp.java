@@ -250,9 +250,18 @@ public final class RouterApp implements AutoCloseable {
         return props;
     }
 
-    /** The lag monitor's client: offsets of every watched group and topic, nothing else. */
+    /**
+     * The lag monitor's client: offsets of every watched group and topic, nothing else. Settings under
+     * {@value RouterConfig#LAG_KAFKA_PREFIX} override the router's own for it alone, so on a secured cluster the
+     * monitor and dashboard can log in as a read-only monitoring principal instead of the router's.
+     */
     private static Map<String, Object> adminProperties(RouterConfig config) {
         Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        config.originals().forEach((key, value) -> {
+            if (key.startsWith(RouterConfig.LAG_KAFKA_PREFIX)) {
+                props.put(key.substring(RouterConfig.LAG_KAFKA_PREFIX.length()), value);
+            }
+        });
         props.keySet().removeIf(key -> !AdminClientConfig.configNames().contains(key));
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, config.getString(RouterConfig.APPLICATION_ID) + "-lag");
         return props;

@@ -63,6 +63,11 @@ public final class RouterConfig extends CommonConfig {
     public static final String LAG_WORKER_GROUP_PREFIX = "lag.worker.group.prefix";
     public static final String LAG_GROUPS_INCLUDE = "lag.groups.include";
     public static final String LAG_GROUPS_EXCLUDE = "lag.groups.exclude";
+    /**
+     * Kafka client settings for the lag monitor's admin client alone ({@code lag.kafka.sasl.jaas.config=...}),
+     * on top of the {@code kafka.*} ones: its own, read-only principal on a secured cluster.
+     */
+    public static final String LAG_KAFKA_PREFIX = "lag.kafka.";
 
     /** Commit interval under exactly_once_v2 unless set: the longest swept that kept hop p99 within 60 ms. */
     static final long EOS_COMMIT_MS = 20;

@@ -1,9 +1,11 @@
 package io.beacon.launcher.stack;
 
+import io.beacon.kafka.BrokerSecurity;
 import io.beacon.kafka.EmbeddedKafkaBroker;
 import io.beacon.kafka.KafkaCluster;
 import io.beacon.schemas.registry.InMemorySchemaRegistry;
 import io.beacon.schemas.registry.RegistryHttpServer;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +36,22 @@ public final class EmbeddedStack implements AutoCloseable {
      * (controller on the next port; 0: free ports), then the registry.
      */
     public static EmbeddedStack startCluster(String host, int nodes, int firstPort, int registryPort) {
+        return startCluster(host, nodes, firstPort, registryPort, null, Map.of());
+    }
+
+    /**
+     * As {@link #startCluster(String, int, int, int)}; with {@code security} every node serves SASL_SSL with ACLs,
+     * and the registry asks for basic auth from {@code registryUsers} (user to password) when there are any.
+     */
+    public static EmbeddedStack startCluster(String host, int nodes, int firstPort, int registryPort,
+                                             BrokerSecurity security, Map<String, String> registryUsers) {
         long started = System.nanoTime();
-        KafkaCluster.Builder builder = KafkaCluster.builder().nodes(nodes).host(host);
+        KafkaCluster.Builder builder = KafkaCluster.builder().nodes(nodes).host(host).security(security);
         KafkaCluster cluster = (firstPort == 0 ? builder.freePorts() : builder.firstPort(firstPort)).build().start();
         RegistryHttpServer registry;
         try {
-            registry = new RegistryHttpServer(new InMemorySchemaRegistry(), host, registryPort).start();
+            registry = new RegistryHttpServer(new InMemorySchemaRegistry(), host, registryPort).basicAuth(registryUsers)
+                    .start();
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
@@ -51,13 +63,20 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** Starts the broker, then the registry. Ports of 0 pick free ports (tests). */
     public static EmbeddedStack start(String host, int brokerPort, int controllerPort, int registryPort) {
+        return start(host, brokerPort, controllerPort, registryPort, null, Map.of());
+    }
+
+    /** As {@link #start(String, int, int, int)}, secured as {@link #startCluster(String, int, int, int, BrokerSecurity, Map)} says. */
+    public static EmbeddedStack start(String host, int brokerPort, int controllerPort, int registryPort,
+                                      BrokerSecurity security, Map<String, String> registryUsers) {
         long started = System.nanoTime();
         // The launcher's own shutdown hook stops workers and router before the broker, in that order.
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().host(host).brokerPort(brokerPort)
-                .controllerPort(controllerPort).ownShutdownHook(false).build().start();
+                .controllerPort(controllerPort).ownShutdownHook(false).security(security).build().start();
         RegistryHttpServer registry;
         try {
-            registry = new RegistryHttpServer(new InMemorySchemaRegistry(), host, registryPort).start();
+            registry = new RegistryHttpServer(new InMemorySchemaRegistry(), host, registryPort).basicAuth(registryUsers)
+                    .start();
         } catch (RuntimeException e) {
             broker.close();
             throw e;

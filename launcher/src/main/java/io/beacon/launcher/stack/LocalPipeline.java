@@ -1,6 +1,10 @@
 package io.beacon.launcher.stack;
 
+import io.beacon.kafka.BrokerSecurity;
 import io.beacon.kafka.TopicAdmin;
+import io.beacon.launcher.security.AclPlan;
+import io.beacon.launcher.security.DemoCredentials;
+import io.beacon.launcher.security.Role;
 import io.beacon.launcher.cost.CostReconciler;
 import io.beacon.router.RouterApp;
 import io.beacon.router.RouterConfig;
@@ -36,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,13 +61,24 @@ public final class LocalPipeline implements AutoCloseable {
      * @param brokers           embedded Kafka nodes: 1 (in this JVM, the default) or 3 (a KRaft cluster of node
      *                          JVMs from brokerPort on: node n at brokerPort + 2(n-1), its controller on the next
      *                          port; topics at replication factor 3, min.insync.replicas 2)
+     * @param secure            the embedded broker(s) serve SASL_SSL with one SCRAM principal per {@link Role} and
+     *                          least-privilege ACLs ({@link AclPlan}), the registry asks for basic auth, and every
+     *                          component logs in as its own role (see {@link DemoCredentials})
+     * @param runnerGroup       the runner's results group, which the runner principal may read (secure only)
      */
     public record Options(Map<String, String> settings, int brokerPort, int controllerPort, int registryPort,
-                          int simFirstPort, int partitions, short replicationFactor, int brokers) {
+                          int simFirstPort, int partitions, short replicationFactor, int brokers, boolean secure,
+                          String runnerGroup) {
 
         public Options(Map<String, String> settings, int brokerPort, int controllerPort, int registryPort,
                        int simFirstPort, int partitions, short replicationFactor) {
             this(settings, brokerPort, controllerPort, registryPort, simFirstPort, partitions, replicationFactor, 1);
+        }
+
+        public Options(Map<String, String> settings, int brokerPort, int controllerPort, int registryPort,
+                       int simFirstPort, int partitions, short replicationFactor, int brokers) {
+            this(settings, brokerPort, controllerPort, registryPort, simFirstPort, partitions, replicationFactor, brokers,
+                    false, AclPlan.DEFAULT_RUNNER_GROUP);
         }
     }
 
@@ -79,6 +95,10 @@ public final class LocalPipeline implements AutoCloseable {
     private Map<String, String> common;
     private CommonConfig commonConfig;
     private Path stateDir;
+    /** The settings before any credentials: what each role's own are added to. */
+    private Map<String, String> baseSettings;
+    private DemoCredentials security;
+    private Topics runnerTopics;
 
     private LocalPipeline() {
     }
@@ -97,18 +117,36 @@ public final class LocalPipeline implements AutoCloseable {
     private void startAll(Options options) {
         Map<String, String> settings = new LinkedHashMap<>(options.settings());
         if (settings.getOrDefault(CommonConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
+            if (options.secure()) {
+                // Closed last: the files stay until everything that reads them has stopped.
+                security = DemoCredentials.create("127.0.0.1");
+                started.add(security);
+            }
+            BrokerSecurity brokerSecurity = security == null ? null : security.brokerSecurity();
+            Map<String, String> registryUsers = security == null ? Map.of() : security.registryUsers();
             stack = options.brokers() > 1
-                    ? EmbeddedStack.startCluster("127.0.0.1", options.brokers(), options.brokerPort(), options.registryPort())
-                    : EmbeddedStack.start("127.0.0.1", options.brokerPort(), options.controllerPort(), options.registryPort());
+                    ? EmbeddedStack.startCluster("127.0.0.1", options.brokers(), options.brokerPort(), options.registryPort(),
+                            brokerSecurity, registryUsers)
+                    : EmbeddedStack.start("127.0.0.1", options.brokerPort(), options.controllerPort(), options.registryPort(),
+                            brokerSecurity, registryUsers);
             started.add(stack);
             settings.put(CommonConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
             if (settings.getOrDefault(CommonConfig.SCHEMA_REGISTRY_URL, "").isBlank()) {
                 settings.put(CommonConfig.SCHEMA_REGISTRY_URL, stack.registryUrl());
             }
+        } else if (options.secure()) {
+            throw new IllegalArgumentException("--secure secures the embedded broker; a configured cluster keeps its own"
+                    + " security: give the clients kafka.* settings and apply the ACLs with `beacon acls --apply`");
         }
         if (settings.getOrDefault(CommonConfig.SCHEMA_REGISTRY_URL, "").isBlank()) {
             throw new IllegalArgumentException("schema.registry.url is not set: a configured Kafka cluster needs a"
                     + " schema registry (set BEACON_SCHEMA_REGISTRY_URL or --set schema.registry.url=...)");
+        }
+        baseSettings = Map.copyOf(settings);
+        if (security != null) {
+            // The pipeline's own bookkeeping (topics, ACLs, the demo's cost reconciler) runs as the admin.
+            settings.putAll(security.beaconSettings(Role.ADMIN));
+            security.writeFiles(settings.get(CommonConfig.BOOTSTRAP_SERVERS), settings.get(CommonConfig.SCHEMA_REGISTRY_URL));
         }
         common = settings;
         commonConfig = new CommonConfig(CommonConfig.define(new org.apache.kafka.common.config.ConfigDef()), settings);
@@ -121,6 +159,19 @@ public final class LocalPipeline implements AutoCloseable {
                             stack != null ? stack.replicationFactor() : options.replicationFactor()),
                     Duration.ofSeconds(60));
         }
+        if (security != null) {
+            RouterConfig names = new RouterConfig(settings);
+            try (Admin admin = Admin.create(clientProperties(settings))) {
+                aclPlan(names, options.runnerGroup()).apply(admin, Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while creating the ACLs", e);
+            }
+        }
+        SerdeProvider runnerSerdes = new CommonConfig(CommonConfig.define(new org.apache.kafka.common.config.ConfigDef()),
+                settingsFor(Role.RUNNER)).serdeProvider();
+        started.add(runnerSerdes);
+        runnerTopics = Topics.create(commonConfig.topicNames(), runnerSerdes);
 
         // Fresh fake credentials every run: the simulators demand them, the workers present them.
         String modalKey = "wk-demo-" + randomHex();
@@ -131,7 +182,7 @@ public final class LocalPipeline implements AutoCloseable {
                 credentials);
         started.add(fleet);
 
-        routerSettings = new LinkedHashMap<>(settings);
+        routerSettings = new LinkedHashMap<>(settingsFor(Role.ROUTER));
         if (routerSettings.getOrDefault(RouterConfig.STATE_DIR, "").isBlank()) {
             stateDir = tempDir("beacon-router-state");
             routerSettings.put(RouterConfig.STATE_DIR, stateDir.toString());
@@ -141,7 +192,7 @@ public final class LocalPipeline implements AutoCloseable {
 
         ProviderSecrets secrets = ProviderSecrets.of(runpodKey, modalKey, modalSecret);
         for (ProviderKind kind : KINDS) {
-            Map<String, String> workerSettings = new LinkedHashMap<>(settings);
+            Map<String, String> workerSettings = new LinkedHashMap<>(settingsFor(Role.worker(kind)));
             workerSettings.put(WorkerConfig.PROVIDER, kind.name().toLowerCase());
             // The demo's deployments are its own simulators, which it started with the credentials below.
             workerSettings.put(WorkerConfig.ENDPOINTS_SIMULATORS, "true");
@@ -187,9 +238,52 @@ public final class LocalPipeline implements AutoCloseable {
         return stack == null ? null : stack.cluster();
     }
 
-    /** The settings every role of this pipeline shares (bootstrap servers, registry, kafka.*), the router's HTTP port too. */
+    /**
+     * The settings every role of this pipeline shares (bootstrap servers, registry, kafka.*), the router's HTTP port
+     * too; on a secure pipeline with the admin's login (each role's own: {@link #settingsFor(Role)}).
+     */
     public Map<String, String> settings() {
         return Map.copyOf(common);
+    }
+
+    /**
+     * The settings a process of {@code role} runs on: the shared ones plus, on a secure pipeline, the role's own
+     * login (the router's also carries the ops login for its lag monitor, {@code lag.kafka.*}).
+     */
+    public Map<String, String> settingsFor(Role role) {
+        if (security == null) {
+            return Map.copyOf(common);
+        }
+        Map<String, String> out = new LinkedHashMap<>(baseSettings);
+        out.putAll(security.beaconSettings(role));
+        return out;
+    }
+
+    /** The credentials directory of a secure pipeline, empty otherwise. */
+    public java.util.Optional<Path> credentialsDir() {
+        return security == null ? java.util.Optional.empty() : java.util.Optional.of(security.dir());
+    }
+
+    /** The runner's Kafka client settings ({@code kafka.*} without the prefix), its own login on a secure pipeline. */
+    public Map<String, Object> runnerPassthrough() {
+        return ConfigLoader.kafkaPassthrough(settingsFor(Role.RUNNER));
+    }
+
+    /** The topic catalogue with the runner's serdes (its own registry login on a secure pipeline). */
+    public Topics runnerTopics() {
+        return runnerTopics;
+    }
+
+    /** The ACLs of this pipeline's principals, from its topic names, application id and group names. */
+    static AclPlan aclPlan(RouterConfig config, String runnerGroup) {
+        return new AclPlan(config.topicNames(), config.getString(RouterConfig.APPLICATION_ID),
+                config.getString(RouterConfig.LAG_WORKER_GROUP_PREFIX), runnerGroup, Map.of());
+    }
+
+    private static Map<String, Object> clientProperties(Map<String, String> settings) {
+        Map<String, Object> props = new LinkedHashMap<>(ConfigLoader.kafkaPassthrough(settings));
+        props.put(CommonConfig.BOOTSTRAP_SERVERS, settings.get(CommonConfig.BOOTSTRAP_SERVERS));
+        return props;
     }
 
     /** Replicas of the topics this pipeline created. */
@@ -255,7 +349,13 @@ public final class LocalPipeline implements AutoCloseable {
         out.println("  Kafka bootstrap     " + commonConfig.bootstrapServers() + (stack == null ? ""
                 : stack.cluster() != null ? "  (embedded KRaft cluster: " + stack.cluster().nodeIds().size()
                         + " node JVMs, controllers on each client port + 1)" : "  (embedded KRaft broker)"));
-        out.println("  schema registry     " + commonConfig.schemaRegistryUrl());
+        if (security != null) {
+            out.println("  security            SASL_SSL (SCRAM-SHA-512 over TLS, CA made for this run), ACLs per principal,"
+                    + " registry behind basic auth");
+            out.println("  credentials         " + security.dir() + "  (runner.properties, router.properties,"
+                    + " worker-golem.properties, ..., ops, admin; *-beacon.properties for beacon --config; ca.pem)");
+        }
+        out.println("  schema registry     " + commonConfig.schemaRegistryUrl() + (security == null ? "" : "  (basic auth)"));
         out.println("  router HTTP         " + router.httpUrl() + "  (POST /inference, GET /health, GET /providers,"
                 + " GET /jobs/{id}, GET /lag, GET /metrics)");
         out.println("  dashboard           " + router.httpUrl() + "/dashboard/");

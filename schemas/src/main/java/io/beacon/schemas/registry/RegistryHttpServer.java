@@ -17,9 +17,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -67,6 +71,8 @@ public final class RegistryHttpServer implements AutoCloseable {
     private final int threads;
     private final ObjectMapper json = new ObjectMapper();
 
+    /** user name to password; empty: no authentication (the embedded default on loopback). */
+    private volatile Map<String, byte[]> users = Map.of();
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private int boundPort = -1;
@@ -95,6 +101,25 @@ public final class RegistryHttpServer implements AutoCloseable {
         this.host = host;
         this.requestedPort = port;
         this.threads = threads;
+    }
+
+    /**
+     * Requires HTTP basic authentication from every request: {@code users} maps each user name to its password.
+     * A request without valid credentials gets 401 with Confluent's error code 40101 and a
+     * {@code WWW-Authenticate} challenge. Every authenticated user may read and register schemas.
+     *
+     * @return this server, for chaining
+     */
+    public RegistryHttpServer basicAuth(Map<String, String> users) {
+        Map<String, byte[]> copy = new HashMap<>();
+        users.forEach((user, password) -> {
+            if (user == null || user.isBlank() || user.indexOf(':') >= 0 || password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("registry users need a name without ':' and a password");
+            }
+            copy.put(user, password.getBytes(StandardCharsets.UTF_8));
+        });
+        this.users = Map.copyOf(copy);
+        return this;
     }
 
     /**
@@ -245,7 +270,8 @@ public final class RegistryHttpServer implements AutoCloseable {
         String path = exchange.getRequestURI().getRawPath();
         Reply reply;
         try {
-            reply = route(exchange, method, segments(path));
+            reply = authorized(exchange) ? route(exchange, method, segments(path))
+                    : error(401, 40101, "Unauthorized: this registry needs HTTP basic credentials (basic.auth.user.info)");
         } catch (SchemaRegistryException e) {
             int status = e.httpStatus() > 0 ? e.httpStatus() : 500;
             reply = error(status, e.errorCode() > 0 ? e.errorCode() : status, e.getMessage());
@@ -256,6 +282,9 @@ public final class RegistryHttpServer implements AutoCloseable {
         log.debug("{} {} -> {}", method, path, reply.status());
         try (exchange) {
             exchange.getResponseHeaders().set("Content-Type", responseType(exchange));
+            if (reply.status() == 401) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"beacon-schema-registry\"");
+            }
             if (reply.allow() != null) {
                 exchange.getResponseHeaders().set("Allow", reply.allow());
             }
@@ -267,6 +296,31 @@ public final class RegistryHttpServer implements AutoCloseable {
             // The client hung up; nothing to tell it.
             log.debug("Could not answer {} {}: {}", method, path, e.toString());
         }
+    }
+
+    /** True when no users are configured, or the request carries one's name and password (compared in constant time). */
+    private boolean authorized(HttpExchange exchange) {
+        Map<String, byte[]> known = users;
+        if (known.isEmpty()) {
+            return true;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) {
+            return false;
+        }
+        byte[] expected = known.get(decoded.substring(0, colon));
+        byte[] given = decoded.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+        return expected != null && MessageDigest.isEqual(expected, given);
     }
 
     private Reply route(HttpExchange exchange, String method, List<String> segments) {

@@ -99,6 +99,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int nodeId;
     private final String clusterId;
     private final String quorumVoters;
+    private final BrokerSecurity security;
 
     private EmbeddedKafkaBroker(Builder builder) {
         this.host = builder.host;
@@ -111,6 +112,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.nodeId = builder.nodeId;
         this.clusterId = builder.clusterId;
         this.quorumVoters = builder.quorumVoters;
+        this.security = builder.security;
     }
 
     public static Builder builder() {
@@ -183,6 +185,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return dataDir;
     }
 
+    /** The settings a super-user client needs on top of bootstrap.servers: empty for a plaintext broker. */
+    public Map<String, String> adminClientProperties() {
+        return security == null ? Map.of() : security.adminClientProperties();
+    }
+
     public synchronized boolean isRunning() {
         return state == State.RUNNING;
     }
@@ -213,7 +220,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     static Map<String, String> brokerProperties(String host, int brokerPort, int controllerPort, Path logDir,
             Map<String, String> extraProperties) {
-        return brokerProperties(NODE_ID, null, host, brokerPort, controllerPort, logDir, extraProperties);
+        return brokerProperties(NODE_ID, null, host, brokerPort, controllerPort, logDir, null, extraProperties);
     }
 
     /**
@@ -222,20 +229,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * those of one node: a cluster passes its own in {@code extraProperties}.
      */
     static Map<String, String> brokerProperties(int nodeId, String quorumVoters, String host, int brokerPort,
-            int controllerPort, Path logDir, Map<String, String> extraProperties) {
+            int controllerPort, Path logDir, BrokerSecurity security, Map<String, String> extraProperties) {
         String connectHost = connectHost(host);
+        // Secure: clients (and the nodes between themselves) on SASL_SSL, the controller quorum on mutual TLS.
+        String clientListener = security == null ? BROKER_LISTENER : BrokerSecurity.CLIENT_LISTENER;
+        String controllerProtocol = security == null ? "PLAINTEXT" : BrokerSecurity.CONTROLLER_PROTOCOL;
         Map<String, String> props = new LinkedHashMap<>();
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(nodeId));
         props.put("controller.quorum.voters", quorumVoters != null ? quorumVoters
                 : nodeId + "@" + formatAddress(connectHost, controllerPort));
-        props.put("listeners", BROKER_LISTENER + "://" + formatAddress(host, brokerPort) + ","
+        props.put("listeners", clientListener + "://" + formatAddress(host, brokerPort) + ","
                 + CONTROLLER_LISTENER + "://" + formatAddress(host, controllerPort));
-        props.put("advertised.listeners", BROKER_LISTENER + "://" + formatAddress(connectHost, brokerPort));
+        props.put("advertised.listeners", clientListener + "://" + formatAddress(connectHost, brokerPort));
         props.put("controller.listener.names", CONTROLLER_LISTENER);
-        props.put("inter.broker.listener.name", BROKER_LISTENER);
+        props.put("inter.broker.listener.name", clientListener);
         props.put("listener.security.protocol.map",
-                BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+                clientListener + ":" + clientListener + "," + CONTROLLER_LISTENER + ":" + controllerProtocol);
         props.put("log.dirs", logDir.toAbsolutePath().toString());
         // One node, so every internal topic gets one replica; with Kafka's default of 3 the
         // __consumer_offsets topic is never created and consumer groups silently receive nothing.
@@ -256,6 +266,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("auto.create.topics.enable", "false");
         // Deliberately not bounding Kafka's own start-up waits (server.max.startup.time.ms): when that
         // deadline passes Kafka's fault handler terminates the whole JVM instead of throwing.
+        if (security != null) {
+            props.putAll(security.brokerProperties());
+        }
         props.putAll(extraProperties);
         return props;
     }
@@ -298,7 +311,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private KafkaConfig kafkaConfig() {
         Map<String, String> props = brokerProperties(nodeId, quorumVoters, host, brokerPort, controllerPort, dataDir,
-                extraProperties);
+                security, extraProperties);
         try {
             return new KafkaConfig(props, false);
         } catch (ConfigException e) {
@@ -328,6 +341,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .setDirectories(directories)
+                    // SCRAM users go into the bootstrap metadata: a SCRAM listener has nowhere else to find them.
+                    .setScramArguments(security == null ? List.of() : security.scramArguments())
                     .run();
         } catch (Exception e) {
             throw new BrokerStartException("cannot format the Kafka data directory " + metadataDir + ": "
@@ -352,11 +367,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Kafka's startup returning is not the same as serving clients; a real request proves it is. */
     private void awaitClientRoundTrip(long deadlineNanos) {
         int apiTimeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, remainingMillis(deadlineNanos)));
-        Map<String, Object> adminProps = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, formatAddress(connectHost(), brokerPort),
-                AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-readiness",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 10_000),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
+        Map<String, Object> adminProps = new LinkedHashMap<>(adminClientProperties());
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, formatAddress(connectHost(), brokerPort));
+        adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-readiness");
+        adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 10_000));
+        adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
         Throwable lastFailure = null;
         try (Admin admin = Admin.create(adminProps)) {
             while (System.nanoTime() < deadlineNanos) {
@@ -465,8 +480,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private int nodeId = NODE_ID;
         private String clusterId;
         private String quorumVoters;
+        private BrokerSecurity security;
 
         private Builder() {
+        }
+
+        /**
+         * Serves clients on SASL_SSL with SCRAM users and ACLs instead of PLAINTEXT (see {@link BrokerSecurity});
+         * null (the default) for a plaintext broker that lets anyone do anything.
+         */
+        public Builder security(BrokerSecurity security) {
+            this.security = security;
+            return this;
         }
 
         /**

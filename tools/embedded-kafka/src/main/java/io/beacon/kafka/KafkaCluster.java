@@ -70,6 +70,7 @@ public final class KafkaCluster implements AutoCloseable {
     private final Map<String, String> extraProperties;
     private final List<String> jvmOptions;
     private final Duration startupTimeout;
+    private final BrokerSecurity security;
 
     private final List<ClusterNode> nodes = new ArrayList<>();
     private Path root;
@@ -87,6 +88,7 @@ public final class KafkaCluster implements AutoCloseable {
         this.extraProperties = Map.copyOf(builder.extraProperties);
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.startupTimeout = builder.startupTimeout;
+        this.security = builder.security;
     }
 
     public static Builder builder() {
@@ -128,10 +130,12 @@ public final class KafkaCluster implements AutoCloseable {
             for (ClusterNode node : nodes) {
                 node.awaitReady(deadline);
             }
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                    AdminClientConfig.CLIENT_ID_CONFIG, "kafka-cluster-admin",
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+            Map<String, Object> adminProps = new LinkedHashMap<>(adminClientProperties());
+            adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, "kafka-cluster-admin");
+            adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+            adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+            admin = Admin.create(adminProps);
             awaitRegistered(nodeIds(), deadline);
         } catch (RuntimeException e) {
             LOG.warn("Kafka cluster failed to start; stopping its nodes");
@@ -142,6 +146,11 @@ public final class KafkaCluster implements AutoCloseable {
         LOG.info("Kafka cluster of {} nodes ready at {} in {} ms (data under {})", nodeCount, bootstrapServers(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), root);
         return this;
+    }
+
+    /** The settings a super-user client needs on top of bootstrap.servers: empty for a plaintext cluster. */
+    public Map<String, String> adminClientProperties() {
+        return security == null ? Map.of() : security.adminClientProperties();
     }
 
     /** Every node's client address, comma-separated: clients find the cluster through any node that is up. */
@@ -495,10 +504,18 @@ public final class KafkaCluster implements AutoCloseable {
             settings.setProperty("data.dir", dataDir.toAbsolutePath().toString());
             clusterProperties(nodeCount, extraProperties).forEach((name, value) ->
                     settings.setProperty(KafkaNodeMain.BROKER_SETTING_PREFIX + name, value));
+            if (security != null) {
+                security.toNodeSettings().forEach(settings::setProperty);
+            }
             try {
                 Files.createDirectories(dataDir);
                 try (Writer writer = Files.newBufferedWriter(settingsFile, StandardCharsets.UTF_8)) {
                     settings.store(writer, "kafka node " + id + " of cluster " + clusterId);
+                }
+                if (security != null && settingsFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    // It holds every SCRAM password and the keystore's: for this user's eyes only.
+                    Files.setPosixFilePermissions(settingsFile,
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
                 }
             } catch (IOException e) {
                 throw new BrokerStartException("cannot write " + settingsFile + ": " + e.getMessage(), e);
@@ -573,8 +590,15 @@ public final class KafkaCluster implements AutoCloseable {
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private final List<String> jvmOptions = new ArrayList<>(DEFAULT_JVM_OPTIONS);
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private BrokerSecurity security;
 
         private Builder() {
+        }
+
+        /** Every node serves SASL_SSL with SCRAM users and ACLs (see {@link BrokerSecurity}); null: plaintext. */
+        public Builder security(BrokerSecurity security) {
+            this.security = security;
+            return this;
         }
 
         /** How many nodes (each broker and controller voter); default 3. */

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
  * One node of a {@link KafkaCluster}, as its own JVM: {@code java -cp ... io.beacon.kafka.KafkaNodeMain FILE}.
  * FILE is a properties file written by {@link KafkaCluster}: {@code node.id}, {@code cluster.id},
  * {@code quorum.voters}, {@code host}, {@code broker.port}, {@code controller.port}, {@code data.dir}, and
- * broker settings as {@code kafka.<name>}. The node prints {@value #READY_LINE} followed by its bootstrap
+ * broker settings as {@code kafka.<name>}, and for a secure node its {@link BrokerSecurity} ({@code security.*}). The node prints {@value #READY_LINE} followed by its bootstrap
  * address once a client has talked to it, and runs until the JVM ends: SIGTERM shuts it down cleanly
  * (controlled shutdown, through the broker's shutdown hook), SIGKILL does what a crash does.
  */
@@ -39,7 +39,8 @@ public final class KafkaNodeMain {
                 .controllerPort(Integer.parseInt(required(settings, "controller.port")))
                 .dataDir(Path.of(required(settings, "data.dir")))
                 // A lone node of three waits for a quorum that may take a while to form on a busy machine.
-                .startupTimeout(java.time.Duration.ofMinutes(3));
+                .startupTimeout(java.time.Duration.ofMinutes(3))
+                .security(BrokerSecurity.fromNodeSettings(settings));
         for (String name : settings.stringPropertyNames()) {
             if (name.startsWith(BROKER_SETTING_PREFIX)) {
                 builder.brokerProperty(name.substring(BROKER_SETTING_PREFIX.length()), settings.getProperty(name));
