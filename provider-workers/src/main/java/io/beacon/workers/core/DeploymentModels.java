@@ -56,7 +56,16 @@ public final class DeploymentModels {
      * is more likely unreadable than empty, and a call will tell.
      */
     public void learn(List<String> providerNames, Instant at) {
-        if (providerNames == null || providerNames.isEmpty()) {
+        learn(providerNames, at, false);
+    }
+
+    /**
+     * Takes the provider's model list; with {@code whole} the list was read from an answer that lists every
+     * model ({@link io.beacon.workers.client.ProbeOutcome#modelsListed()}), so an empty one means the deployment
+     * has none (an Ollama node whose models were all removed) and is taken too.
+     */
+    public void learn(List<String> providerNames, Instant at, boolean whole) {
+        if (providerNames == null || (providerNames.isEmpty() && !whole)) {
             return;
         }
         listing = new Listing(providerNames, at);

@@ -230,6 +230,10 @@ public final class HealthMonitor {
         }
     }
 
+    private static String listed(List<String> providerNames) {
+        return providerNames.isEmpty() ? " is empty" : ": " + String.join(", ", providerNames);
+    }
+
     /**
      * The probe as the deployment's health and misconfiguration read it: a listing names models as the provider
      * does (a Hugging Face id on vLLM), while a misconfiguration remembers the runner's name of the job that
@@ -313,8 +317,8 @@ public final class HealthMonitor {
                 // Set up for models its provider does not list: jobs for those go elsewhere (the heartbeat's models
                 // leave them out); with none of its models left the deployment is misconfigured as a whole.
                 String why = "model" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
-                        + " not on this deployment (its " + d.provider().name().toLowerCase(Locale.ROOT)
-                        + " list: " + String.join(", ", served.listing().orElseThrow().providerNames()) + ")";
+                        + " not on this deployment (its " + d.provider().name().toLowerCase(Locale.ROOT) + " list"
+                        + listed(served.listing().orElseThrow().providerNames()) + ")";
                 status.setError(why);
                 if (served.served().isEmpty()) {
                     status.setHealthy(false).setCondition(DeploymentCondition.MISCONFIGURED);

@@ -54,8 +54,8 @@ public final class ModelDiscoverer {
 
     /** Learns from a probe's model list (empty when the probe does not list models). */
     public void probed(DeploymentEndpoint d, ProbeOutcome probe) {
-        if (probe.healthy() && !probe.models().isEmpty()) {
-            learn(d, probe.models(), probe.observedAt());
+        if (probe.healthy() && (probe.modelsListed() || !probe.models().isEmpty())) {
+            learn(d, probe.models(), probe.observedAt(), probe.modelsListed());
         }
     }
 
@@ -122,7 +122,7 @@ public final class ModelDiscoverer {
                     state.inFlight = false;
                 }
                 if (outcome != null && outcome.healthy()) {
-                    learn(d, outcome.models(), outcome.observedAt());
+                    learn(d, outcome.models(), outcome.observedAt(), outcome.modelsListed());
                 } else {
                     LOG.info("deployment={} model list ({}) failed: {}", d.id(), why,
                             outcome != null ? outcome.error() : thrown.getClass().getSimpleName());
@@ -136,11 +136,11 @@ public final class ModelDiscoverer {
         }
     }
 
-    private void learn(DeploymentEndpoint d, List<String> providerNames, Instant at) {
+    private void learn(DeploymentEndpoint d, List<String> providerNames, Instant at, boolean whole) {
         DeploymentModels models = catalogue.of(d);
         List<String> before = models.listing().map(DeploymentModels.Listing::providerNames).orElse(null);
-        models.learn(providerNames, at);
-        if (!providerNames.isEmpty() && !providerNames.equals(before)) {
+        models.learn(providerNames, at, whole);
+        if ((whole || !providerNames.isEmpty()) && !providerNames.equals(before)) {
             LOG.info("deployment={} lists models {}; serves {} (provider names {})", d.id(), providerNames,
                     models.served(), models.providerNames());
         }

@@ -188,6 +188,22 @@ class MisconfiguredDeploymentTest {
         ProviderStatus all = heartbeat(monitor);
         assertThat(all.getCondition()).isEqualTo(DeploymentCondition.SERVING);
         assertThat(all.getError()).isNull();
+
+        // When an answer cannot be read as a list, it says nothing: the last list stands
+        node.probesAnswer(at -> ProbeOutcome.healthy(Duration.ofMillis(5), at, List.of()));
+        clock.advance(Duration.ofSeconds(2));
+        monitor.maybeProbe();
+        assertThat(heartbeat(monitor).getModels()).containsExactly(TestJobs.MODEL, "mistral:7b");
+
+        // When every model is removed from the node, its (readable) empty list takes it out
+        node.probesAnswer(at -> ProbeOutcome.listing(Duration.ofMillis(5), at, List.of()));
+        clock.advance(Duration.ofSeconds(2));
+        monitor.maybeProbe();
+        ProviderStatus empty = heartbeat(monitor);
+        assertThat(empty.getCondition()).isEqualTo(DeploymentCondition.MISCONFIGURED);
+        assertThat(empty.getModels()).isEmpty();
+        assertThat(empty.getError()).isEqualTo("models llama3.2:1b, mistral:7b not on this deployment (its golem list"
+                + " is empty)");
     }
 
     @Test
