@@ -9,8 +9,8 @@ import io.beacon.workers.client.CallOutcome;
 import io.beacon.workers.core.JobMdc;
 import java.time.Instant;
 
-/** Builds the {@link JobAttempt} records a worker publishes. */
-final class Attempts {
+/** Builds the {@link JobAttempt} records a worker publishes (and the policy lab's virtual workers). */
+public final class Attempts {
 
     static final String UNKNOWN = JobMdc.UNKNOWN;
 
@@ -18,7 +18,7 @@ final class Attempts {
     }
 
     /** The attempt for {@code job}, as the call (or the refusal to call) ended. */
-    static JobAttempt of(RoutedJob job, CallOutcome outcome, String workerId) {
+    public static JobAttempt of(RoutedJob job, CallOutcome outcome, String workerId) {
         return JobAttempt.newBuilder()
                 .setJobId(job.getJobId())
                 .setDeploymentId(job.getDeploymentId())

@@ -51,7 +51,12 @@ public final class LedgerPublisher {
         if (attempt == null || !ledger.knows(attempt.getDeploymentId())) {
             return;
         }
-        send(CostEntry.newBuilder()
+        send(attemptEntry(attempt));
+    }
+
+    /** The ATTEMPT ledger entry of {@code attempt}: its period, billed seconds and charge. */
+    public static CostEntry attemptEntry(JobAttempt attempt) {
+        return CostEntry.newBuilder()
                 .setDeploymentId(attempt.getDeploymentId())
                 .setProvider(attempt.getProvider())
                 .setRegion(attempt.getRegion())
@@ -65,7 +70,7 @@ public final class LedgerPublisher {
                 .setUnitSeconds(attempt.getBilledSeconds())
                 .setAmountUsd(attempt.getCostEstimateUsd())
                 .setWorkerId(attempt.getWorkerId())
-                .build());
+                .build();
     }
 
     /** Accrues the ledger up to {@code now} and sends what it returns. Poll thread. */

@@ -2,15 +2,16 @@ package io.beacon.lab.engine;
 
 import io.beacon.schemas.avro.AttemptOutcome;
 import io.beacon.schemas.avro.CostEntry;
-import io.beacon.schemas.avro.CostKind;
 import io.beacon.schemas.avro.JobAttempt;
 import io.beacon.schemas.avro.ProviderKind;
 import io.beacon.schemas.avro.ProviderStatus;
 import io.beacon.schemas.avro.RoutedJob;
 import io.beacon.sim.SimulatedDeployment;
+import io.beacon.workers.Attempts;
 import io.beacon.workers.ProviderWorker;
 import io.beacon.workers.WorkerSettings;
 import io.beacon.workers.client.CallOutcome;
+import io.beacon.workers.cost.LedgerPublisher;
 import io.beacon.workers.resilience.RetrySettings;
 import java.time.Duration;
 import java.time.Instant;
@@ -298,43 +299,14 @@ final class LabWorker {
 
     /** Publishes the job's attempt and its ATTEMPT ledger entry, and takes more jobs once below the resume mark. */
     private void complete(RoutedJob job, LabDeployment d, CallOutcome outcome) {
-        double factor = d == null ? 1.0 : d.priceFactor;
-        JobAttempt attempt = JobAttempt.newBuilder()
-                .setJobId(job.getJobId())
-                .setDeploymentId(job.getDeploymentId())
-                .setProvider(job.getProvider())
-                .setRegion(job.getRegion())
-                .setAttempt(job.getAttempt())
-                .setOutcome(outcome.outcome())
-                .setResponse(outcome.response())
-                .setError(outcome.error())
-                .setStartedAt(outcome.startedAt())
-                .setFinishedAt(outcome.finishedAt())
-                .setProviderTimeMs(outcome.providerTimeMs())
-                .setQueueTimeMs(outcome.queueTimeMs())
-                .setBilledSeconds(outcome.billedSeconds())
-                .setCostEstimateUsd(outcome.costEstimateUsd() * factor)
-                .setPromptTokens(outcome.promptTokens())
-                .setCompletionTokens(outcome.completionTokens())
-                .setWorkerId(settings.workerId())
-                .build();
+        JobAttempt attempt = Attempts.of(job, outcome, settings.workerId());
+        if (d != null) {
+            // The worker's price list over the configured price (a price change the workers were told of).
+            attempt.setCostEstimateUsd(attempt.getCostEstimateUsd() * d.priceFactor);
+        }
         sink.attempt(job, attempt);
         if (d != null) {
-            sink.cost(CostEntry.newBuilder()
-                    .setDeploymentId(attempt.getDeploymentId())
-                    .setProvider(attempt.getProvider())
-                    .setRegion(attempt.getRegion())
-                    .setKind(CostKind.ATTEMPT)
-                    .setJobId(attempt.getJobId())
-                    .setAttempt(attempt.getAttempt())
-                    .setOutcome(attempt.getOutcome())
-                    .setUnit(null)
-                    .setPeriodStart(attempt.getStartedAt())
-                    .setPeriodEnd(attempt.getFinishedAt())
-                    .setUnitSeconds(attempt.getBilledSeconds())
-                    .setAmountUsd(attempt.getCostEstimateUsd())
-                    .setWorkerId(attempt.getWorkerId())
-                    .build());
+            sink.cost(LedgerPublisher.attemptEntry(attempt));
         }
         outstanding--;
         unacknowledged.remove(delivery(job));

@@ -8,7 +8,6 @@ import io.beacon.schemas.avro.InferenceRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
@@ -20,9 +19,6 @@ import java.util.Set;
 final class CheapestFirstPolicy implements RoutingDecider {
 
     static final String NAME = "cheapest-first";
-    private static final Comparator<DeploymentSnapshot> BY_PRICE = Comparator
-            .comparingDouble((DeploymentSnapshot d) -> d.status().getPricePerSecondUsd())
-            .thenComparing(DeploymentSnapshot::id);
 
     private final Duration staleness;
     private final double expectedSeconds;
@@ -39,7 +35,7 @@ final class CheapestFirstPolicy implements RoutingDecider {
         if (eligible.isEmpty()) {
             return Eligibility.none(NAME, request);
         }
-        return Eligibility.chose(eligible.stream().min(BY_PRICE).orElseThrow(), NAME, "lowest price per second",
+        return Eligibility.chose(eligible.stream().min(Eligibility.BY_PRICE).orElseThrow(), NAME, "lowest price per second",
                 expectedSeconds);
     }
 }

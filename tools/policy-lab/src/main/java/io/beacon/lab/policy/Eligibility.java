@@ -25,6 +25,11 @@ final class Eligibility {
 
     private static final Comparator<DeploymentSnapshot> BY_ID = Comparator.comparing(DeploymentSnapshot::id);
 
+    /** List price per second, lowest first (ties by id): the only cost the price-sorting policies know. */
+    static final Comparator<DeploymentSnapshot> BY_PRICE = Comparator
+            .comparingDouble((DeploymentSnapshot d) -> d.status().getPricePerSecondUsd())
+            .thenComparing(DeploymentSnapshot::id);
+
     private Eligibility() {
     }
 

@@ -8,7 +8,6 @@ import io.beacon.schemas.avro.InferenceRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
@@ -22,9 +21,6 @@ import java.util.Set;
 final class PriceSortFallbackPolicy implements RoutingDecider {
 
     static final String NAME = "price-sort-fallback";
-    private static final Comparator<DeploymentSnapshot> BY_PRICE = Comparator
-            .comparingDouble((DeploymentSnapshot d) -> d.status().getPricePerSecondUsd())
-            .thenComparing(DeploymentSnapshot::id);
 
     private final Duration staleness;
     private final double expectedSeconds;
@@ -41,7 +37,7 @@ final class PriceSortFallbackPolicy implements RoutingDecider {
         if (eligible.isEmpty()) {
             return Eligibility.none(NAME, request);
         }
-        List<DeploymentSnapshot> byPrice = eligible.stream().sorted(BY_PRICE).toList();
+        List<DeploymentSnapshot> byPrice = eligible.stream().sorted(Eligibility.BY_PRICE).toList();
         for (DeploymentSnapshot d : byPrice) {
             if (d.hasHeadroom()) {
                 return Eligibility.chose(d, NAME, "cheapest with capacity", expectedSeconds);
